@@ -1,0 +1,40 @@
+"""neurosim: a biologically grounded spiking-neural-network simulator.
+
+Public API (importing neurosim loads no CUDA and no datasets)::
+
+    Network, Population, Projection            build and run networks
+    LIFCond, LIFCurr                           neuron models
+    Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent
+    all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays
+    Uniform, Normal, LogNormal                 distributions for v_init, weights, delays
+    Schedule, steps, timed_array               time-varying rates and currents
+    Result, load                               results (HDF5 via neurosim.io)
+    units, errors
+"""
+__version__ = "0.1.0"
+
+from . import units
+from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
+from .spec.neurons import LIFCond, LIFCurr
+from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent
+from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree,
+                              from_arrays)
+from .spec.distributions import Uniform, Normal, LogNormal
+from .spec.inputs import Schedule, steps, timed_array
+from .network import Network, Population, Projection
+from .result import Result
+
+
+def load(path):
+    """Load a Result written by :meth:`Result.save` / ``neurosim run``."""
+    from .io.hdf5 import read_result
+    return read_result(path)
+
+
+__all__ = [
+    "__version__", "units", "NeurosimError", "SpecError", "BackendUnavailableError", "ResultFileError",
+    "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent",
+    "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "from_arrays",
+    "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",
+    "Network", "Population", "Projection", "Result", "load",
+]

@@ -1,0 +1,1 @@
+"""Where a simulation runs: ``cpu`` (Numba) or ``cuda`` (numba-cuda, imported lazily)."""

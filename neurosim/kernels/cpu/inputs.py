@@ -1,0 +1,97 @@
+"""Phase 1 of a step: schedules, injected currents, Poisson drive, Poisson sources, generators."""
+import numpy as np
+from numba import njit
+
+from .rng import uniform, binomial, STREAM_POISSON, STREAM_DRIVE
+
+
+@njit(cache=True)
+def advance_tables(tables, step):
+    """Move each schedule's pointer to the last change point at or before ``step``."""
+    for t in range(tables.k_n.shape[0]):
+        ptr = tables.ptr[t]
+        kn = tables.k_n[t]
+        off = tables.k_off[t]
+        while ptr + 1 < kn and tables.steps[off + ptr + 1] <= step:
+            ptr += 1
+        tables.ptr[t] = ptr
+
+
+@njit(cache=True, inline="always")
+def table_value(tables, t, b, j):
+    k = tables.ptr[t]
+    if k < 0:
+        return 0.0
+    nb = tables.nb[t]
+    width = tables.width[t]
+    row = b if nb > 1 else 0
+    col = j if width > 1 else 0
+    return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
+
+
+@njit(cache=True)
+def inject_currents(inputs, tables, neurons):
+    """Set ``i_ext`` (pA) for this step from every current injection."""
+    n_cur = inputs.cur_table.shape[0]
+    if n_cur == 0:
+        return
+    i_ext = neurons.i_ext
+    i_ext[:, :] = 0.0
+    for c in range(n_cur):
+        t = inputs.cur_table[c]
+        a = inputs.cur_idx_off[c]
+        e = inputs.cur_idx_off[c + 1]
+        for b in range(i_ext.shape[0]):
+            for j in range(e - a):
+                i_ext[b, inputs.cur_idx[a + j]] += table_value(tables, t, b, j)
+
+
+@njit(cache=True)
+def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
+    """Add Binomial(n_sources, rate*dt) events times the weight to each target's receptor."""
+    for d in range(inputs.drv_table.shape[0]):
+        t = inputs.drv_table[d]
+        p = inputs.drv_pop[d]
+        n = pops.end[p] - pops.start[p]
+        slot0 = inputs.drv_slot[d]
+        nsrc = inputs.drv_nsrc[d]
+        wn = inputs.drv_w[d] * inputs.drv_norm[d]
+        stream = STREAM_DRIVE + d
+        for b in range(neurons.g_decay.shape[0]):
+            for i in range(n):
+                rate = table_value(tables, t, b, i)
+                k = binomial(key, stream, step, b * n + i, nsrc, rate * dt * 1e-3)
+                if k > 0:
+                    neurons.g_decay[b, slot0 + i] += k * wn
+                    neurons.g_rise[b, slot0 + i] += k * wn
+
+
+@njit(cache=True)
+def source_spikes(pops, tables, inputs, neurons, key, step, dt):
+    """Mark the spikes of Poisson sources and spike generators in ``neurons.spiked``."""
+    spiked = neurons.spiked
+    for p in range(pops.kind.shape[0]):
+        if pops.kind[p] != 2:  # KIND_POISSON
+            continue
+        t = pops.table[p]
+        start = pops.start[p]
+        n = pops.end[p] - start
+        stream = STREAM_POISSON + p
+        for b in range(spiked.shape[0]):
+            for i in range(n):
+                prob = table_value(tables, t, b, i) * dt * 1e-3
+                if prob > 0.0 and uniform(key, stream, step, b * n + i) < prob:
+                    spiked[b, start + i] = 1
+    ptr = inputs.gen_ptr[0]
+    n_gen = inputs.gen_step.shape[0]
+    while ptr < n_gen and inputs.gen_step[ptr] < step:
+        ptr += 1
+    while ptr < n_gen and inputs.gen_step[ptr] == step:
+        tr = inputs.gen_trial[ptr]
+        if tr < 0:
+            for b in range(spiked.shape[0]):
+                spiked[b, inputs.gen_id[ptr]] = 1
+        else:
+            spiked[tr, inputs.gen_id[ptr]] = 1
+        ptr += 1
+    inputs.gen_ptr[0] = ptr

@@ -1,0 +1,48 @@
+"""Phase 7 (and the start-of-step sampling): spikes into preallocated buffers, per-population
+spike counts per step, sampled state variables."""
+from numba import njit
+
+
+@njit(cache=True)
+def sample_state(rec, neurons, step, mon_first, mon_buf_off, out_state):
+    """Write the start-of-step value of every column of each monitor due at ``step``."""
+    for m in range(rec.mon_every.shape[0]):
+        every = rec.mon_every[m]
+        first = mon_first[m]
+        if step < first or (step - first) % every != 0:
+            continue
+        k = (step - first) // every
+        c0 = rec.mon_col_off[m]
+        c1 = rec.mon_col_off[m + 1]
+        base = mon_buf_off[m] + k * (c1 - c0)
+        for c in range(c0, c1):
+            var = rec.col_var[c]
+            idx = rec.col_index[c]
+            b = rec.col_trial[c]
+            if var == 0:
+                x = neurons.v[b, idx]
+            elif var == 1:
+                x = neurons.w_adapt[b, idx]
+            elif var == 2:
+                x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
+            else:
+                x = neurons.i_ext[b, idx]
+            out_state[base + c - c0] = x
+
+
+@njit(cache=True)
+def record_spikes(pops, rec, neurons, step, rel_step, out_step, out_id, out_trial, n_out, out_counts):
+    n_pops = pops.kind.shape[0]
+    for b in range(neurons.spike_count.shape[0]):
+        p = 0
+        for s in range(neurons.spike_count[b]):
+            g = neurons.spike_list[b, s]
+            while g >= pops.end[p]:
+                p += 1
+            out_counts[rel_step, p] += 1
+            if rec.spike_mask[g]:
+                out_step[n_out] = step
+                out_id[n_out] = g
+                out_trial[n_out] = b
+                n_out += 1
+    return n_out

@@ -1,0 +1,461 @@
+"""The user-facing builder: describe a network, run it, get a :class:`~neurosim.result.Result`.
+
+Example::
+
+    import neurosim as ns
+    net = ns.Network(dt=0.1, seed=1)
+    exc = net.population("exc", 3200, ns.LIFCond(v_init=ns.Uniform(-60, -50)))
+    inh = net.population("inh", 800, ns.LIFCond(v_init=ns.Uniform(-60, -50)))
+    ampa, gaba = ns.AMPA(tau_decay=5.0), ns.GABA_A(tau_decay=10.0, e_rev=-80.0)
+    net.connect(exc, [exc, inh], ns.fixed_probability(0.02), receptor=ampa, weight=6.0)
+    net.connect(inh, [exc, inh], ns.fixed_probability(0.02), receptor=gaba, weight=67.0)
+    spikes = net.monitor(exc, "spikes")
+    result = net.run(1000.0)          # ms; call run() again to continue
+    print(spikes.count.sum(), result.rates_hz())
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import SpecError
+from .spec import validate as V
+from .spec.connectors import Connector, all_to_all, connector_from_dict
+from .spec.distributions import Distribution, describe, undescribe
+from .spec.inputs import (PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, Schedule,
+                          as_schedule)
+from .spec.neurons import LIFCond, LIFCurr, neuron_from_dict
+from .spec.receptors import Receptor, resolve, receptor_from_dict
+from .units import to_float
+
+_MODELS = (LIFCond, LIFCurr)
+
+
+class Population:
+    """A group of ``n`` neurons (or spike sources) sharing one model.  ``len(pop) == n``."""
+
+    def __init__(self, net, index, name, n, model, i_bias=None):
+        self.net, self.index, self.name, self.n, self.model, self.i_bias = net, index, name, n, model, i_bias
+
+    @property
+    def is_source(self) -> bool:
+        return isinstance(self.model, (PoissonSource, SpikeGenerator))
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        return f"Population({self.name!r}, n={self.n}, model={type(self.model).__name__})"
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post`` through one or more receptors (``"glutamate"`` gives two)."""
+
+    def __init__(self, net, index, name, pre, post, connector, receptors, weight, delay, receptor_arg, nmda_ratio):
+        self.net, self.index, self.name = net, index, name
+        self.pre, self.post, self.connector = pre, post, connector
+        self.receptors = receptors          # list of (Receptor, weight factor)
+        self.weight, self.delay = weight, delay
+        self.receptor_arg, self.nmda_ratio = receptor_arg, nmda_ratio
+
+    def __repr__(self):
+        names = "+".join(r.name for r, _ in self.receptors)
+        return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
+
+
+class Network:
+    """A spiking network: populations, projections, inputs and monitors.
+
+    Parameters
+    ----------
+    dt : time step (ms), in (0, 10]
+    seed : integer seed of every random draw (connectivity, initial values, Poisson input)
+    batch : number of independent trials run side by side (shared connectivity), >= 1
+    dtype : ``"float64"`` (default) or ``"float32"`` state
+    """
+
+    def __init__(self, dt: float = 0.1, seed: int = 0, batch: int = 1, dtype: str = "float64"):
+        self.dt = V.in_range("dt", V.positive("dt", dt, "ms"), 1e-4, 10.0, "ms")
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise SpecError(f"seed must be an integer >= 0, got {seed!r}")
+        self.seed = int(seed)
+        self.batch = V.positive_int("batch", batch)
+        if dtype not in ("float64", "float32"):
+            raise SpecError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = dtype
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.currents: list[tuple[Population, CurrentInjection]] = []
+        self.drives: list[tuple[Population, Receptor, PoissonDrive]] = []
+        self.monitors: list = []
+        self._sim = None  # sim.run.Simulation once built
+
+    # ------------------------------------------------------------------ building
+    def _check_open(self):
+        if self._sim is not None:
+            raise SpecError("the network has already been run; its structure can no longer change "
+                            "(build a new Network)")
+
+    def _check_name(self, name, what):
+        if not isinstance(name, str) or not name or not name.replace("_", "a").isalnum():
+            raise SpecError(f"{what} name must be a non-empty string of letters, digits and '_', got {name!r}")
+        taken = {p.name for p in self.populations} | {p.name for p in self.projections}
+        if name in taken:
+            raise SpecError(f"{what} name {name!r} is already used")
+
+    def _pop(self, p, what="population") -> Population:
+        if isinstance(p, str):
+            for q in self.populations:
+                if q.name == p:
+                    return q
+            raise SpecError(f"{what}: unknown population {p!r}; known: {[q.name for q in self.populations]}")
+        if not isinstance(p, Population) or p.net is not self:
+            raise SpecError(f"{what} must be a Population of this network, got {p!r}")
+        return p
+
+    def population(self, name: str, n: int, model=None, i_bias=None) -> Population:
+        """Add ``n`` LIF neurons.  ``model`` is a :class:`LIFCond` (default) or :class:`LIFCurr`;
+        ``i_bias`` (pA, scalar or (n,) array) overrides the model's bias current per neuron."""
+        self._check_open()
+        self._check_name(name, "population")
+        n = V.positive_int(f"population {name!r}: n", n)
+        model = LIFCond() if model is None else model
+        if not isinstance(model, _MODELS):
+            raise SpecError(f"population {name!r}: model must be LIFCond or LIFCurr, got {type(model).__name__}")
+        if model.v_init is not None and isinstance(model.v_init, tuple) and len(model.v_init) != n:
+            raise SpecError(f"population {name!r}: v_init has {len(model.v_init)} values, expected n = {n}")
+        if i_bias is not None:
+            arr = np.asarray(to_float(i_bias, "i_bias"), dtype=np.float64)
+            if arr.ndim == 0:
+                arr = np.full(n, float(arr))
+            if arr.shape != (n,):
+                raise SpecError(f"population {name!r}: i_bias must be a scalar or shape ({n},) (pA), got {arr.shape}")
+            if not np.all(np.isfinite(arr)):
+                raise SpecError(f"population {name!r}: i_bias must be finite (pA)")
+            i_bias = arr
+        pop = Population(self, len(self.populations), name, n, model, i_bias)
+        self.populations.append(pop)
+        return pop
+
+    def poisson(self, name: str, n: int, rate) -> Population:
+        """Add ``n`` Poisson spike sources; ``rate`` in Hz: scalar, (n,), (batch, n) or a Schedule."""
+        self._check_open()
+        self._check_name(name, "population")
+        n = V.positive_int(f"poisson {name!r}: n", n)
+        as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0)
+        pop = Population(self, len(self.populations), name, n, PoissonSource(n, rate))
+        self.populations.append(pop)
+        return pop
+
+    def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
+        """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
+        ``trials`` optionally gives each spike's batch row (default: all rows)."""
+        self._check_open()
+        self._check_name(name, "population")
+        n = V.positive_int(f"spike_generator {name!r}: n", n)
+        times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
+        ids = np.asarray(ids).reshape(-1)
+        if times.shape != ids.shape:
+            raise SpecError(f"spike_generator {name!r}: times and ids must have equal length, got "
+                            f"{times.size} and {ids.size}")
+        if times.size:
+            if not np.all(np.isfinite(times)) or times.min() < 0:
+                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms")
+            if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
+                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}]")
+        if trials is not None:
+            trials = np.asarray(trials).reshape(-1)
+            if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
+                raise SpecError(f"spike_generator {name!r}: trials must match ids and lie in [0, {self.batch - 1}]")
+            trials = trials.astype(np.int64)
+        pop = Population(self, len(self.populations), name, n,
+                         SpikeGenerator(n, times, ids.astype(np.int64), trials))
+        self.populations.append(pop)
+        return pop
+
+    def connect(self, pre, post, connector: Optional[Connector] = None, receptor: Union[str, Receptor] = "AMPA",
+                weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None):
+        """Connect ``pre`` to ``post`` (each a Population, a name, or a list of them).
+
+        Parameters
+        ----------
+        connector : a connector from :mod:`neurosim.spec.connectors` (default all_to_all)
+        receptor : a :class:`Receptor` or ``"AMPA"``, ``"NMDA"``, ``"GABA_A"``, ``"GABA_B"``,
+            ``"glutamate"`` (AMPA + NMDA with NMDA weight = ``nmda_ratio`` * weight)
+        weight : nS (conductance-based receptor, >= 0) or pA (current-based, any sign);
+            scalar, per-synapse array or a distribution (clipped at 0 for conductances)
+        delay : axonal delay (ms), scalar, array or distribution; default ``dt``.  Rounded to
+            the nearest whole step (half up), at least one step; a spike stamped ``t`` enters the
+            receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``)
+        Returns the Projection, or a list of them when ``pre`` or ``post`` is a list.
+        """
+        self._check_open()
+        pres = pre if isinstance(pre, (list, tuple)) else [pre]
+        posts = post if isinstance(post, (list, tuple)) else [post]
+        out = []
+        for a in pres:
+            for b in posts:
+                out.append(self._connect1(self._pop(a, "connect: pre"), self._pop(b, "connect: post"),
+                                          connector, receptor, weight, delay, nmda_ratio,
+                                          name if len(pres) * len(posts) == 1 else None))
+        return out[0] if len(out) == 1 else out
+
+    def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name):
+        if name is None:
+            base = f"{pre.name}_to_{post.name}"
+            name, k = base, 1
+            taken = {p.name for p in self.projections}
+            while name in taken:
+                k += 1
+                name = f"{base}_{k}"
+        self._check_name(name, "projection")
+        if post.is_source:
+            raise SpecError(f"connect: post {post.name!r} is a spike source and cannot receive synapses")
+        connector = all_to_all() if connector is None else connector
+        if not isinstance(connector, Connector):
+            raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
+        receptors = resolve(receptor, nmda_ratio)
+        for rec, _ in receptors:
+            if rec.conductance_based and isinstance(post.model, LIFCurr):
+                raise SpecError(f"connect: receptor {rec.name!r} is conductance-based but {post.name!r} is a "
+                                "current-based LIFCurr population; use ExpCurrent or an LIFCond population")
+            if rec.saturating:
+                raise SpecError(f"connect: receptor {rec.name!r}: saturating (Wang 2002) NMDA kinetics are not "
+                                "supported by the simulator yet; use saturating=False (difference of exponentials)")
+        self._check_weight(name, weight, receptors)
+        delay = self.dt if delay is None else delay
+        if not isinstance(delay, Distribution):
+            d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
+            if not np.all(np.isfinite(d)):
+                raise SpecError(f"projection {name!r}: delay must be finite (ms)")
+            if d.size and d.min() < self.dt - 1e-9 * self.dt:
+                raise SpecError(f"projection {name!r}: delay must be >= dt = {self.dt} ms, got {d.min():g} ms")
+            delay = float(d) if d.ndim == 0 else d
+        proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
+                          receptor if isinstance(receptor, str) else None, nmda_ratio)
+        self.projections.append(proj)
+        return proj
+
+    @staticmethod
+    def _check_weight(name, weight, receptors):
+        if isinstance(weight, Distribution):
+            return
+        w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+        if not np.all(np.isfinite(w)):
+            raise SpecError(f"projection {name!r}: weight must be finite")
+        if any(r.conductance_based for r, _ in receptors) and w.size and w.min() < 0:
+            raise SpecError(f"projection {name!r}: weight must be >= 0 nS for a conductance-based receptor, got "
+                            f"{w.min():g} (inhibition comes from the receptor's e_rev)")
+
+    def inject(self, pop, amplitude, indices=None):
+        """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
+        into ``indices`` of ``pop`` (default all)."""
+        self._check_open()
+        pop = self._pop(pop, "inject")
+        if pop.is_source:
+            raise SpecError(f"inject: {pop.name!r} is a spike source")
+        idx = np.arange(pop.n) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
+        if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
+            raise SpecError(f"inject: indices must be in [0, {pop.n - 1}]")
+        as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA")
+        inj = CurrentInjection(amplitude, idx)
+        self.currents.append((pop, inj))
+        return inj
+
+    def poisson_drive(self, pop, receptor, n_sources: int, rate, weight: float):
+        """Brian2-style PoissonInput: ``n_sources`` Poisson sources at ``rate`` Hz onto every neuron
+        of ``pop`` through ``receptor``, each event adding ``weight`` (nS or pA)."""
+        self._check_open()
+        pop = self._pop(pop, "poisson_drive")
+        if pop.is_source:
+            raise SpecError(f"poisson_drive: {pop.name!r} is a spike source")
+        recs = resolve(receptor)
+        if len(recs) != 1:
+            raise SpecError("poisson_drive: receptor must be a single receptor, not 'glutamate'")
+        rec = recs[0][0]
+        if rec.conductance_based and isinstance(pop.model, LIFCurr):
+            raise SpecError(f"poisson_drive: receptor {rec.name!r} is conductance-based but {pop.name!r} is LIFCurr")
+        n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
+        as_schedule("poisson_drive: rate", rate, pop.n, self.batch, "Hz", low=0.0)
+        weight = V.number("poisson_drive: weight", weight, "nS or pA")
+        if rec.conductance_based and weight < 0:
+            raise SpecError(f"poisson_drive: weight must be >= 0 nS for conductance-based {rec.name!r}, got {weight}")
+        drv = PoissonDrive(n_sources, rate, weight)
+        self.drives.append((pop, rec, drv))
+        return drv
+
+    def monitor(self, pop, what: Union[str, Sequence[str]] = "spikes", indices=None, every: Optional[float] = None,
+                trials=None):
+        """Record from ``pop``.
+
+        what : ``"spikes"`` -> SpikeMonitor (``.i``, ``.t``, ``.count``, ``spike_trains()``);
+               ``"rate"`` -> PopulationRateMonitor (``.t``, ``.rate`` in Hz);
+               a variable name or list (``"v"``, ``"w_adapt"``, ``"i_ext"``, ``"g_<receptor>"``)
+               -> StateMonitor (``.t`` and one attribute per variable, shape (n_samples, n_recorded)
+               for batch 1, else (n_samples, n_trials, n_recorded))
+        indices : neurons to record (default all)
+        every : sampling period for state (ms, a whole number of steps; default dt)
+        trials : batch rows to record state from (default all)
+        """
+        from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor
+        self._check_open()
+        pop = self._pop(pop, "monitor")
+        idx = None
+        if indices is not None:
+            idx = np.unique(np.asarray(indices, dtype=np.int64).reshape(-1))
+            if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
+                raise SpecError(f"monitor: indices must be in [0, {pop.n - 1}]")
+        if what == "spikes":
+            mon = SpikeMonitor(self, pop, idx)
+        elif what == "rate":
+            mon = RateMonitor(self, pop)
+        else:
+            variables = [what] if isinstance(what, str) else list(what)
+            if pop.is_source:
+                raise SpecError(f"monitor: {pop.name!r} is a spike source; only 'spikes' and 'rate' can be recorded")
+            every_steps = 1
+            if every is not None:
+                every = V.positive("monitor: every", every, "ms")
+                every_steps = int(round(every / self.dt))
+                if every_steps < 1 or abs(every_steps * self.dt - every) > 1e-6 * self.dt:
+                    raise SpecError(f"monitor: every must be a whole multiple of dt = {self.dt} ms, got {every}")
+            tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
+            if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
+                raise SpecError(f"monitor: trials must be in [0, {self.batch - 1}]")
+            mon = StateMonitor(self, pop, variables, idx, every_steps, tr)
+        self.monitors.append(mon)
+        return mon
+
+    # ------------------------------------------------------------------ running
+    @property
+    def t(self) -> float:
+        """Simulated time so far (ms)."""
+        return 0.0 if self._sim is None else self._sim.step * self.dt
+
+    def build(self, backend: str = "cpu"):
+        """Lay the network out as arrays and upload it to ``backend`` (done by the first ``run``)."""
+        from .sim.run import Simulation
+        if self._sim is None:
+            if not self.populations:
+                raise SpecError("the network has no populations")
+            self._sim = Simulation(self, backend)
+        return self._sim
+
+    def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
+        """Simulate ``duration`` ms more (a whole number of steps, rounded) and return the Result of
+        everything recorded so far.  ``backend``: ``"cpu"``, ``"cuda"`` or ``"auto"``.  A progress bar
+        appears for runs expected to take more than a few seconds (``progress`` forces it on/off)."""
+        duration = V.positive("duration", duration, "ms")
+        n_steps = int(round(duration / self.dt))
+        if n_steps < 1:
+            raise SpecError(f"duration must be at least one step (dt = {self.dt} ms), got {duration} ms")
+        sim = self.build(backend)
+        sim.check_backend(backend)
+        sim.run(n_steps, progress=progress)
+        return self.result()
+
+    def result(self):
+        """The Result of everything recorded so far (spikes, states, rates, weights, metadata)."""
+        from .sim.recorders import make_result
+        return make_result(self)
+
+    def get(self, pop, variable: str = "v") -> np.ndarray:
+        """Current values of ``variable`` (``v``, ``w_adapt``, ``g_<receptor>``) of ``pop``,
+        shape (batch, n)."""
+        pop = self._pop(pop, "get")
+        if self._sim is None:
+            self.build()
+        return self._sim.get(pop, variable)
+
+    def connections(self, proj) -> dict:
+        """Synapses of a projection: ``pre``, ``post`` (local indices), ``weight`` (nS or pA, per
+        receptor), ``delay`` (ms, after rounding to steps).  Builds the network if needed."""
+        if self._sim is None:
+            self.build()
+        return self._sim.connections(proj)
+
+    # ------------------------------------------------------------------ spec
+    def to_spec(self) -> dict:
+        """The whole model as a JSON-serialisable dict (enough to rebuild and rerun it)."""
+        from .sim.recorders import monitor_spec
+        pops = []
+        for p in self.populations:
+            m = p.model
+            if isinstance(m, PoissonSource):
+                d = {"name": p.name, "n": p.n, "source": "poisson", "rate": _sched_desc(m.rate)}
+            elif isinstance(m, SpikeGenerator):
+                d = {"name": p.name, "n": p.n, "source": "generator", "times": np.asarray(m.times).tolist(),
+                     "ids": np.asarray(m.ids).tolist(),
+                     "trials": None if m.trials is None else np.asarray(m.trials).tolist()}
+            else:
+                d = {"name": p.name, "n": p.n, "model": m.to_dict(),
+                     "i_bias": None if p.i_bias is None else np.asarray(p.i_bias).tolist()}
+            pops.append(d)
+        projs = []
+        for q in self.projections:
+            projs.append({"name": q.name, "pre": q.pre.name, "post": q.post.name, "connector": q.connector.to_dict(),
+                          "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
+                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "delay": describe(q.delay)})
+        return {
+            "format": "neurosim-network", "version": 1,
+            "dt": self.dt, "seed": self.seed, "batch": self.batch, "dtype": self.dtype,
+            "populations": pops, "projections": projs,
+            "currents": [{"pop": p.name, "amplitude": _sched_desc(c.amplitude),
+                          "indices": np.asarray(c.indices).tolist()} for p, c in self.currents],
+            "drives": [{"pop": p.name, "receptor": r.to_dict(), "n_sources": d.n_sources,
+                        "rate": _sched_desc(d.rate), "weight": d.weight} for p, r, d in self.drives],
+            "monitors": [monitor_spec(m) for m in self.monitors],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_spec())
+
+    @classmethod
+    def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None) -> "Network":
+        """Rebuild a network (with its monitors) from :meth:`to_spec` output or its JSON."""
+        if isinstance(spec, str):
+            spec = json.loads(spec)
+        if spec.get("format") != "neurosim-network":
+            raise SpecError("not a neurosim network spec (missing format 'neurosim-network')")
+        net = cls(dt=spec["dt"], seed=spec["seed"] if seed is None else seed, batch=spec["batch"],
+                  dtype=spec.get("dtype", "float64"))
+        for d in spec["populations"]:
+            if d.get("source") == "poisson":
+                net.poisson(d["name"], d["n"], _sched_undesc(d["rate"]))
+            elif d.get("source") == "generator":
+                net.spike_generator(d["name"], d["n"], d["times"], np.asarray(d["ids"], dtype=np.int64),
+                                    None if d["trials"] is None else np.asarray(d["trials"], dtype=np.int64))
+            else:
+                net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
+                               i_bias=None if d["i_bias"] is None else np.asarray(d["i_bias"]))
+        for d in spec["projections"]:
+            rec = d["receptor"] if isinstance(d["receptor"], str) else receptor_from_dict(d["receptor"])
+            net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
+                        weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
+                        nmda_ratio=d["nmda_ratio"], name=d["name"])
+        for d in spec["currents"]:
+            net.inject(d["pop"], _sched_undesc(d["amplitude"]), d["indices"])
+        for d in spec["drives"]:
+            net.poisson_drive(d["pop"], receptor_from_dict(d["receptor"]), d["n_sources"],
+                              _sched_undesc(d["rate"]), d["weight"])
+        for d in spec["monitors"]:
+            what = d["what"]
+            net.monitor(d["pop"], what, indices=d.get("indices"),
+                        every=d.get("every_steps", 1) * net.dt if what not in ("spikes", "rate") else None,
+                        trials=d.get("trials"))
+        return net
+
+
+def _sched_desc(value):
+    if isinstance(value, Schedule):
+        return {"schedule": value.to_dict()}
+    return describe(value)
+
+
+def _sched_undesc(value):
+    if isinstance(value, dict) and "schedule" in value:
+        return Schedule(np.asarray(value["schedule"]["times"]), np.asarray(value["schedule"]["values"]))
+    return undescribe(value)

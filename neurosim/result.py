@@ -1,0 +1,170 @@
+"""Result: what a run recorded (spikes, sampled state, population rates, weights), the model
+spec and run metadata.  Saved and loaded by :mod:`neurosim.io.hdf5`; plotted by
+:mod:`neurosim.plots`.  All times in ms, rates in Hz, voltages mV, conductances nS, currents pA.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+UNITS = {"v": "mV", "w_adapt": "pA", "i_ext": "pA"}
+
+
+def unit_of(variable: str, conductance: bool = True) -> str:
+    if variable in UNITS:
+        return UNITS[variable]
+    if variable.startswith("g_"):
+        return "nS" if conductance else "pA"
+    return ""
+
+
+@dataclass
+class SpikeTrains:
+    """Spikes of one population: ``node_ids`` (local neuron index), ``times`` (ms) and ``trials``
+    (batch row), sorted by time, then trial, then neuron.  ``recorded`` lists the recorded neurons."""
+    population: str
+    n: int
+    node_ids: np.ndarray
+    times: np.ndarray
+    trials: np.ndarray
+    recorded: np.ndarray
+    n_trials: int = 1
+
+    def count(self, trial: Optional[int] = None) -> np.ndarray:
+        """Spikes per neuron (n,), over all trials or one."""
+        ids = self.node_ids if trial is None else self.node_ids[self.trials == trial]
+        return np.bincount(ids, minlength=self.n)
+
+    def trains(self, trial: int = 0) -> dict:
+        """{neuron index: spike times (ms)} for the recorded neurons of one trial."""
+        sel = self.trials == trial
+        ids, ts = self.node_ids[sel], self.times[sel]
+        order = np.argsort(ids, kind="stable")
+        ids, ts = ids[order], ts[order]
+        bounds = np.searchsorted(ids, self.recorded, side="left"), np.searchsorted(ids, self.recorded, side="right")
+        return {int(i): ts[a:b] for i, a, b in zip(self.recorded, *bounds)}
+
+
+@dataclass
+class StateTrace:
+    """Sampled values of one variable: ``values`` has shape (n_samples, n_trials, n_indices)."""
+    population: str
+    variable: str
+    unit: str
+    indices: np.ndarray
+    trials: np.ndarray
+    times: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class PopulationRate:
+    """Spikes of the whole population in each time step (summed over trials)."""
+    population: str
+    n: int
+    n_trials: int
+    dt: float
+    counts: np.ndarray
+    t0: float = 0.0
+
+    @property
+    def times(self) -> np.ndarray:
+        return self.t0 + self.dt * np.arange(self.counts.size)
+
+    def rate_hz(self, window: float = 0.0) -> np.ndarray:
+        """Instantaneous population rate (Hz), optionally smoothed with a flat window (ms)."""
+        r = self.counts / (self.n * self.n_trials * self.dt * 1e-3)
+        k = int(round(window / self.dt)) if window else 0
+        if k > 1:
+            r = np.convolve(r, np.ones(k) / k, mode="same")
+        return r
+
+
+@dataclass
+class WeightTable:
+    """Synapses of one projection and receptor: ``pre``, ``post`` (local indices), ``delay`` (ms),
+    ``weight`` (n_syn,) or (batch, n_syn) in nS or pA; optional ``snapshot_times`` (ms) and
+    ``snapshots`` (n_snapshots, n_syn)."""
+    projection: str
+    receptor: str
+    pre: np.ndarray
+    post: np.ndarray
+    delay: np.ndarray
+    weight: np.ndarray
+    unit: str = "nS"
+    snapshot_times: Optional[np.ndarray] = None
+    snapshots: Optional[np.ndarray] = None
+
+
+@dataclass
+class Result:
+    """Everything a run produced.  ``meta`` holds dt, duration, seed, backend, threads,
+    wall_time, neurosim_version, created, batch; ``spec`` the network spec (JSON-able dict)."""
+    spikes: dict = field(default_factory=dict)       # population -> SpikeTrains
+    states: dict = field(default_factory=dict)       # (population, variable) -> StateTrace
+    rates: dict = field(default_factory=dict)        # population -> PopulationRate
+    weights: dict = field(default_factory=dict)      # name -> WeightTable
+    spec: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)        # free-form arrays (e.g. bridge curves)
+
+    @property
+    def duration(self) -> float:
+        return float(self.meta.get("duration", 0.0))
+
+    def mean_rate(self, population: str) -> float:
+        """Mean firing rate (Hz) of the recorded neurons of a population over the run."""
+        st = self.spikes[population]
+        n = st.recorded.size * st.n_trials
+        return float(st.times.size / (n * self.duration * 1e-3)) if n and self.duration else 0.0
+
+    def cv_isi(self, population: str, min_spikes: int = 3) -> float:
+        """Mean coefficient of variation of the inter-spike intervals over neurons with at
+        least ``min_spikes`` spikes (NaN if none)."""
+        st = self.spikes[population]
+        return cv_isi(st.node_ids, st.times, st.trials, min_spikes)
+
+    def summary_rows(self):
+        """(population, neurons, spikes, mean rate Hz, mean CV ISI) for each spike record."""
+        rows = []
+        for name, st in self.spikes.items():
+            rows.append((name, int(st.recorded.size), int(st.times.size), self.mean_rate(name), self.cv_isi(name)))
+        return rows
+
+    def summary(self) -> str:
+        lines = [f"{'population':<14}{'neurons':>9}{'spikes':>11}{'rate (Hz)':>11}{'CV ISI':>9}"]
+        for name, n, s, r, cv in self.summary_rows():
+            lines.append(f"{name:<14}{n:>9d}{s:>11d}{r:>11.2f}{cv:>9.3f}")
+        wall = self.meta.get("wall_time")
+        if wall is not None:
+            rtf = wall / (self.duration * 1e-3) if self.duration else float("nan")
+            lines.append(f"simulated {self.duration:g} ms in {wall:.3f} s wall time "
+                         f"(real-time factor {rtf:.3f}); backend {self.meta.get('backend')}")
+        return "\n".join(lines)
+
+    def save(self, path, **kw):
+        """Write this result to an HDF5 file (see :func:`neurosim.io.hdf5.write_result`)."""
+        from .io.hdf5 import write_result
+        return write_result(self, path, **kw)
+
+
+def cv_isi(node_ids, times, trials=None, min_spikes: int = 3) -> float:
+    """Mean CV of ISIs over (trial, neuron) trains with at least ``min_spikes`` spikes."""
+    node_ids = np.asarray(node_ids)
+    if node_ids.size == 0:
+        return float("nan")
+    trials = np.zeros_like(node_ids) if trials is None else np.asarray(trials)
+    key = trials.astype(np.int64) * (int(node_ids.max()) + 1) + node_ids
+    order = np.lexsort((times, key))
+    key, ts = key[order], np.asarray(times)[order]
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    cvs = []
+    for seg in np.split(ts, bounds):
+        if seg.size >= min_spikes:
+            isi = np.diff(seg)
+            m = isi.mean()
+            if m > 0:
+                cvs.append(isi.std() / m)
+    return float(np.mean(cvs)) if cvs else float("nan")

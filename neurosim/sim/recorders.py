@@ -1,0 +1,281 @@
+"""Monitors (Brian2-like access) and the recorder that collects chunk buffers.
+
+Spike monitors give ``.i`` (neuron index), ``.t`` (ms), ``.trial``, ``.count`` and
+``spike_trains()``; state monitors give ``.t`` and one attribute per variable; rate monitors
+``.t`` and ``.rate`` (Hz).  They read what the simulation has recorded so far.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SpecError
+from ..result import Result, SpikeTrains, StateTrace, PopulationRate, WeightTable, unit_of
+from ..state import arrays as A
+
+
+class SpikeMonitor:
+    def __init__(self, net, pop, indices):
+        self.net, self.pop, self.indices = net, pop, indices
+
+    @property
+    def _trains(self) -> SpikeTrains:
+        return self.net._sim.recorder.spike_trains(self.pop) if self.net._sim else _empty_trains(self)
+
+    @property
+    def i(self) -> np.ndarray:
+        """Neuron index (within the population) of each spike."""
+        return self._trains.node_ids
+
+    @property
+    def t(self) -> np.ndarray:
+        """Time of each spike (ms)."""
+        return self._trains.times
+
+    @property
+    def trial(self) -> np.ndarray:
+        """Batch row of each spike."""
+        return self._trains.trials
+
+    @property
+    def count(self) -> np.ndarray:
+        """Spikes per neuron (summed over trials), shape (n,)."""
+        return self._trains.count()
+
+    @property
+    def num_spikes(self) -> int:
+        return int(self._trains.times.size)
+
+    def spike_trains(self, trial: int = 0) -> dict:
+        """{neuron index: spike times (ms)} for one trial."""
+        return self._trains.trains(trial)
+
+
+def _empty_trains(mon):
+    rec = np.arange(mon.pop.n) if mon.indices is None else mon.indices
+    z = np.zeros(0, np.int64)
+    return SpikeTrains(mon.pop.name, mon.pop.n, z, np.zeros(0), z.astype(np.int32), rec, mon.net.batch)
+
+
+class StateMonitor:
+    def __init__(self, net, pop, variables, indices, every_steps, trials):
+        self.net, self.pop, self.variables = net, pop, variables
+        self.indices, self.every_steps, self.trials = indices, every_steps, trials
+
+    @property
+    def t(self) -> np.ndarray:
+        """Sample times (ms): the values at the start of each sampled step."""
+        if self.net._sim is None:
+            return np.zeros(0)
+        return self.net._sim.recorder.state_times(self)
+
+    def trace(self, variable: str) -> np.ndarray:
+        """(n_samples, n_trials, n_indices) values of ``variable``."""
+        if self.net._sim is None:
+            return np.zeros((0, len(self.trials), 0))
+        return self.net._sim.recorder.state_values(self, variable)
+
+    def __getattr__(self, name):
+        if name in ("net", "pop", "variables", "indices", "every_steps", "trials"):
+            raise AttributeError(name)
+        if name in self.variables:
+            vals = self.trace(name)
+            return vals[:, 0, :] if vals.shape[1] == 1 else vals
+        raise AttributeError(f"StateMonitor records {self.variables}, not {name!r}")
+
+
+class RateMonitor:
+    def __init__(self, net, pop):
+        self.net, self.pop = net, pop
+
+    @property
+    def _rate(self) -> PopulationRate:
+        return self.net._sim.recorder.population_rate(self.pop)
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._rate.times
+
+    @property
+    def rate(self) -> np.ndarray:
+        """Population rate (Hz) in each step, averaged over neurons and trials."""
+        return self._rate.rate_hz()
+
+    def smooth_rate(self, window: float) -> np.ndarray:
+        """Rate (Hz) smoothed with a flat window of ``window`` ms."""
+        return self._rate.rate_hz(window)
+
+
+class WeightMonitor:
+    def __init__(self, net, proj):
+        self.net, self.proj = net, proj
+
+
+def monitor_spec(m) -> dict:
+    if isinstance(m, SpikeMonitor):
+        return {"pop": m.pop.name, "what": "spikes", "indices": None if m.indices is None else m.indices.tolist()}
+    if isinstance(m, RateMonitor):
+        return {"pop": m.pop.name, "what": "rate"}
+    if isinstance(m, StateMonitor):
+        return {"pop": m.pop.name, "what": list(m.variables),
+                "indices": None if m.indices is None else m.indices.tolist(),
+                "every_steps": m.every_steps, "trials": m.trials.tolist()}
+    raise TypeError(m)
+
+
+def _variable_column(net, layout, pop, variable):
+    """(VAR code, index offset, channel receptor) of a variable name for population ``pop``."""
+    start = layout.pop_start[pop.index]
+    if variable == "v":
+        return A.VAR_V, start, None
+    if variable == "w_adapt":
+        return A.VAR_W_ADAPT, start, None
+    if variable == "i_ext":
+        return A.VAR_I_EXT, start, None
+    if variable.startswith("g_"):
+        name = variable[2:]
+        for c, rec in enumerate(layout.pop_channels.get(pop.index, [])):
+            if rec.name == name:
+                return A.VAR_G, layout.slot_off[pop.index] + c * pop.n, rec
+    known = ["v", "i_ext"] + (["w_adapt"] if pop.model.has_adaptation else []) + \
+        [f"g_{r.name}" for r in layout.pop_channels.get(pop.index, [])]
+    raise SpecError(f"monitor: population {pop.name!r} has no variable {variable!r}; known: {known}")
+
+
+def recording_arrays(net, layout) -> A.Recording:
+    mask = np.zeros(layout.n_total, np.uint8)
+    cols_var, cols_idx, cols_tr, every, off = [], [], [], [], [0]
+    layout.state_cols = {}
+    for m in net.monitors:
+        if isinstance(m, SpikeMonitor):
+            s = layout.pop_start[m.pop.index]
+            if m.indices is None:
+                mask[s:s + m.pop.n] = 1
+            else:
+                mask[s + m.indices] = 1
+        elif isinstance(m, StateMonitor):
+            idx = np.arange(m.pop.n) if m.indices is None else m.indices
+            for var in m.variables:
+                code, base, _ = _variable_column(net, layout, m.pop, var)
+                for tr in m.trials:
+                    cols_var.extend([code] * idx.size)
+                    cols_idx.extend((base + idx).tolist())
+                    cols_tr.extend([int(tr)] * idx.size)
+            every.append(m.every_steps)
+            off.append(len(cols_var))
+    i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+    return A.Recording(mask, i64(cols_var), i64(cols_idx), i64(cols_tr), i64(every), i64(off))
+
+
+class Recorder:
+    """Collects the buffers of each chunk and turns them into monitor data and a Result."""
+
+    def __init__(self, net, layout, state):
+        self.net, self.layout = net, layout
+        self.dt = net.dt
+        self.state_monitors = [m for m in net.monitors if isinstance(m, StateMonitor)]
+        self.spike_chunks = []          # (steps, gids, trials)
+        self.count_chunks = []          # (n_steps, n_pops) int32
+        self.state_chunks = {id(m): [] for m in self.state_monitors}
+        self.state_first = {id(m): [] for m in self.state_monitors}
+        self._cache = {}
+        self.mask = state.rec.spike_mask
+        self.n_recorded = int(self.mask.sum())
+
+    # --- per chunk
+    def plan_states(self, step0: int, n_steps: int):
+        """First sampled step and buffer offset of each state monitor in the chunk."""
+        first, offs, sizes = [], [], []
+        total = 0
+        for m in self.state_monitors:
+            e = m.every_steps
+            f = ((step0 + e - 1) // e) * e
+            k = 0 if f >= step0 + n_steps else (step0 + n_steps - 1 - f) // e + 1
+            ncol = len(m.variables) * len(m.trials) * (m.pop.n if m.indices is None else m.indices.size)
+            first.append(f)
+            offs.append(total)
+            sizes.append((k, ncol))
+            total += k * ncol
+        return np.asarray(first, np.int64), np.asarray(offs, np.int64), sizes, total
+
+    def add_chunk(self, step0, done, sizes, offs, out_state, first, sp_step, sp_id, sp_trial, n_spk, counts):
+        self._cache.clear()
+        if n_spk:
+            self.spike_chunks.append((sp_step[:n_spk].copy(), sp_id[:n_spk].copy(), sp_trial[:n_spk].copy()))
+        self.count_chunks.append(counts[:done].copy())
+        for m, (k, ncol), o, f in zip(self.state_monitors, sizes, offs, first):
+            # samples actually taken in the `done` steps
+            e = m.every_steps
+            k_done = 0 if f >= step0 + done else (step0 + done - 1 - f) // e + 1
+            if k_done:
+                self.state_chunks[id(m)].append(out_state[o:o + k_done * ncol].reshape(k_done, ncol).copy())
+                self.state_first[id(m)].append(f + e * np.arange(k_done))
+
+    # --- access
+    def _spikes_all(self):
+        if "spk" not in self._cache:
+            if self.spike_chunks:
+                st = np.concatenate([c[0] for c in self.spike_chunks])
+                gi = np.concatenate([c[1] for c in self.spike_chunks])
+                tr = np.concatenate([c[2] for c in self.spike_chunks])
+            else:
+                st = gi = tr = np.zeros(0, np.int64)
+            self._cache["spk"] = (st, gi, tr)
+        return self._cache["spk"]
+
+    def spike_trains(self, pop) -> SpikeTrains:
+        key = ("trains", pop.index)
+        if key not in self._cache:
+            st, gi, tr = self._spikes_all()
+            s = self.layout.pop_start[pop.index]
+            sel = (gi >= s) & (gi < s + pop.n)
+            rec = np.flatnonzero(self.mask[s:s + pop.n])
+            self._cache[key] = SpikeTrains(pop.name, pop.n, (gi[sel] - s).astype(np.int64), st[sel] * self.dt,
+                                           tr[sel].astype(np.int32), rec, self.net.batch)
+        return self._cache[key]
+
+    def population_rate(self, pop) -> PopulationRate:
+        k = self.layout.pos[pop.index]
+        counts = np.concatenate([c[:, k] for c in self.count_chunks]) if self.count_chunks else np.zeros(0, np.int32)
+        return PopulationRate(pop.name, pop.n, self.net.batch, self.dt, counts)
+
+    def state_times(self, m):
+        chunks = self.state_first[id(m)]
+        return (np.concatenate(chunks) if chunks else np.zeros(0, np.int64)) * self.dt
+
+    def state_values(self, m, variable):
+        chunks = self.state_chunks[id(m)]
+        n_idx = m.pop.n if m.indices is None else m.indices.size
+        nt = len(m.trials)
+        data = np.concatenate(chunks) if chunks else np.zeros((0, len(m.variables) * nt * n_idx))
+        j = m.variables.index(variable)
+        block = data[:, j * nt * n_idx:(j + 1) * nt * n_idx]
+        return block.reshape(block.shape[0], nt, n_idx).astype(np.float64)
+
+
+def make_result(net) -> Result:
+    sim = net._sim
+    res = Result(spec=net.to_spec())
+    if sim is None:
+        return res
+    rec = sim.recorder
+    for m in net.monitors:
+        if isinstance(m, SpikeMonitor):
+            if m.pop.name not in res.spikes:
+                res.spikes[m.pop.name] = rec.spike_trains(m.pop)
+        elif isinstance(m, RateMonitor):
+            res.rates[m.pop.name] = rec.population_rate(m.pop)
+        elif isinstance(m, StateMonitor):
+            t = rec.state_times(m)
+            idx = np.arange(m.pop.n) if m.indices is None else m.indices
+            for var in m.variables:
+                _, _, receptor = _variable_column(net, sim.layout, m.pop, var)
+                unit = unit_of(var, receptor.conductance_based if receptor is not None else True)
+                res.states[(m.pop.name, var)] = StateTrace(m.pop.name, var, unit, idx, np.asarray(m.trials), t,
+                                                           rec.state_values(m, var))
+    for q in net.projections:
+        if getattr(q, "record_weights", False):
+            for table in sim.weight_tables(q):
+                res.weights[table.projection if len(q.receptors) == 1 else
+                            f"{table.projection}.{table.receptor}"] = table
+    res.meta = sim.metadata()
+    return res

@@ -1,0 +1,122 @@
+"""The only time loop: runs the compiled chunk kernel until the requested steps are done,
+flushing recording buffers between chunks and showing a progress bar on long runs."""
+from __future__ import annotations
+
+import datetime as _dt
+import time
+
+import numpy as np
+
+from ..errors import SpecError
+from ..state.build import build_state, counter_key
+from ..backends.select import make_backend
+from ..result import WeightTable
+from .recorders import Recorder, _variable_column
+from ..state import arrays as A
+
+CHUNK_STEPS = 2000
+PROGRESS_AFTER_S = 3.0
+
+
+class Simulation:
+    """A built network on a backend, with its step counter and recorder."""
+
+    def __init__(self, net, backend_name: str):
+        t0 = time.perf_counter()
+        self.net = net
+        self.state, self.layout = build_state(net)
+        self.backend = make_backend(backend_name)
+        self.backend_name = backend_name
+        self.backend.upload(self.state)
+        self.recorder = Recorder(net, self.layout, self.state)
+        self.key = counter_key(net.seed)
+        self.step = 0
+        self.wall_time = 0.0
+        self.build_time = time.perf_counter() - t0
+        self.created = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        fdt = self.state.neurons.v.dtype
+        self.per_step_max = max(1, net.batch * self.recorder.n_recorded)
+        cap = max(4 * self.per_step_max, 1 << 18)
+        self._out_step = np.empty(cap, np.int64)
+        self._out_id = np.empty(cap, np.int64)
+        self._out_trial = np.empty(cap, np.int64)
+        self._fdt = fdt
+
+    def check_backend(self, name):
+        if name != self.backend_name and name != "auto" and name != self.backend.name:
+            raise SpecError(f"this network was built on backend {self.backend.name!r}; it cannot switch to {name!r} "
+                            "(rebuild it with Network.from_spec)")
+
+    def run(self, n_steps: int, progress=None):
+        bar = None
+        done_total = 0
+        t_start = time.perf_counter()
+        n_pops = self.state.pops.kind.shape[0]
+        try:
+            while done_total < n_steps:
+                chunk = min(CHUNK_STEPS, n_steps - done_total)
+                first, offs, sizes, total = self.recorder.plan_states(self.step, chunk)
+                out_state = np.zeros(total, self._fdt)
+                counts = np.zeros((chunk, n_pops), np.int32)
+                done, n_spk = self.backend.run_chunk(
+                    self.key, self.net.dt, self.step, chunk, self.per_step_max, first, offs, out_state,
+                    self._out_step, self._out_id, self._out_trial, counts)
+                self.recorder.add_chunk(self.step, done, sizes, offs, out_state, first,
+                                        self._out_step, self._out_id, self._out_trial, n_spk, counts)
+                self.step += done
+                done_total += done
+                if done == 0:  # the spike buffer was too small for even one step
+                    cap = 2 * self._out_step.size
+                    self._out_step = np.empty(cap, np.int64)
+                    self._out_id = np.empty(cap, np.int64)
+                    self._out_trial = np.empty(cap, np.int64)
+                elapsed = time.perf_counter() - t_start
+                if bar is None and progress is not False and done_total < n_steps:
+                    expected = elapsed / done_total * n_steps
+                    if progress or expected > PROGRESS_AFTER_S:
+                        from tqdm.auto import tqdm
+                        bar = tqdm(total=n_steps, initial=done_total, unit="step", desc="neurosim",
+                                   leave=False, mininterval=0.5)
+                elif bar is not None:
+                    bar.update(done)
+        finally:
+            if bar is not None:
+                bar.close()
+            self.wall_time += time.perf_counter() - t_start
+
+    # --- queries
+    def metadata(self) -> dict:
+        from .. import __version__
+        return {"dt": self.net.dt, "duration": self.step * self.net.dt, "seed": self.net.seed,
+                "backend": self.backend.name, "threads": self.backend.threads(), "wall_time": self.wall_time,
+                "build_time": self.build_time, "neurosim_version": __version__, "created": self.created,
+                "batch": self.net.batch, "steps": self.step, "dtype": self.net.dtype}
+
+    def get(self, pop, variable):
+        st = self.backend.download()
+        code, base, _ = _variable_column(self.net, self.layout, pop, variable)
+        n = pop.n
+        if code == A.VAR_V:
+            return st.neurons.v[:, base:base + n].astype(np.float64)
+        if code == A.VAR_W_ADAPT:
+            return st.neurons.w_adapt[:, base:base + n].astype(np.float64)
+        if code == A.VAR_I_EXT:
+            return st.neurons.i_ext[:, base:base + n].astype(np.float64)
+        return (st.neurons.g_decay[:, base:base + n] - st.neurons.g_rise[:, base:base + n]).astype(np.float64)
+
+    def weight_tables(self, proj):
+        st = self.backend.download()
+        out = []
+        for rec, off, n_syn, _, pre in self.layout.proj_blocks[proj.index]:
+            w = st.syn.w[:, off:off + n_syn]
+            out.append(WeightTable(proj.name, rec.name, pre.copy(), st.syn.post[off:off + n_syn].copy(),
+                                   st.syn.delay[off:off + n_syn] * self.net.dt,
+                                   (w[0] if w.shape[0] == 1 else w).astype(np.float64).copy(),
+                                   unit="nS" if rec.conductance_based else "pA"))
+        return out
+
+    def connections(self, proj):
+        tables = self.weight_tables(proj)
+        t0 = tables[0]
+        return {"pre": t0.pre, "post": t0.post, "delay": t0.delay,
+                "weight": {t.receptor: t.weight for t in tables}}

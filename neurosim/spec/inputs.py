@@ -1,0 +1,110 @@
+"""Inputs: Poisson sources, spike generators, injected currents and Poisson drive.
+
+Time-varying quantities are piecewise constant :class:`Schedule` objects: ``values[k]``
+holds from ``times[k]`` (ms) until ``times[k+1]``; before ``times[0]`` the value is 0.
+A value array may have a leading batch axis so that each trial of a batch gets its own
+input (the MNIST evaluation gives each trial one image).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from . import validate as V
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """Piecewise-constant values over time.
+
+    times : (K,) strictly increasing change points (ms), >= 0
+    values : (K, n) or (K, batch, n) values (unit of the quantity: Hz for rates, pA for currents)
+    """
+    times: Any
+    values: Any
+
+    def to_dict(self):
+        return {"times": np.asarray(self.times).tolist(), "values": np.asarray(self.values).tolist()}
+
+
+def constant(value) -> Schedule:
+    """A value that holds from t = 0 on (scalar, (n,) or (batch, n))."""
+    v = np.asarray(value, dtype=np.float64)
+    return Schedule(np.zeros(1), v[None, ...])
+
+
+def steps(times, values) -> Schedule:
+    """Piecewise-constant steps: ``values[k]`` from ``times[k]`` (ms) on."""
+    return Schedule(np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64))
+
+
+def timed_array(values, dt: float, start: float = 0.0) -> Schedule:
+    """Samples every ``dt`` ms starting at ``start`` (like Brian2's TimedArray); the last
+    sample holds after the end.  ``values`` has shape (T, n) or (T, batch, n)."""
+    values = np.asarray(values, dtype=np.float64)
+    dt = V.positive("timed_array.dt", dt, "ms")
+    return Schedule(start + dt * np.arange(values.shape[0]), values)
+
+
+def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[float] = None) -> Schedule:
+    """Validate a scalar/array/Schedule and return a Schedule with values (K, 1 or batch, n)."""
+    sched = value if isinstance(value, Schedule) else constant(V.to_float(value, name))
+    times = np.asarray(sched.times, dtype=np.float64).reshape(-1)
+    vals = np.asarray(V.to_float(sched.values, name), dtype=np.float64)
+    K = times.size
+    if K == 0:
+        raise V.SpecError(f"{name}: a schedule needs at least one time point")
+    if not np.all(np.isfinite(times)) or times.min() < 0:
+        raise V.SpecError(f"{name}: schedule times must be finite and >= 0 ms")
+    if K > 1 and np.any(np.diff(times) <= 0):
+        raise V.SpecError(f"{name}: schedule times must be strictly increasing (ms)")
+    if vals.ndim == 1 and vals.shape[0] == K:
+        vals = vals[:, None, None]
+    elif vals.ndim == 2 and vals.shape[0] == K:
+        vals = vals[:, None, :]
+    if vals.ndim != 3 or vals.shape[0] != K or vals.shape[1] not in (1, batch) or vals.shape[2] not in (1, n):
+        raise V.SpecError(f"{name}: values must have shape (K,), (K, {n}) or (K, {batch}, {n}) with K = "
+                          f"{K} time points; got {np.shape(sched.values)}")
+    if not np.all(np.isfinite(vals)):
+        raise V.SpecError(f"{name}: values must be finite ({unit})")
+    if low is not None and vals.size and vals.min() < low:
+        raise V.SpecError(f"{name}: values must be >= {low:g} {unit}, got a minimum of {vals.min():g}")
+    vals = np.broadcast_to(vals, (K, vals.shape[1], n)).copy()
+    return Schedule(times, vals)
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonSource:
+    """``n`` independent Poisson spike sources; ``rate`` in Hz (scalar, (n,), (batch, n) or a
+    Schedule).  In a step of length dt a source fires with probability rate*dt."""
+    n: int
+    rate: Any
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeGenerator:
+    """``n`` sources firing at explicit ``times`` (ms) with source ``ids``; ``trials`` (optional)
+    gives the batch row of each spike (default: every trial).  Times are rounded to the step."""
+    n: int
+    times: Any
+    ids: Any
+    trials: Any = None
+
+
+@dataclass(frozen=True, eq=False)
+class CurrentInjection:
+    """Current ``amplitude`` (pA, scalar/(n,)/(batch, n)/Schedule) injected into ``indices`` of a population."""
+    amplitude: Any
+    indices: Any = None
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonDrive:
+    """Brian2's PoissonInput: ``n_sources`` independent Poisson sources at ``rate`` Hz onto each
+    target neuron's receptor, each event adding ``weight`` (nS or pA); the per-step event count
+    is drawn as Binomial(n_sources, rate*dt) without creating source neurons."""
+    n_sources: int
+    rate: Any
+    weight: float

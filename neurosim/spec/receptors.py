@@ -1,0 +1,158 @@
+"""Synaptic receptors: neurotransmitter-specific conductance (or current) kinetics.
+
+A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conductance-based,
+``e_rev`` set) or current (pA; current-based, ``e_rev=None``).  Kinetics:
+
+* single exponential (``tau_rise == 0``): a spike of weight ``w`` adds ``w`` to ``g``, which
+  decays with ``tau_decay``;
+* difference of exponentials (``tau_rise > 0``): a spike of weight ``w`` produces
+  ``g(t) = w * f * (exp(-t/tau_decay) - exp(-t/tau_rise))`` with ``f`` chosen so that the peak
+  equals ``w`` (NEST's ``*_beta`` convention).  Both exponentials are decayed exactly.
+* optional voltage-dependent Mg2+ block (Jahr & Stevens 1990):
+  ``B(v) = 1 / (1 + [Mg2+]/3.57 mM * exp(-0.062 v/mV))``, evaluated at the start-of-step ``v``;
+* optional saturating NMDA kinetics (Wang 2002, Neuron 36:955), kept per presynaptic neuron:
+  ``dx/dt = -x/tau_rise + sum_k delta(t - t_k)``, ``ds/dt = -s/tau_decay + alpha x (1 - s)``,
+  ``g_post = sum_j w_j s_j``.
+
+Units: tau_* ms, e_rev mV, mg mM, alpha 1/ms, weights nS (conductance) or pA (current).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+from typing import Optional
+
+from . import validate as V
+
+
+@dataclass(frozen=True)
+class Receptor:
+    """A receptor type; projections name one and equal receptors share one state variable.
+
+    Parameters
+    ----------
+    name : label used in monitors (``g_<name>``) and results
+    tau_decay : decay time constant (ms), > 0
+    tau_rise : rise time constant (ms), 0 for an instantaneous rise, else 0 < tau_rise < tau_decay
+    e_rev : reversal potential (mV); ``None`` makes a current-based receptor (weights in pA)
+    mg_block : apply the Jahr & Stevens (1990) Mg2+ block
+    mg : extracellular [Mg2+] (mM), >= 0
+    saturating : Wang (2002) saturating NMDA kinetics (needs tau_rise > 0 and mg_block
+                 conductance-based); ``alpha`` (1/ms) is its saturation rate
+    """
+    name: str
+    tau_decay: float
+    tau_rise: float = 0.0
+    e_rev: Optional[float] = None
+    mg_block: bool = False
+    mg: float = 1.0
+    saturating: bool = False
+    alpha: float = 0.5
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise V.SpecError(f"Receptor.name must be an identifier-like string, got {self.name!r}")
+        n = f"Receptor({self.name}).{{}}"
+        s = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        s("tau_decay", V.in_range(n.format("tau_decay"), V.positive(n.format("tau_decay"), self.tau_decay, "ms"),
+                                  1e-3, 1e5, "ms"))
+        s("tau_rise", V.non_negative(n.format("tau_rise"), self.tau_rise, "ms"))
+        if self.tau_rise > 0 and self.tau_rise >= self.tau_decay:
+            raise V.SpecError(f"{n.format('tau_rise')} must be < tau_decay ({self.tau_decay} ms), "
+                              f"got {self.tau_rise} ms")
+        if self.e_rev is not None:
+            s("e_rev", V.physiological(n.format("e_rev"), self.e_rev, -150.0, 150.0, "mV"))
+        s("mg", V.non_negative(n.format("mg"), self.mg, "mM"))
+        if self.mg_block and self.e_rev is None:
+            raise V.SpecError(f"{n.format('mg_block')} needs a conductance-based receptor (e_rev set)")
+        s("alpha", V.positive(n.format("alpha"), self.alpha, "1/ms"))
+        if self.saturating and (self.tau_rise <= 0 or self.e_rev is None):
+            raise V.SpecError(f"{n.format('saturating')} needs tau_rise > 0 and e_rev set")
+
+    @property
+    def conductance_based(self) -> bool:
+        return self.e_rev is not None
+
+    @property
+    def peak_norm(self) -> float:
+        """Factor f that makes the peak of the difference of exponentials equal to w."""
+        if self.tau_rise <= 0:
+            return 1.0
+        td, tr = self.tau_decay, self.tau_rise
+        t_peak = td * tr / (td - tr) * math.log(td / tr)
+        return 1.0 / (math.exp(-t_peak / td) - math.exp(-t_peak / tr))
+
+    @property
+    def t_peak(self) -> float:
+        """Time of the peak after a spike (ms); 0 for an instantaneous rise."""
+        if self.tau_rise <= 0:
+            return 0.0
+        td, tr = self.tau_decay, self.tau_rise
+        return td * tr / (td - tr) * math.log(td / tr)
+
+    def mg_factor(self, v):
+        """The Mg2+ block factor B(v) (dimensionless) at membrane potential ``v`` (mV)."""
+        import numpy as np
+        if not self.mg_block:
+            return np.ones_like(np.asarray(v, dtype=float))
+        return 1.0 / (1.0 + self.mg / 3.57 * np.exp(-0.062 * np.asarray(v, dtype=float)))
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def receptor_from_dict(d):
+    return Receptor(**d)
+
+
+def AMPA(tau_decay: float = 2.0, tau_rise: float = 0.0, e_rev: float = 0.0, name: str = "AMPA") -> Receptor:
+    """Glutamatergic AMPA receptor: e_rev 0 mV, decay ~2 ms (Hestrin et al. 1990; Destexhe,
+    Mainen & Sejnowski 1998; Wang 2002 uses 2 ms)."""
+    return Receptor(name, tau_decay=tau_decay, tau_rise=tau_rise, e_rev=e_rev)
+
+
+def NMDA(tau_decay: float = 100.0, tau_rise: float = 2.0, e_rev: float = 0.0, mg: float = 1.0,
+         saturating: bool = False, alpha: float = 0.5, name: str = "NMDA") -> Receptor:
+    """Glutamatergic NMDA receptor: rise 2 ms, decay 100 ms, e_rev 0 mV, Mg2+ block of
+    Jahr & Stevens (1990) with [Mg2+] = 1 mM (Wang 2002).  ``saturating=True`` selects
+    Wang's (2002) saturating kinetics (alpha = 0.5 /ms)."""
+    return Receptor(name, tau_decay=tau_decay, tau_rise=tau_rise, e_rev=e_rev, mg_block=True, mg=mg,
+                    saturating=saturating, alpha=alpha)
+
+
+def GABA_A(tau_decay: float = 5.0, tau_rise: float = 0.0, e_rev: float = -70.0, name: str = "GABA_A") -> Receptor:
+    """GABA_A receptor (Cl-): e_rev -70 mV, decay 5 ms (Wang 2002; Bartos et al. 2007
+    report 2-10 ms)."""
+    return Receptor(name, tau_decay=tau_decay, tau_rise=tau_rise, e_rev=e_rev)
+
+
+def GABA_B(tau_decay: float = 150.0, tau_rise: float = 30.0, e_rev: float = -90.0, name: str = "GABA_B") -> Receptor:
+    """GABA_B receptor (G-protein coupled K+): slow, rise ~30 ms, decay ~150 ms, e_rev -90 mV,
+    approximated by a difference of exponentials (Destexhe & Sejnowski 1995 report a
+    time-to-peak of ~100 ms and decay of 100-200 ms; Otis, De Koninck & Mody 1993)."""
+    return Receptor(name, tau_decay=tau_decay, tau_rise=tau_rise, e_rev=e_rev)
+
+
+def ExpCurrent(tau_decay: float = 5.0, name: str = "I_syn", tau_rise: float = 0.0) -> Receptor:
+    """Current-based exponential synapse (weights in pA; negative for inhibition)."""
+    return Receptor(name, tau_decay=tau_decay, tau_rise=tau_rise, e_rev=None)
+
+
+NAMED = {"AMPA": AMPA, "NMDA": NMDA, "GABA_A": GABA_A, "GABA_B": GABA_B}
+
+
+def resolve(receptor, nmda_ratio: float = 1.0):
+    """Turn a projection's ``receptor`` argument into a list of (Receptor, weight factor).
+
+    ``"glutamate"`` gives AMPA + NMDA, the NMDA weight being ``nmda_ratio`` times the AMPA one.
+    """
+    if isinstance(receptor, Receptor):
+        return [(receptor, 1.0)]
+    if isinstance(receptor, str):
+        if receptor == "glutamate":
+            ratio = V.non_negative("nmda_ratio", nmda_ratio)
+            return [(AMPA(), 1.0), (NMDA(), ratio)]
+        if receptor in NAMED:
+            return [(NAMED[receptor](), 1.0)]
+    raise V.SpecError(f"unknown receptor {receptor!r}; allowed: a Receptor, 'AMPA', 'NMDA', 'GABA_A', "
+                      "'GABA_B' or 'glutamate' (AMPA + NMDA)")

@@ -1,0 +1,310 @@
+"""build_state(net) -> SimState: the only place that allocates simulation arrays.
+
+Random draws at build time (connectivity, weights, delays, initial values) come from
+generators seeded by (network seed, purpose, index), so they do not depend on threads
+or on the order in which other objects were built.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SpecError
+from ..spec.distributions import Distribution, realise
+from ..spec.inputs import PoissonSource, SpikeGenerator, as_schedule
+from ..spec.neurons import LIFCond, LIFCurr
+from . import arrays as A
+from .connect import draw
+
+PURPOSE_CONNECT = 1
+PURPOSE_WEIGHT = 2
+PURPOSE_DELAY = 3
+PURPOSE_VINIT = 4
+
+
+def rng_for(seed: int, purpose: int, index: int) -> np.random.Generator:
+    return np.random.Generator(np.random.Philox(np.random.SeedSequence([seed, purpose, index])))
+
+
+def seed32(seed: int, purpose: int, index: int) -> int:
+    return int(np.random.SeedSequence([seed, purpose, index]).generate_state(1)[0])
+
+
+def counter_key(seed: int) -> int:
+    """The 64-bit key of the counter-based generator for a network seed."""
+    return int(np.random.SeedSequence([seed, 99]).generate_state(1, dtype=np.uint64)[0])
+
+
+def delay_to_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
+    """Rounding rule: ``steps = floor(delay/dt + 0.5)`` (nearest step, halves up), at least 1."""
+    steps = np.floor(np.asarray(delay_ms, dtype=np.float64) / dt + 0.5 + 1e-9).astype(np.int64)
+    return np.maximum(steps, 1)
+
+
+class Layout:
+    """Index bookkeeping kept beside the arrays (names, offsets, channel lists)."""
+
+    def __init__(self):
+        self.pop_start = {}
+        self.pop_channels = {}     # pop index -> list of Receptor (channel order)
+        self.proj_blocks = {}      # projection index -> list of (receptor, syn_off, n_syn, proj_row)
+        self.n_neurons = 0
+        self.n_total = 0
+
+
+def _channel_index(layout, pop_index, receptor):
+    chans = layout.pop_channels.setdefault(pop_index, [])
+    for c, r in enumerate(chans):
+        if r == receptor:
+            return c
+    chans.append(receptor)
+    return len(chans) - 1
+
+
+def _table_builder(dt, batch):
+    steps, vals, k_off, k_n, v_off, nb, width = [], [], [], [], [], [], []
+    counts = {"k": 0, "v": 0}
+
+    def add(sched):
+        t_steps = np.floor(np.asarray(sched.times) / dt + 0.5 + 1e-9).astype(np.int64)
+        if t_steps.size > 1 and np.any(np.diff(t_steps) <= 0):
+            raise SpecError("schedule change points closer than one time step")
+        v = np.asarray(sched.values, dtype=np.float64)
+        k_off.append(counts["k"]); k_n.append(t_steps.size)
+        v_off.append(counts["v"]); nb.append(v.shape[1]); width.append(v.shape[2])
+        steps.append(t_steps); vals.append(v.reshape(-1))
+        counts["k"] += t_steps.size
+        counts["v"] += v.size
+        return len(k_off) - 1
+
+    def finish(dtype):
+        i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+        return A.Tables(i64(k_off), i64(k_n), i64(v_off), i64(nb), i64(width),
+                        np.concatenate(steps) if steps else np.zeros(0, np.int64),
+                        (np.concatenate(vals) if vals else np.zeros(0)).astype(dtype),
+                        np.full(len(k_off), -1, np.int64))
+    return add, finish
+
+
+def build_state(net):
+    """Lay ``net`` out as a :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`."""
+    dt, batch, seed = net.dt, net.batch, net.seed
+    fdt = np.float64 if net.dtype == "float64" else np.float32
+    layout = Layout()
+    add_table, finish_tables = _table_builder(dt, batch)
+
+    # --- global ids: neuron populations first, then sources
+    neuron_pops = [p for p in net.populations if not p.is_source]
+    source_pops = [p for p in net.populations if p.is_source]
+    order = neuron_pops + source_pops
+    layout.order = order
+    g = 0
+    for p in order:
+        layout.pop_start[p.index] = g
+        g += p.n
+    layout.n_neurons = sum(p.n for p in neuron_pops)
+    layout.n_total = g
+    pos = {p.index: k for k, p in enumerate(order)}   # population index -> position in `order`
+    layout.pos = pos
+
+    # --- receptor channels per neuron population (first appearance order)
+    for q in net.projections:
+        for rec, _ in q.receptors:
+            _channel_index(layout, q.post.index, rec)
+    for p, rec, _ in net.drives:
+        _channel_index(layout, p.index, rec)
+
+    n_pops = len(order)
+    P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
+                                                   "ref_steps", "table")}
+    F = {k: np.zeros(n_pops) for k in ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "a", "b", "decay_w",
+                                        "decay_m", "rate_factor")}
+    ch_rows = []
+    slot = 0
+    layout.slot_off = {}
+    for k, p in enumerate(order):
+        P["start"][k] = layout.pop_start[p.index]
+        P["end"][k] = layout.pop_start[p.index] + p.n
+        P["table"][k] = -1
+        m = p.model
+        if isinstance(m, PoissonSource):
+            P["kind"][k] = A.KIND_POISSON
+            P["table"][k] = add_table(as_schedule(f"poisson {p.name!r}: rate", m.rate, p.n, batch, "Hz", low=0.0))
+            continue
+        if isinstance(m, SpikeGenerator):
+            P["kind"][k] = A.KIND_GENERATOR
+            continue
+        P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_LIF_CURR
+        F["c_m"][k], F["g_leak"][k] = m.c_m, m.g_leak
+        F["v_rest"][k], F["v_th"][k], F["v_reset"][k] = m.v_rest, m.v_th, m.v_reset
+        P["ref_steps"][k] = int(math.floor(m.t_ref / dt + 0.5 + 1e-9))
+        F["a"][k], F["b"][k] = m.a, m.b
+        F["decay_w"][k] = math.exp(-dt / m.tau_w)
+        tau_m = m.c_m / m.g_leak
+        F["decay_m"][k] = math.exp(-dt / tau_m)
+        chans = layout.pop_channels.get(p.index, [])
+        P["ch_off"][k] = len(ch_rows)
+        P["n_ch"][k] = len(chans)
+        P["slot_off"][k] = slot
+        layout.slot_off[p.index] = slot
+        slot += len(chans) * p.n
+        for rec in chans:
+            ch_rows.append(_channel_row(k, rec, dt, tau_m, m.c_m))
+    n_slots_total = slot
+    pops = A.Populations(**{f: (P[f] if f in P else F[f].astype(fdt)) for f in A.Populations._fields})
+    if ch_rows:
+        cols = list(zip(*ch_rows))
+    else:
+        cols = [[] for _ in A.Channels._fields]
+    chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_}
+    chans = A.Channels(*[np.asarray(c, dtype=chan_dtypes.get(f, fdt)) for f, c in zip(A.Channels._fields, cols)])
+    layout.channels = ch_rows
+
+    # --- synapses
+    proj_pre_pop, proj_syn_off, proj_rp_off = [], [], []
+    row_ptrs, posts, targets, delays, weights = [], [], [], [], []
+    syn_off = 0
+    rp_off = 0
+    for q in net.projections:
+        n_pre, n_post = q.pre.n, q.post.n
+        pre, post, perm = draw(q.connector, n_pre, n_post, q.pre is q.post, seed32(seed, PURPOSE_CONNECT, q.index))
+        n_syn = pre.size
+        conn = q.connector
+        # delays (ms -> steps)
+        if conn.delay is not None:
+            d_ms = conn.delay[perm]
+            if d_ms.size and d_ms.min() < dt * (1 - 1e-9):
+                raise SpecError(f"projection {q.name!r}: delay must be >= dt = {dt} ms, got {d_ms.min():g} ms")
+        else:
+            d_ms = realise(f"projection {q.name!r}: delay", q.delay, n_syn, rng_for(seed, PURPOSE_DELAY, q.index),
+                           low=dt, unit="ms")
+        d_steps = delay_to_steps(d_ms, dt)
+        counts = np.bincount(pre, minlength=n_pre)
+        rp = np.zeros(n_pre + 1, np.int64)
+        np.cumsum(counts, out=rp[1:])
+        blocks = []
+        post_k = pos[q.post.index]
+        for r_i, (rec, factor) in enumerate(q.receptors):
+            if conn.w is not None:
+                w = conn.w[perm] * factor
+            else:
+                w = realise(f"projection {q.name!r}: weight", q.weight, n_syn,
+                            rng_for(seed, PURPOSE_WEIGHT, q.index), unit="nS or pA",
+                            low=0.0 if rec.conductance_based else None) * factor
+            if rec.conductance_based and w.size and w.min() < 0:
+                raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}")
+            c = _channel_index(layout, q.post.index, rec)
+            tgt = pops.slot_off[post_k] + c * n_post + post
+            proj_pre_pop.append(pos[q.pre.index])
+            proj_syn_off.append(syn_off)
+            proj_rp_off.append(rp_off)
+            row_ptrs.append(rp)
+            posts.append(post)
+            targets.append(tgt)
+            delays.append(d_steps)
+            weights.append(w)
+            blocks.append((rec, syn_off, n_syn, len(proj_pre_pop) - 1, pre))
+            syn_off += n_syn
+            rp_off += n_pre + 1
+        layout.proj_blocks[q.index] = blocks
+    n_proj = len(proj_pre_pop)
+    proj_pre_pop = np.asarray(proj_pre_pop, np.int64)
+    order_out = np.argsort(proj_pre_pop, kind="stable")
+    out_ptr = np.zeros(n_pops + 1, np.int64)
+    np.cumsum(np.bincount(proj_pre_pop, minlength=n_pops), out=out_ptr[1:])
+    cat = lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_)  # noqa: E731
+    syn = A.Synapses(
+        proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
+        proj_rp_off=np.asarray(proj_rp_off, np.int64), out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
+        row_ptr=cat(row_ptrs, np.int64), post=cat(posts, np.int64), target=cat(targets, np.int64),
+        delay=cat(delays, np.int64), w=cat(weights, fdt)[None, :].copy())
+    max_delay = int(syn.delay.max()) if syn.delay.size else 1
+    n_ring = max_delay + 1
+
+    # --- neuron state
+    N, NT = layout.n_neurons, layout.n_total
+    v = np.zeros((batch, N), fdt)
+    i_bias = np.zeros(N, fdt)
+    for p in neuron_pops:
+        s = layout.pop_start[p.index]
+        m = p.model
+        if m.v_init is None:
+            v0 = np.full(p.n, m.v_rest)
+        elif isinstance(m.v_init, Distribution):
+            v0 = m.v_init.draw(rng_for(seed, PURPOSE_VINIT, p.index), (batch, p.n))
+        else:
+            v0 = np.asarray(m.v_init, dtype=np.float64)
+            if v0.ndim == 1 and v0.shape[0] != p.n:
+                raise SpecError(f"population {p.name!r}: v_init must have {p.n} values, got {v0.shape[0]}")
+        v[:, s:s + p.n] = v0
+        i_bias[s:s + p.n] = m.i_bias if p.i_bias is None else p.i_bias
+    neurons = A.NeuronState(
+        v=v, w_adapt=np.zeros((batch, N), fdt), last_spike=np.full((batch, N), -(1 << 40), np.int64),
+        i_bias=i_bias, i_ext=np.zeros((batch, N), fdt),
+        g_decay=np.zeros((batch, n_slots_total), fdt), g_rise=np.zeros((batch, n_slots_total), fdt),
+        ring=np.zeros((batch, n_ring, n_slots_total), fdt), spiked=np.zeros((batch, NT), np.uint8),
+        spike_list=np.zeros((batch, NT), np.int64), spike_count=np.zeros(batch, np.int64))
+
+    # --- inputs
+    gen_steps, gen_ids, gen_trials = [], [], []
+    for p in source_pops:
+        if isinstance(p.model, SpikeGenerator):
+            m = p.model
+            st = np.floor(np.asarray(m.times) / dt + 0.5 + 1e-9).astype(np.int64)
+            ids = np.asarray(m.ids, np.int64)
+            tr = np.full(st.size, -1, np.int64) if m.trials is None else np.asarray(m.trials, np.int64)
+            key = np.stack([st, ids, tr]) if st.size else None
+            if st.size and np.unique(key, axis=1).shape[1] != st.size:
+                raise SpecError(f"spike_generator {p.name!r}: a source fires twice in one time step "
+                                f"(dt = {dt} ms); merge or separate those spikes")
+            gen_steps.append(st); gen_ids.append(ids + layout.pop_start[p.index]); gen_trials.append(tr)
+    gs, gi, gt = cat(gen_steps, np.int64), cat(gen_ids, np.int64), cat(gen_trials, np.int64)
+    o = np.lexsort((gi, gs))
+    cur_table, cur_idx_off, cur_idx = [], [0], []
+    for p, c in net.currents:
+        idx = np.asarray(c.indices, np.int64)
+        cur_table.append(add_table(as_schedule("inject: amplitude", c.amplitude, idx.size, batch, "pA")))
+        cur_idx.append(idx + layout.pop_start[p.index])
+        cur_idx_off.append(cur_idx_off[-1] + idx.size)
+    drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm")}
+    for p, rec, d in net.drives:
+        c = _channel_index(layout, p.index, rec)
+        drv["table"].append(add_table(as_schedule("poisson_drive: rate", d.rate, p.n, batch, "Hz", low=0.0)))
+        drv["pop"].append(pos[p.index])
+        drv["slot"].append(layout.slot_off[p.index] + c * p.n)
+        drv["nsrc"].append(d.n_sources)
+        drv["w"].append(d.weight)
+        drv["norm"].append(rec.peak_norm)
+    inputs = A.Inputs(
+        gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
+        cur_table=np.asarray(cur_table, np.int64), cur_idx_off=np.asarray(cur_idx_off, np.int64),
+        cur_idx=cat(cur_idx, np.int64),
+        drv_table=np.asarray(drv["table"], np.int64), drv_pop=np.asarray(drv["pop"], np.int64),
+        drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
+        drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt))
+    tables = finish_tables(fdt)
+
+    # --- recording
+    from ..sim.recorders import recording_arrays
+    rec = recording_arrays(net, layout)
+    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec)
+    return state, layout
+
+
+def _channel_row(pop_k, rec, dt, tau_m, c_m):
+    decay_d = math.exp(-dt / rec.tau_decay)
+    has_rise = rec.tau_rise > 0
+    decay_r = math.exp(-dt / rec.tau_rise) if has_rise else 0.0
+
+    def prop(tau_x):
+        # exact contribution to v over one step of a current I0*exp(-t/tau_x) (per pA)
+        if abs(tau_x - tau_m) < 1e-12 * tau_m:
+            return dt / c_m * math.exp(-dt / tau_m)
+        return (1.0 / c_m) * tau_m * tau_x / (tau_x - tau_m) * (math.exp(-dt / tau_x) - math.exp(-dt / tau_m))
+
+    prop_d = prop(rec.tau_decay)
+    prop_r = prop(rec.tau_rise) if has_rise else 0.0
+    return (pop_k, decay_d, decay_r, has_rise, rec.peak_norm,
+            rec.e_rev if rec.e_rev is not None else 0.0, rec.conductance_based,
+            rec.mg if rec.mg_block else -1.0, prop_d, prop_r)

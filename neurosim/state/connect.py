@@ -1,0 +1,129 @@
+"""Draw the synapses of a connector: returns (pre, post) int64 arrays sorted by pre, then post.
+
+Drawing happens once at build time, in compiled code, from a seed derived from the
+network seed and the projection's position, so it does not depend on threads.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..errors import SpecError
+from ..spec.connectors import Connector
+
+
+@njit(cache=True)
+def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
+    np.random.seed(seed)
+    cap = max(16, int(n_pre * n_post * p * 1.1 + 10 * np.sqrt(n_pre * n_post * p + 1) + 16))
+    pre = np.empty(cap, np.int64)
+    post = np.empty(cap, np.int64)
+    k = 0
+    if p <= 0.0:
+        return pre[:0], post[:0]
+    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    for i in range(n_pre):
+        j = -1
+        while True:
+            if p >= 1.0:
+                j += 1
+            else:
+                u = np.random.random()
+                while u <= 0.0:
+                    u = np.random.random()
+                j += 1 + int(np.floor(np.log(u) / log_q))
+            if j >= n_post:
+                break
+            if skip_diagonal and j == i:
+                continue
+            if k == cap:
+                cap2 = cap * 2
+                pre2 = np.empty(cap2, np.int64)
+                post2 = np.empty(cap2, np.int64)
+                pre2[:cap] = pre
+                post2[:cap] = post
+                pre, post, cap = pre2, post2, cap2
+            pre[k] = i
+            post[k] = j
+            k += 1
+    return pre[:k], post[:k]
+
+
+@njit(cache=True)
+def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed):
+    """For each row r draw n column indices (distinct unless multapses), excluding r itself
+    when skip_diagonal.  Returns (row, col) sorted by row then col."""
+    np.random.seed(seed)
+    rows = np.empty(n_rows * n, np.int64)
+    cols = np.empty(n_rows * n, np.int64)
+    mark = np.zeros(n_cols, np.bool_)
+    buf = np.empty(n, np.int64)
+    k = 0
+    for r in range(n_rows):
+        m = 0
+        while m < n:
+            c = np.random.randint(0, n_cols)
+            if skip_diagonal and c == r:
+                continue
+            if not multapses:
+                if mark[c]:
+                    continue
+                mark[c] = True
+            buf[m] = c
+            m += 1
+        chosen = np.sort(buf)
+        for q in range(n):
+            rows[k] = r
+            cols[k] = chosen[q]
+            mark[chosen[q]] = False
+            k += 1
+    return rows, cols
+
+
+def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: int):
+    """Return (pre, post) int64 arrays and the index order applied to from_arrays data."""
+    skip = same_population and not conn.allow_autapses
+    rule = conn.rule
+    if rule == "all_to_all":
+        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
+        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        if skip:
+            keep = pre != post
+            pre, post = pre[keep], post[keep]
+        return pre, post, None
+    if rule == "one_to_one":
+        if n_pre != n_post:
+            raise SpecError(f"one_to_one needs populations of equal size, got {n_pre} and {n_post}")
+        idx = np.arange(n_pre, dtype=np.int64)
+        return idx, idx.copy(), None
+    if rule == "fixed_probability":
+        pre, post = _bernoulli_rows(n_pre, n_post, conn.p, skip, seed)
+        return pre, post, None
+    if rule == "fixed_indegree":
+        avail = n_pre - (1 if skip else 0)
+        if not conn.allow_multapses and conn.n > avail:
+            raise SpecError(f"fixed_indegree.n must be <= {avail} (the number of possible sources) "
+                            f"without multapses, got {conn.n}")
+        post, pre = _fixed_count(n_post, n_pre, conn.n, skip, conn.allow_multapses, seed)
+        order = np.lexsort((post, pre))
+        return pre[order], post[order], None
+    if rule == "fixed_outdegree":
+        avail = n_post - (1 if skip else 0)
+        if not conn.allow_multapses and conn.n > avail:
+            raise SpecError(f"fixed_outdegree.n must be <= {avail} (the number of possible targets) "
+                            f"without multapses, got {conn.n}")
+        pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed)
+        return pre, post, None
+    if rule == "from_arrays":
+        pre, post = conn.pre, conn.post
+        if pre.size:
+            if pre.min() < 0 or pre.max() >= n_pre:
+                raise SpecError(f"from_arrays.pre indices must be in [0, {n_pre - 1}], got "
+                                f"[{pre.min()}, {pre.max()}]")
+            if post.min() < 0 or post.max() >= n_post:
+                raise SpecError(f"from_arrays.post indices must be in [0, {n_post - 1}], got "
+                                f"[{post.min()}, {post.max()}]")
+        order = np.lexsort((post, pre))
+        return pre[order], post[order], order
+    raise SpecError(f"unknown connector rule {rule!r}; allowed: all_to_all, one_to_one, fixed_probability, "
+                    "fixed_indegree, fixed_outdegree, from_arrays")
