@@ -143,7 +143,7 @@ def _variable_column(net, layout, pop, variable):
 
 def recording_arrays(net, layout) -> A.Recording:
     mask = np.zeros(layout.n_total, np.uint8)
-    cols_var, cols_idx, cols_tr, every, off = [], [], [], [], [0]
+    cols_var, cols_idx, cols_tr, cols_ch, every, off = [], [], [], [], [], [0]
     layout.state_cols = {}
     for m in net.monitors:
         if isinstance(m, SpikeMonitor):
@@ -155,15 +155,19 @@ def recording_arrays(net, layout) -> A.Recording:
         elif isinstance(m, StateMonitor):
             idx = np.arange(m.pop.n) if m.indices is None else m.indices
             for var in m.variables:
-                code, base, _ = _variable_column(net, layout, m.pop, var)
+                code, base, receptor = _variable_column(net, layout, m.pop, var)
+                ch = -1
+                if receptor is not None:
+                    ch = int(layout.pop_ch_off[m.pop.index]) + layout.pop_channels[m.pop.index].index(receptor)
                 for tr in m.trials:
+                    cols_ch.extend([ch] * idx.size)
                     cols_var.extend([code] * idx.size)
                     cols_idx.extend((base + idx).tolist())
                     cols_tr.extend([int(tr)] * idx.size)
             every.append(m.every_steps)
             off.append(len(cols_var))
     i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
-    return A.Recording(mask, i64(cols_var), i64(cols_idx), i64(cols_tr), i64(every), i64(off))
+    return A.Recording(mask, i64(cols_var), i64(cols_idx), i64(cols_tr), i64(cols_ch), i64(every), i64(off))
 
 
 class Recorder:

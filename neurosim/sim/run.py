@@ -41,6 +41,22 @@ class Simulation:
         self._out_id = np.empty(cap, np.int64)
         self._out_trial = np.empty(cap, np.int64)
         self._fdt = fdt
+        # compile (or load from the cache) before any timing: a zero-step chunk
+        t1 = time.perf_counter()
+        self._run_steps(0)
+        self.compile_time = time.perf_counter() - t1
+
+    def _run_steps(self, chunk):
+        first, offs, sizes, total = self.recorder.plan_states(self.step, chunk)
+        out_state = np.zeros(total, self._fdt)
+        counts = np.zeros((chunk, self.state.pops.kind.shape[0]), np.int32)
+        done, n_spk = self.backend.run_chunk(
+            self.key, self.net.dt, self.step, chunk, self.per_step_max, first, offs, out_state,
+            self._out_step, self._out_id, self._out_trial, counts)
+        if chunk:
+            self.recorder.add_chunk(self.step, done, sizes, offs, out_state, first,
+                                    self._out_step, self._out_id, self._out_trial, n_spk, counts)
+        return done
 
     def check_backend(self, name):
         if name != self.backend_name and name != "auto" and name != self.backend.name:
@@ -51,18 +67,10 @@ class Simulation:
         bar = None
         done_total = 0
         t_start = time.perf_counter()
-        n_pops = self.state.pops.kind.shape[0]
         try:
             while done_total < n_steps:
                 chunk = min(CHUNK_STEPS, n_steps - done_total)
-                first, offs, sizes, total = self.recorder.plan_states(self.step, chunk)
-                out_state = np.zeros(total, self._fdt)
-                counts = np.zeros((chunk, n_pops), np.int32)
-                done, n_spk = self.backend.run_chunk(
-                    self.key, self.net.dt, self.step, chunk, self.per_step_max, first, offs, out_state,
-                    self._out_step, self._out_id, self._out_trial, counts)
-                self.recorder.add_chunk(self.step, done, sizes, offs, out_state, first,
-                                        self._out_step, self._out_id, self._out_trial, n_spk, counts)
+                done = self._run_steps(chunk)
                 self.step += done
                 done_total += done
                 if done == 0:  # the spike buffer was too small for even one step
@@ -89,7 +97,7 @@ class Simulation:
         from .. import __version__
         return {"dt": self.net.dt, "duration": self.step * self.net.dt, "seed": self.net.seed,
                 "backend": self.backend.name, "threads": self.backend.threads(), "wall_time": self.wall_time,
-                "build_time": self.build_time, "neurosim_version": __version__, "created": self.created,
+                "build_time": self.build_time, "compile_time": self.compile_time, "neurosim_version": __version__, "created": self.created,
                 "batch": self.net.batch, "steps": self.step, "dtype": self.net.dtype}
 
     def get(self, pop, variable):

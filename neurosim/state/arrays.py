@@ -124,6 +124,7 @@ class Recording(NamedTuple):
     col_var: np.ndarray       # (n_col,) VAR_*
     col_index: np.ndarray     # (n_col,) global neuron id (VAR_V, W, I_EXT) or slot (VAR_G)
     col_trial: np.ndarray     # (n_col,) batch row
+    col_chan: np.ndarray      # (n_col,) receptor channel of a VAR_G column, -1 otherwise
     mon_every: np.ndarray     # (n_mon,) sampling period (steps)
     mon_col_off: np.ndarray   # (n_mon+1,) columns of each monitor
 

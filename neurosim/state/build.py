@@ -123,6 +123,7 @@ def build_state(net):
     ch_rows = []
     slot = 0
     layout.slot_off = {}
+    layout.pop_ch_off = {}
     for k, p in enumerate(order):
         P["start"][k] = layout.pop_start[p.index]
         P["end"][k] = layout.pop_start[p.index] + p.n
@@ -145,6 +146,7 @@ def build_state(net):
         F["decay_m"][k] = math.exp(-dt / tau_m)
         chans = layout.pop_channels.get(p.index, [])
         P["ch_off"][k] = len(ch_rows)
+        layout.pop_ch_off[p.index] = len(ch_rows)
         P["n_ch"][k] = len(chans)
         P["slot_off"][k] = slot
         layout.slot_off[p.index] = slot

@@ -1,9 +1,10 @@
 """Runs a chunk of time steps inside compiled code, in the fixed phase order of DESIGN.md:
 
 1. inputs (schedules, injected currents, Poisson drive, Poisson sources, generators)
-2. synaptic state: this step's arrivals from the ring buffer (the decay is applied in 3)
-   -- state monitors sample here: the values at the start of the step, time ``step*dt``
-3. membrane integration and receptor decay, 4. threshold, reset, refractoriness
+   -- state monitors sample here: the values at the start of the step (time ``step*dt``),
+      including this step's synaptic arrivals
+2. synaptic state: this step's arrivals from the ring buffer, exact decay (fused with 3-4)
+3. membrane integration, 4. threshold, reset, refractoriness
 5. propagation into the ring buffer, 6. plasticity (none in this kernel set yet)
 7. spike recording and per-population counts
 
@@ -12,7 +13,6 @@ Returns early, before a step, when the spike buffer could overflow, so the calle
 from numba import njit
 
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
-from .synapses import deliver_arrivals
 from .neurons import update_neurons, collect_spikes
 from .propagate import propagate
 from .record import sample_state, record_spikes
@@ -33,8 +33,7 @@ def run_chunk(st, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off,
         inject_currents(st.inputs, st.tables, neurons)
         poisson_drive(st.inputs, st.tables, pops, neurons, st.chans, key, step, dt)
         source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
-        deliver_arrivals(pops, st.chans, neurons, step)
-        sample_state(st.rec, neurons, step, mon_first, mon_buf_off, out_state)
+        sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
         update_neurons(pops, st.chans, neurons, step, dt)
         collect_spikes(neurons)
         propagate(pops, st.syn, neurons, step)

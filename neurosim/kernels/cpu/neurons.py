@@ -1,117 +1,213 @@
-"""Phase 3-4 of a step: integrate the membrane, decay the receptors, threshold and reset.
+"""Phases 2-4 of a step: take this step's arrivals from the ring buffer, integrate the
+membrane, decay the receptors, threshold and reset.
 
 Conductance-based LIF: exponential Euler with all conductances, the Mg2+ block and the
 adaptation current taken at their start-of-step values (Brian2's ``exponential_euler``).
 Current-based LIF: exact propagator for exponentially decaying currents (Rotter & Diesmann 1999).
 Refractoriness as Brian2: not refractory when ``step - last_spike >= ref_steps``; a refractory
 neuron keeps ``v`` (its receptors and adaptation still evolve) and cannot spike.
+
+Work is split into blocks of at most ``BLOCK`` neurons of one population and one trial; blocks
+run in parallel (``prange``) and each neuron is written by exactly one block, so the result does
+not depend on the number of threads.  Inside a block the loops run channel by channel so that
+they vectorise.
 """
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+BLOCK = 512
+
+
+@njit(cache=True, inline="always")
+def _take_arrivals(neurons, chans, ch, b, s0, i0, i1, cur):
+    """Move the ring-buffer slot ``cur`` of channel ``ch`` into the receptor state."""
+    ring = neurons.ring
+    gd = neurons.g_decay
+    gr = neurons.g_rise
+    norm = chans.norm[ch]
+    if chans.has_rise[ch]:
+        for i in range(i0, i1):
+            x = ring[b, cur, s0 + i] * norm
+            ring[b, cur, s0 + i] = 0.0
+            gd[b, s0 + i] += x
+            gr[b, s0 + i] += x
+    else:
+        for i in range(i0, i1):
+            gd[b, s0 + i] += ring[b, cur, s0 + i] * norm
+            ring[b, cur, s0 + i] = 0.0
 
 
 @njit(cache=True)
-def _update_cond(p, pops, chans, neurons, step, dt):
+def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
     start = pops.start[p]
     n = pops.end[p] - start
-    nch = pops.n_ch[p]
-    ch0 = pops.ch_off[p]
-    slot0 = pops.slot_off[p]
-    c_m = pops.c_m[p]
     g_leak = pops.g_leak[p]
     v_rest = pops.v_rest[p]
+    a_ad = pops.a[p]
+    b_ad = pops.b[p]
+    adapt = a_ad > 0.0 or b_ad > 0.0
+    v = neurons.v
+    gd = neurons.g_decay
+    gr = neurons.g_rise
+    m = i1 - i0
+    for j in range(m):
+        g = start + i0 + j
+        G[j] = g_leak
+        I[j] = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - neurons.w_adapt[b, g]
+    ring = neurons.ring
+    for c in range(pops.n_ch[p]):
+        ch = pops.ch_off[p] + c
+        s0 = pops.slot_off[p] + c * n + i0
+        dd = chans.decay_d[ch]
+        cond = chans.cond[ch]
+        e_rev = chans.e_rev[ch]
+        mg = chans.mg[ch]
+        norm = chans.norm[ch]
+        if not chans.has_rise[ch] and cond and mg < 0.0:
+            # the common case (exponential conductance, no block): a branch-free loop
+            for j in range(m):
+                gval = gd[b, s0 + j] + ring[b, cur, s0 + j] * norm
+                ring[b, cur, s0 + j] = 0.0
+                gd[b, s0 + j] = gval * dd
+                G[j] += gval
+                I[j] += gval * e_rev
+            continue
+        _take_arrivals(neurons, chans, ch, b, s0 - i0, i0, i1, cur)
+        if chans.has_rise[ch]:
+            dr = chans.decay_r[ch]
+            for j in range(m):
+                s = s0 + j
+                gval = gd[b, s] - gr[b, s]
+                gd[b, s] *= dd
+                gr[b, s] *= dr
+                if cond:
+                    if mg >= 0.0:
+                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
+                    G[j] += gval
+                    I[j] += gval * e_rev
+                else:
+                    I[j] += gval
+        else:
+            for j in range(m):
+                s = s0 + j
+                gval = gd[b, s]
+                gd[b, s] = gval * dd
+                if cond:
+                    if mg >= 0.0:
+                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
+                    G[j] += gval
+                    I[j] += gval * e_rev
+                else:
+                    I[j] += gval
     v_th = pops.v_th[p]
     v_reset = pops.v_reset[p]
     ref = pops.ref_steps[p]
-    a_ad = pops.a[p]
-    b_ad = pops.b[p]
+    k_m = -dt / pops.c_m[p]
     decay_w = pops.decay_w[p]
-    adapt = a_ad > 0.0 or b_ad > 0.0
-    gd = neurons.g_decay
-    gr = neurons.g_rise
-    for b in range(gd.shape[0]):
-        for i in range(n):
-            g = start + i
-            v0 = neurons.v[b, g]
-            w0 = neurons.w_adapt[b, g]
-            G = g_leak
-            I = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - w0
-            for c in range(nch):
-                ch = ch0 + c
-                s = slot0 + c * n + i
-                if chans.has_rise[ch]:
-                    gval = gd[b, s] - gr[b, s]
-                    gr[b, s] *= chans.decay_r[ch]
-                else:
-                    gval = gd[b, s]
-                gd[b, s] *= chans.decay_d[ch]
-                if chans.cond[ch]:
-                    if chans.mg[ch] >= 0.0:
-                        gval = gval / (1.0 + chans.mg[ch] * (1.0 / 3.57) * np.exp(-0.062 * v0))
-                    G += gval
-                    I += gval * chans.e_rev[ch]
-                else:
-                    I += gval
-            if adapt:
-                wa = a_ad * (v0 - v_rest)
-                neurons.w_adapt[b, g] = wa + (w0 - wa) * decay_w
-            if step - neurons.last_spike[b, g] >= ref:
-                v_inf = I / G
-                v1 = v_inf + (v0 - v_inf) * np.exp(-dt * G / c_m)
-                if v1 > v_th:
-                    v1 = v_reset
-                    neurons.last_spike[b, g] = step
-                    neurons.spiked[b, g] = 1
-                    if adapt:
-                        neurons.w_adapt[b, g] += b_ad
-                neurons.v[b, g] = v1
+    for j in range(m):
+        g = start + i0 + j
+        v0 = v[b, g]
+        if adapt:
+            wa = a_ad * (v0 - v_rest)
+            neurons.w_adapt[b, g] = wa + (neurons.w_adapt[b, g] - wa) * decay_w
+        if step - neurons.last_spike[b, g] >= ref:
+            v_inf = I[j] / G[j]
+            v1 = v_inf + (v0 - v_inf) * np.exp(k_m * G[j])
+            if v1 > v_th:
+                v1 = v_reset
+                neurons.last_spike[b, g] = step
+                neurons.spiked[b, g] = 1
+                if adapt:
+                    neurons.w_adapt[b, g] += b_ad
+            v[b, g] = v1
 
 
 @njit(cache=True)
-def _update_curr(p, pops, chans, neurons, step, dt):
+def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, D):
     start = pops.start[p]
     n = pops.end[p] - start
-    nch = pops.n_ch[p]
-    ch0 = pops.ch_off[p]
-    slot0 = pops.slot_off[p]
+    gd = neurons.g_decay
+    gr = neurons.g_rise
+    m = i1 - i0
+    for j in range(m):
+        D[j] = 0.0
+    for c in range(pops.n_ch[p]):
+        ch = pops.ch_off[p] + c
+        s0 = pops.slot_off[p] + c * n
+        _take_arrivals(neurons, chans, ch, b, s0, i0, i1, cur)
+        pd = chans.prop_d[ch]
+        dd = chans.decay_d[ch]
+        for j in range(m):
+            s = s0 + i0 + j
+            D[j] += gd[b, s] * pd
+            gd[b, s] *= dd
+        if chans.has_rise[ch]:
+            pr = chans.prop_r[ch]
+            dr = chans.decay_r[ch]
+            for j in range(m):
+                s = s0 + i0 + j
+                D[j] -= gr[b, s] * pr
+                gr[b, s] *= dr
     v_rest = pops.v_rest[p]
     v_th = pops.v_th[p]
     v_reset = pops.v_reset[p]
     ref = pops.ref_steps[p]
     pm = pops.decay_m[p]
-    r_in = (1.0 - pm) * (pops.c_m[p] / pops.g_leak[p]) / pops.c_m[p]  # mV per pA held over the step
-    gd = neurons.g_decay
-    gr = neurons.g_rise
-    for b in range(gd.shape[0]):
-        for i in range(n):
-            g = start + i
-            v0 = neurons.v[b, g]
-            dv_syn = 0.0
-            for c in range(nch):
-                ch = ch0 + c
-                s = slot0 + c * n + i
-                dv_syn += gd[b, s] * chans.prop_d[ch]
-                gd[b, s] *= chans.decay_d[ch]
-                if chans.has_rise[ch]:
-                    dv_syn -= gr[b, s] * chans.prop_r[ch]
-                    gr[b, s] *= chans.decay_r[ch]
-            if step - neurons.last_spike[b, g] >= ref:
-                v1 = v_rest + (v0 - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + dv_syn
-                if v1 > v_th:
-                    v1 = v_reset
-                    neurons.last_spike[b, g] = step
-                    neurons.spiked[b, g] = 1
-                neurons.v[b, g] = v1
+    r_in = (1.0 - pm) / pops.g_leak[p]  # mV per pA held constant over the step
+    v = neurons.v
+    for j in range(m):
+        g = start + i0 + j
+        if step - neurons.last_spike[b, g] >= ref:
+            v1 = v_rest + (v[b, g] - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + D[j]
+            if v1 > v_th:
+                v1 = v_reset
+                neurons.last_spike[b, g] = step
+                neurons.spiked[b, g] = 1
+            v[b, g] = v1
 
 
 @njit(cache=True)
-def update_neurons(pops, chans, neurons, step, dt):
+def _n_jobs(pops, batch):
+    total = 0
     for p in range(pops.kind.shape[0]):
-        k = pops.kind[p]
-        if k == 0:
-            _update_cond(p, pops, chans, neurons, step, dt)
-        elif k == 1:
-            _update_curr(p, pops, chans, neurons, step, dt)
+        if pops.kind[p] <= 1:
+            total += batch * ((pops.end[p] - pops.start[p] + BLOCK - 1) // BLOCK)
+    return total
+
+
+@njit(cache=True)
+def _locate(pops, batch, job):
+    """(population, trial, block) of a job number."""
+    rem = job
+    for q in range(pops.kind.shape[0]):
+        if pops.kind[q] > 1:
+            continue
+        nb = (pops.end[q] - pops.start[q] + BLOCK - 1) // BLOCK
+        if rem < batch * nb:
+            b = rem // nb
+            return q, b, rem - b * nb
+        rem -= batch * nb
+    return -1, 0, 0
+
+
+@njit(cache=True, parallel=True)
+def update_neurons(pops, chans, neurons, step, dt):
+    """Integrate every neuron population one step (parallel over blocks of neurons)."""
+    batch = neurons.v.shape[0]
+    n_slots = neurons.ring.shape[1]
+    cur = step % n_slots
+    n_jobs = _n_jobs(pops, batch)
+    for job in prange(n_jobs):
+        p, b, blk = _locate(pops, batch, np.int64(job))
+        n = pops.end[p] - pops.start[p]
+        i0 = blk * BLOCK
+        i1 = min(n, i0 + BLOCK)
+        tmp1 = np.empty(BLOCK)
+        if pops.kind[p] == 0:
+            tmp2 = np.empty(BLOCK)
+            _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1, tmp2)
+        else:
+            _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1)
 
 
 @njit(cache=True)

@@ -4,8 +4,8 @@ from numba import njit
 
 
 @njit(cache=True)
-def sample_state(rec, neurons, step, mon_first, mon_buf_off, out_state):
-    """Write the start-of-step value of every column of each monitor due at ``step``."""
+def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
+    """Write the start-of-step value (after this step's arrivals) of every column of each monitor due at ``step``."""
     for m in range(rec.mon_every.shape[0]):
         every = rec.mon_every[m]
         first = mon_first[m]
@@ -24,7 +24,12 @@ def sample_state(rec, neurons, step, mon_first, mon_buf_off, out_state):
             elif var == 1:
                 x = neurons.w_adapt[b, idx]
             elif var == 2:
+                # include this step's pending arrivals (they add equally to both components of a
+                # rise/decay receptor, so only a single-exponential one changes)
+                ch = rec.col_chan[c]
                 x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
+                if not chans.has_rise[ch]:
+                    x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
             else:
                 x = neurons.i_ext[b, idx]
             out_state[base + c - c0] = x

@@ -1,0 +1,319 @@
+"""Brian2 twins of neurosim networks, for the validation tests in ``test_brian2_validation.py``.
+
+:class:`Brian2Twin` rebuilds a neurosim :class:`~neurosim.Network` in Brian2 from what neurosim
+exports -- the initial ``v`` of every neuron, the synapses of every projection
+(``net.connections``: pre, post, delay, weight per receptor), the spikes its sources emitted
+(Poisson sources are recorded in neurosim and replayed by a ``SpikeGeneratorGroup``) and the
+injected currents -- so that both simulators integrate the same equations from the same state
+with the same input, and their spikes can be compared one by one.
+
+Conventions translated (neurosim -> Brian2):
+
+* LIFCond: ``method='exponential_euler'``; LIFCurr: ``method='exact'``; ``v`` is
+  ``(unless refractory)``, ``refractory=t_ref``, ``threshold='v > v_th'``, ``reset='v = v_reset'``.
+* a receptor with ``tau_rise == 0`` is one exponentially decaying variable incremented by ``w``;
+  with ``tau_rise > 0`` two (``xd`` with tau_decay, ``xr`` with tau_rise), both incremented by
+  ``f*w`` (``f`` = :attr:`Receptor.peak_norm`), the conductance (or current) being ``xd - xr``.
+* the Mg2+ block is a ``(constant over dt)`` subexpression: evaluated once per step from the
+  start-of-step ``v``, as neurosim does (and it keeps ``dv/dt`` linear in ``v`` for exponential Euler).
+* neurosim's delay ``d`` (>= dt) is Brian2's ``d - dt`` (Brian2 applies delay 0 on the next step).
+* adaptation (LIFCond ``a``, ``b``): ``dw_ad/dt = (a*(v - v_rest) - w_ad)/tau_w`` (not refractory-held),
+  ``w_ad += b`` at reset.
+
+Not translated (they are random in both simulators and cannot be replayed): ``poisson_drive``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # the tests skip when Brian2 is missing; importing this module must not fail
+    import brian2 as b2
+except ImportError:  # pragma: no cover - exercised only without brian2
+    b2 = None
+
+from neurosim.spec.inputs import PoissonSource, SpikeGenerator, as_schedule
+from neurosim.spec.neurons import LIFCond, LIFCurr
+
+
+def brian2_target() -> str:
+    """The Brian2 runtime code-generation target: ``$NEUROSIM_BRIAN2_TARGET`` if set, else
+    ``'cython'`` where it can compile (its compiled code is cached in ``~/.cython``), else ``'numpy'``."""
+    env = os.environ.get("NEUROSIM_BRIAN2_TARGET")
+    if env:
+        return env
+    try:
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+        if CythonCodeObject.is_available():
+            return "cython"
+    except Exception:  # pragma: no cover - depends on the machine
+        pass
+    return "numpy"
+
+
+def setup(target: str | None = None, dt: float = 0.1) -> str:
+    """Set Brian2's code-generation target and ``defaultclock.dt`` (ms); returns the target."""
+    target = target or brian2_target()
+    b2.prefs.codegen.target = target
+    b2.defaultclock.dt = dt * b2.ms
+    return target
+
+
+def _var(rec) -> str:
+    return rec.name
+
+
+def _receptor_terms(rec, model_is_cond: bool):
+    """(equation lines, current term, namespace) of one receptor channel of a post population."""
+    nm = _var(rec)
+    unit = "siemens" if rec.conductance_based else "amp"
+    ns = {f"tau_d_{nm}": rec.tau_decay * b2.ms}
+    if rec.tau_rise > 0:
+        ns[f"tau_r_{nm}"] = rec.tau_rise * b2.ms
+        lines = [f"dxd_{nm}/dt = -xd_{nm}/tau_d_{nm} : {unit}",
+                 f"dxr_{nm}/dt = -xr_{nm}/tau_r_{nm} : {unit}"]
+        x = f"(xd_{nm} - xr_{nm})"
+    else:
+        lines = [f"dx_{nm}/dt = -x_{nm}/tau_d_{nm} : {unit}"]
+        x = f"x_{nm}"
+    if rec.conductance_based:
+        ns[f"E_{nm}"] = rec.e_rev * b2.mV
+        if rec.mg_block:
+            ns[f"mg_{nm}"] = rec.mg
+            lines.append(f"B_{nm} = 1/(1 + mg_{nm}/3.57*exp(-0.062*v/mV)) : 1 (constant over dt)")
+            term = f"{x}*B_{nm}*(E_{nm} - v)"
+        else:
+            term = f"{x}*(E_{nm} - v)"
+    else:
+        term = x
+    return lines, term, ns
+
+
+def _on_pre(rec):
+    """(synapse weight variable, on_pre lines, namespace) for one receptor of a projection."""
+    nm = _var(rec)
+    unit = "siemens" if rec.conductance_based else "amp"
+    if rec.tau_rise > 0:
+        return (f"w_{nm} : {unit}", [f"xd_{nm}_post += f_{nm}*w_{nm}", f"xr_{nm}_post += f_{nm}*w_{nm}"],
+                {f"f_{nm}": rec.peak_norm})
+    return f"w_{nm} : {unit}", [f"x_{nm}_post += w_{nm}"], {}
+
+
+def initial_v(net) -> dict:
+    """Build ``net`` (if needed) and return {population name: initial v (mV)} of its neuron
+    populations; call before ``net.run``."""
+    return {p.name: net.get(p, "v")[0].copy() for p in net.populations if not p.is_source}
+
+
+def _current_table(net, pop, n_steps):
+    """(n_steps + 1, n) injected current (pA) of ``pop`` at each step, or None."""
+    table = None
+    for p, inj in net.currents:
+        if p is not pop:
+            continue
+        idx = np.asarray(inj.indices, np.int64)
+        sch = as_schedule("inject", inj.amplitude, idx.size, net.batch, "pA")
+        t_steps = np.floor(np.asarray(sch.times) / net.dt + 0.5 + 1e-9).astype(np.int64)
+        vals = np.asarray(sch.values)[:, 0, :]          # (K, n_idx), batch 1
+        k = np.searchsorted(t_steps, np.arange(n_steps + 1), side="right") - 1
+        per_step = np.where(k[:, None] >= 0, vals[np.maximum(k, 0)], 0.0)
+        if table is None:
+            table = np.zeros((n_steps + 1, pop.n))
+        table[:, idx] += per_step
+    return table
+
+
+class Brian2Twin:
+    """The Brian2 version of a neurosim network.
+
+    Parameters
+    ----------
+    net : the neurosim Network (already run, so its connectivity and recorded source spikes exist)
+    v0 : {population: initial v (mV)} from :func:`initial_v`, taken before the neurosim run
+    result : the neurosim Result (for the spikes of Poisson sources; each needs a spike monitor)
+    duration : ms to be simulated (sizes the injected-current tables)
+    record_v : {population: indices} whose ``v`` is recorded (at the start of each step)
+    """
+
+    def __init__(self, net, v0, result, duration, record_v=None):
+        if net.batch != 1:
+            raise NotImplementedError("Brian2Twin handles batch = 1 only")
+        if net.drives:
+            raise NotImplementedError("poisson_drive is random in both simulators; use a Poisson "
+                                      "population (its spikes are replayed) instead")
+        dt = net.dt
+        if abs(b2.defaultclock.dt / b2.ms - dt) > 1e-12:
+            raise ValueError(f"call setup(dt={dt}) first (defaultclock.dt is {b2.defaultclock.dt})")
+        n_steps = int(round(duration / dt))
+        self.net = net
+        self.groups, self.spike_mons, self.v_mons = {}, {}, {}
+        objects = []
+        # receptor channels of each post population, in neurosim's order of first appearance
+        chans = {}
+        for q in net.projections:
+            for rec, _ in q.receptors:
+                lst = chans.setdefault(q.post.name, [])
+                if rec not in lst:
+                    if any(r.name == rec.name for r in lst):
+                        raise NotImplementedError(f"two different receptors named {rec.name!r} on {q.post.name!r}")
+                    lst.append(rec)
+        for p in net.populations:
+            m = p.model
+            if isinstance(m, (PoissonSource, SpikeGenerator)):
+                if isinstance(m, SpikeGenerator):
+                    steps = np.floor(np.asarray(m.times) / dt + 0.5 + 1e-9).astype(np.int64)
+                    ids = np.asarray(m.ids, np.int64)
+                else:
+                    if p.name not in result.spikes:
+                        raise ValueError(f"Poisson population {p.name!r} needs a spike monitor in neurosim")
+                    st = result.spikes[p.name]
+                    steps = np.round(np.asarray(st.times) / dt).astype(np.int64)
+                    ids = np.asarray(st.node_ids, np.int64)
+                keep = steps < n_steps
+                g = b2.SpikeGeneratorGroup(p.n, ids[keep], steps[keep] * dt * b2.ms, name=f"src_{p.name}")
+            else:
+                g = self._neuron_group(p, chans.get(p.name, []), v0[p.name], n_steps, objects)
+                self.spike_mons[p.name] = b2.SpikeMonitor(g, name=f"spk_{p.name}")
+                objects.append(self.spike_mons[p.name])
+                if record_v and p.name in record_v:
+                    self.v_mons[p.name] = b2.StateMonitor(g, "v", record=list(record_v[p.name]),
+                                                          name=f"vmon_{p.name}")
+                    objects.append(self.v_mons[p.name])
+            self.groups[p.name] = g
+            objects.append(g)
+        for q in net.projections:
+            c = net.connections(q)
+            model, on_pre, ns = [], [], {}
+            for rec, _ in q.receptors:
+                var, lines, nsr = _on_pre(rec)
+                model.append(var)
+                on_pre += lines
+                ns.update(nsr)
+            syn = b2.Synapses(self.groups[q.pre.name], self.groups[q.post.name], model="\n".join(model),
+                              on_pre="\n".join(on_pre), namespace=ns, name=f"syn_{q.name}")
+            if c["pre"].size:
+                syn.connect(i=np.asarray(c["pre"], np.int64), j=np.asarray(c["post"], np.int64))
+                for rec, _ in q.receptors:
+                    unit = b2.nS if rec.conductance_based else b2.pA
+                    setattr(syn, f"w_{_var(rec)}", np.asarray(c["weight"][rec.name]) * unit)
+                d_steps = np.round(np.asarray(c["delay"]) / dt).astype(np.int64)
+                syn.delay = (d_steps - 1) * dt * b2.ms
+            objects.append(syn)
+        self.b2net = b2.Network(*objects)
+
+    def _neuron_group(self, p, chans, v0, n_steps, objects):
+        m = p.model
+        cond = isinstance(m, LIFCond)
+        ns = {"c_m": m.c_m * b2.pF, "v_rest": m.v_rest * b2.mV, "v_th": m.v_th * b2.mV,
+              "v_reset": m.v_reset * b2.mV}
+        lines, terms = [], []
+        for rec in chans:
+            l_, t_, n_ = _receptor_terms(rec, cond)
+            lines += l_
+            terms.append(t_)
+            ns.update(n_)
+        i_syn = " + ".join(terms) if terms else "0*amp"
+        table = _current_table(self.net, p, n_steps)
+        if table is not None:
+            ns["ta_iext"] = b2.TimedArray(table * b2.pA, dt=self.net.dt * b2.ms, name=f"ta_{p.name}")
+        if cond:
+            ns["g_leak"] = m.g_leak * b2.nS
+            adapt = m.a > 0 or m.b > 0
+            eq = [f"dv/dt = (g_leak*(v_rest - v) + I_rec + i_bias + i_ext{' - w_ad' if adapt else ''})/c_m "
+                  ": volt (unless refractory)"]
+            if adapt:
+                ns.update(a_ad=m.a * b2.nS, b_ad=m.b * b2.pA, tau_w=m.tau_w * b2.ms)
+                eq.append("dw_ad/dt = (a_ad*(v - v_rest) - w_ad)/tau_w : amp")
+            method = "exponential_euler"
+        else:
+            ns["tau_m"] = m.tau_m * b2.ms
+            adapt = False
+            eq = ["dv/dt = (v_rest - v)/tau_m + (I_rec + i_bias + i_ext)/c_m : volt (unless refractory)"]
+            method = "exact"
+        eq += [f"I_rec = {i_syn} : amp", "i_bias : amp (constant)", "i_ext : amp"] + lines
+        g = b2.NeuronGroup(p.n, "\n".join(eq), threshold="v > v_th",
+                           reset="v = v_reset" + ("\nw_ad += b_ad" if adapt else ""),
+                           refractory=m.t_ref * b2.ms, method=method, namespace=ns, name=f"pop_{p.name}")
+        g.v = np.asarray(v0, np.float64) * b2.mV
+        g.i_bias = (m.i_bias if p.i_bias is None else np.asarray(p.i_bias)) * b2.pA
+        if table is not None:
+            # set at the start of each step, before the state update (neurosim's phase 1)
+            objects.append(g.run_regularly("i_ext = ta_iext(t, i)", when="before_groups",
+                                           name=f"iext_{p.name}"))
+        return g
+
+    def run(self, duration: float):
+        self.b2net.run(duration * b2.ms, namespace={})
+
+    def spikes(self, name: str):
+        """(neuron indices, spike times in ms) of a neuron population."""
+        mon = self.spike_mons[name]
+        return np.asarray(mon.i[:], np.int64), np.asarray(mon.t[:] / b2.ms)
+
+    def v(self, name: str):
+        """(times ms, v mV with shape (n_samples, n_recorded)) of a recorded population."""
+        mon = self.v_mons[name]
+        return np.asarray(mon.t[:] / b2.ms), np.asarray(mon.v[:] / b2.mV).T
+
+
+def match_spikes(ids_a, t_a, ids_b, t_b, n, tol):
+    """Fraction of the spikes of train set ``a`` whose nearest spike of the same neuron in ``b``
+    lies within ``tol`` ms (NaN if ``a`` is empty)."""
+    ids_a, t_a = np.asarray(ids_a), np.asarray(t_a, np.float64)
+    ids_b, t_b = np.asarray(ids_b), np.asarray(t_b, np.float64)
+    if t_a.size == 0:
+        return float("nan")
+    matched = 0
+    ob = np.lexsort((t_b, ids_b))
+    ids_b, t_b = ids_b[ob], t_b[ob]
+    lo = np.searchsorted(ids_b, np.arange(n), side="left")
+    hi = np.searchsorted(ids_b, np.arange(n), side="right")
+    for k in range(n):
+        ta = t_a[ids_a == k]
+        tb = t_b[lo[k]:hi[k]]
+        if ta.size == 0:
+            continue
+        if tb.size == 0:
+            continue
+        j = np.clip(np.searchsorted(tb, ta), 1, max(tb.size - 1, 1))
+        near = np.minimum(np.abs(tb[j - 1] - ta), np.abs(tb[np.minimum(j, tb.size - 1)] - ta))
+        matched += int(np.count_nonzero(near <= tol))
+    return matched / t_a.size
+
+
+def cv_isi(ids, times, min_spikes: int = 3) -> float:
+    """Mean ISI coefficient of variation over neurons with at least ``min_spikes`` spikes."""
+    from neurosim.result import cv_isi as _cv
+    return _cv(np.asarray(ids), np.asarray(times), None, min_spikes)
+
+
+def brian2_coba(n: int = 4000, p: float = 0.02, seed: int = 1, duration: float = 1000.0):
+    """Brian2's COBA example (Brette et al. 2007 benchmark 1; BENCHMARKS.md), with its own
+    connectivity and initial values drawn from ``seed``.  Returns (ids, times ms, wall s)."""
+    import time
+    b2.seed(seed)
+    taum, taue, taui = 20 * b2.ms, 5 * b2.ms, 10 * b2.ms
+    Vt, Vr, El = -50 * b2.mV, -60 * b2.mV, -60 * b2.mV
+    ns = dict(taum=taum, taue=taue, taui=taui, Vt=Vt, Vr=Vr, El=El, Ee=0 * b2.mV, Ei=-80 * b2.mV,
+              I=20 * b2.mV, we=6.0 / 10.0, wi=67.0 / 10.0)
+    eqs = """
+    dv/dt = (ge*(Ee - v) + gi*(Ei - v) - (v - El) + I)/taum : volt (unless refractory)
+    dge/dt = -ge/taue : 1
+    dgi/dt = -gi/taui : 1
+    """
+    P = b2.NeuronGroup(n, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * b2.ms,
+                       method="exponential_euler", namespace=ns, name="coba")
+    n_e = int(round(0.8 * n))
+    Ce = b2.Synapses(P, P, on_pre="ge += we", namespace=ns, name="coba_e")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", namespace=ns, name="coba_i")
+    Ce.connect(f"i < {n_e}", p=p)
+    Ci.connect(f"i >= {n_e}", p=p)
+    P.v = "Vr + rand()*(Vt - Vr)"
+    P.ge = 0
+    P.gi = 0
+    mon = b2.SpikeMonitor(P, name="coba_spk")
+    bnet = b2.Network(P, Ce, Ci, mon)
+    t0 = time.perf_counter()
+    bnet.run(duration * b2.ms)
+    return np.asarray(mon.i[:], np.int64), np.asarray(mon.t[:] / b2.ms), time.perf_counter() - t0
