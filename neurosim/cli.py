@@ -1,7 +1,22 @@
-"""Command line: ``neurosim run MODEL.py [--duration MS --seed N --backend cpu --out FILE --set k=v]``.
+"""Command line interface (entry point ``neurosim``).
 
-Every model script in ``models/`` defines ``DEFAULTS`` (dict of parameters), ``DURATION`` (ms)
-and ``build(seed=..., **params) -> Network``; ``python models/X.py`` calls :func:`script_main`.
+::
+
+    neurosim run MODEL.py [--duration MS] [--seed N] [--backend cpu|cuda|auto]
+                          [--out results/MODEL.h5] [--set NAME=VALUE ...] [--no-plot]
+    neurosim info FILE.h5
+    neurosim plot raster|rates|traces|weights|isi|cv FILE.h5 [-o FIG.png] [--population P]
+                          [--window T0 T1] [--trial N] [--projection NAME]
+
+``run`` writes the HDF5 result (default ``results/<model>.h5``), a raster PNG next to it
+(``results/<model>.png``) and prints a summary table.  Every model script in ``models/``
+defines ``DEFAULTS`` (dict of parameters), ``DURATION`` (ms) and
+``build(seed=..., **params) -> Network``; ``python models/X.py`` calls :func:`script_main`,
+which does the same as ``neurosim run models/X.py``.
+
+Errors (a missing file, an unknown model, an unknown or badly typed ``--set`` parameter, an
+invalid value rejected by the model) print one line starting with ``error:`` on stderr and exit
+with a non-zero status; set ``NEUROSIM_TRACEBACK=1`` to see the traceback instead.
 """
 from __future__ import annotations
 
@@ -13,83 +28,319 @@ import sys
 
 from .errors import NeurosimError
 
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+PLOT_KINDS = ("raster", "rates", "traces", "weights", "isi", "cv")
+
+
+class CliError(NeurosimError):
+    """A command-line problem reported as one ``error:`` line."""
+
+
+def _resolve_model(path: str) -> str:
+    if os.path.isfile(path):
+        return path
+    base = path if path.endswith(".py") else path + ".py"
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidates = [base, os.path.join("models", os.path.basename(base))]
+    if os.sep not in path and "/" not in path:      # a bare name: also the repository's models/
+        candidates.append(os.path.join(here, "models", os.path.basename(base)))
+    for c in candidates:
+        if os.path.isfile(c):
+            return c
+    if os.path.isdir(path):
+        raise CliError(f"unknown model {path!r}: it is a directory, not a model script")
+    raise CliError(f"unknown model {path!r}: model script not found (looked for {', '.join(dict.fromkeys(candidates))})")
+
 
 def load_model(path: str):
-    """Import a model script by path and check it has the common shape."""
-    if not os.path.isfile(path):
-        raise NeurosimError(f"model script not found: {path}")
+    """Import a model script by path (or by name, ``coba`` -> ``models/coba.py``) and check that
+    it defines ``build``, ``DEFAULTS`` and ``DURATION``."""
+    path = _resolve_model(path)
     name = "neurosim_model_" + os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CliError(f"{path} is not a Python model script")
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    try:
+        spec.loader.exec_module(mod)
+    except NeurosimError:
+        raise
+    except Exception as exc:  # a broken script: report it in one line
+        raise CliError(f"could not import model script {path}: {type(exc).__name__}: {exc}") from exc
     for attr in ("build", "DEFAULTS", "DURATION"):
         if not hasattr(mod, attr):
-            raise NeurosimError(f"{path} is not a neurosim model script (it lacks {attr})")
+            raise CliError(f"{path} is not a neurosim model script (it lacks {attr})")
+    mod.__neurosim_path__ = path
     return mod
 
 
+def _coerce(name: str, text: str, default):
+    """The value of ``--set name=text``, checked against the type of the model's default."""
+    try:
+        val = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        val = text
+    if isinstance(default, bool):
+        if isinstance(val, str) and val.lower() in ("true", "false", "yes", "no", "on", "off"):
+            return val.lower() in ("true", "yes", "on")
+        if isinstance(val, bool) or val in (0, 1):
+            return bool(val)
+        raise CliError(f"--set {name}={text}: expected true or false (default {default!r})")
+    if isinstance(default, int):
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or (isinstance(val, float) and not val.is_integer()):
+            raise CliError(f"--set {name}={text}: expected an integer (default {default!r})")
+        return int(val)
+    if isinstance(default, float):
+        if isinstance(val, bool) or not isinstance(val, (int, float)):
+            raise CliError(f"--set {name}={text}: expected a number (default {default!r})")
+        return float(val)
+    if isinstance(default, str) and not isinstance(val, str):
+        return text
+    return val
+
+
 def parse_set(items, defaults: dict) -> dict:
+    """``["n=400", "w_e=4.5"]`` -> ``{"n": 400, "w_e": 4.5}``: each name must be one of the
+    model's ``DEFAULTS`` and the value must match the default's type."""
     params = {}
     for item in items or []:
         if "=" not in item:
-            raise NeurosimError(f"--set expects name=value, got {item!r}")
+            raise CliError(f"--set expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
+        k = k.strip()
         if k not in defaults:
-            raise NeurosimError(f"unknown parameter {k!r}; known: {', '.join(sorted(defaults))}")
-        try:
-            val = ast.literal_eval(v)
-        except (ValueError, SyntaxError):
-            val = v
-        params[k] = val
+            raise CliError(f"unknown parameter {k!r} for --set; known: {', '.join(sorted(defaults))}")
+        params[k] = _coerce(k, v.strip(), defaults[k])
     return params
 
 
 def run_model(path: str, duration=None, seed=1, backend="cpu", sets=None, out=None, quiet=False):
+    """Load a model script, build it with ``DEFAULTS`` overridden by ``sets`` and run it for
+    ``duration`` ms (default the script's ``DURATION``).  Returns ``(module, network, result)``;
+    ``out`` is accepted for compatibility and ignored (see :func:`run_and_save`)."""
     mod = load_model(path)
     params = parse_set(sets, mod.DEFAULTS)
-    net = mod.build(seed=seed, **params)
+    try:
+        net = mod.build(seed=seed, **params)
+    except NeurosimError:
+        raise
+    except (TypeError, ValueError) as exc:
+        if os.environ.get("NEUROSIM_TRACEBACK"):
+            raise
+        raise CliError(f"model {os.path.basename(mod.__neurosim_path__)}: build() rejected the parameters "
+                       f"{params}: {type(exc).__name__}: {exc}") from exc
     dur = float(mod.DURATION if duration is None else duration)
     result = net.run(dur, backend=backend)
     return mod, net, result
 
 
+def default_out(model_path: str) -> str:
+    """``results/<model>.h5`` (relative to the working directory)."""
+    return os.path.join("results", os.path.splitext(os.path.basename(model_path))[0] + ".h5")
+
+
+def run_and_save(path: str, duration=None, seed=1, backend="cpu", sets=None, out=None, plot=True, stream=None):
+    """Run a model script, save the result (HDF5) and a raster PNG next to it, print the summary.
+    Returns ``(result, h5_path, png_path or None)``."""
+    stream = sys.stdout if stream is None else stream
+    mod, _, result = run_model(path, duration, seed, backend, sets)
+    out = out or default_out(mod.__neurosim_path__)
+    if os.path.isdir(out):
+        raise CliError(f"--out {out} is a directory; give a file name such as {os.path.join(out, 'run.h5')}")
+    result.meta.setdefault("model", os.path.basename(mod.__neurosim_path__))
+    if sets:
+        result.meta.setdefault("model_params", " ".join(sets))
+    from .io.hdf5 import write_result
+    write_result(result, out)
+    png = None
+    if plot and result.spikes:
+        from .plots import raster
+        png = os.path.splitext(out)[0] + ".png"
+        fig = raster(result, title=f"{os.path.basename(mod.__neurosim_path__)}: {result.duration:g} ms")
+        _savefig(fig, png)
+    print(result.summary(), file=stream)
+    print(f"wrote {out}" + (f" and {png}" if png else ""), file=stream)
+    return result, out, png
+
+
+def _savefig(fig, path, dpi=110):
+    """Save a figure atomically (temporary file in the same directory, then rename)."""
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    root, ext = os.path.splitext(path)
+    tmp = os.path.join(d, f".{os.path.basename(root)}.{os.getpid()}.tmp{ext or '.png'}")
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line ``error:`` messages."""
+
+    def error(self, message):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
 def _add_run_args(ap):
-    ap.add_argument("--duration", type=float, default=None, help="simulated time (ms); default: the model's")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--duration", type=float, default=None, help="simulated time (ms); default: the model's DURATION")
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "auto"])
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a model parameter")
-    ap.add_argument("--out", default=None, help="HDF5 result path")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a model parameter (repeatable)")
+    ap.add_argument("--out", default=None, help="HDF5 result path (default results/<model>.h5)")
+    ap.add_argument("--no-plot", action="store_true", help="do not write the raster PNG")
+
+
+def _guard(fn):
+    """Run ``fn()``; report neurosim errors and interrupts as one ``error:`` line."""
+    try:
+        return fn()
+    except NeurosimError as exc:
+        if os.environ.get("NEUROSIM_TRACEBACK"):
+            raise
+        msg = " ".join(str(exc).split())
+        print(f"error: {msg}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # e.g. the output directory is not writable
+        if os.environ.get("NEUROSIM_TRACEBACK"):
+            raise
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def script_main(path: str, argv=None) -> int:
-    """Entry point of ``python models/X.py``: run on the defaults and print a summary."""
-    ap = argparse.ArgumentParser(prog=os.path.basename(path))
+    """Entry point of ``python models/X.py``: the same as ``neurosim run models/X.py``."""
+    ap = _Parser(prog=os.path.basename(path), description=f"run {os.path.basename(path)}, save and plot the result")
     _add_run_args(ap)
     args = ap.parse_args(argv)
+
+    def go():
+        run_and_save(path, args.duration, args.seed, args.backend, args.set, args.out, plot=not args.no_plot)
+        return 0
+    return _guard(go)
+
+
+# --------------------------------------------------------------------------- info
+def _fmt_bytes(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000.0
+    return f"{n} B"
+
+
+def info_text(path: str) -> str:
+    """Human-readable description of a result file (metadata, spikes, states, rates, weights)."""
+    from .io.hdf5 import describe_file
+    d = describe_file(path)
+    m = dict(d["meta"])
+    lines = [f"{path}: neurosim result, {_fmt_bytes(os.path.getsize(path))}"]
+    lines.append(f"  written by neurosim {m.pop('neurosim_version', '?')} on {m.pop('created', '?')}")
+    dur = m.get("duration")
+    run_keys = ("model", "dt", "duration", "seed", "batch", "backend", "threads", "wall_time")
+    parts = []
+    for k in run_keys:
+        if k in m:
+            v = m.pop(k)
+            unit = {"dt": " ms", "duration": " ms", "wall_time": " s"}.get(k, "")
+            parts.append(f"{k} {v:.4g}{unit}" if isinstance(v, float) else f"{k} {v}{unit}")
+    if parts:
+        lines.append("  run: " + ", ".join(parts))
+    if m:
+        lines.append("  other metadata: " + ", ".join(f"{k}={v}" for k, v in m.items()))
+    spec = d["spec"]
+    if spec:
+        lines.append("  spec: populations " + ", ".join(f"{n} ({k})" for n, k in spec["populations"]) +
+                     (f"; {len(spec['projections'])} projections" if spec["projections"] else ""))
+    lines.append("spikes:" if d["spikes"] else "spikes: none")
+    for p, s in d["spikes"].items():
+        denom = s["n_recorded"] * s["n_trials"] * (float(dur) * 1e-3 if dur else 0.0)
+        rate = f"{s['n_spikes'] / denom:9.2f} Hz" if denom else ""
+        lines.append(f"  {p:<14}{s['n_neurons']:>8d} neurons {s['n_recorded']:>8d} recorded "
+                     f"{s['n_trials']:>3d} trial(s) {s['n_spikes']:>11d} spikes {rate}")
+    lines.append("states:" if d["states"] else "states: none")
+    for (p, v), (ns_, nt, ni, unit) in d["states"].items():
+        lines.append(f"  {p}.{v:<10} {ns_} samples x {nt} trial(s) x {ni} neurons" + (f" ({unit})" if unit else ""))
+    lines.append("rates:" if d["rates"] else "rates: none")
+    for p, (n, dt) in d["rates"].items():
+        lines.append(f"  {p:<14} {n} steps of {dt:g} ms")
+    lines.append("weights:" if d["weights"] else "weights: none")
+    for q, (n, rec, unit, snaps) in d["weights"].items():
+        lines.append(f"  {q:<20} {n} synapses ({rec}, {unit})" + (f", {snaps} snapshots" if snaps else ""))
+    if d["extra"]:
+        lines.append("extra: " + ", ".join(d["extra"]))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- plot
+def make_plot(kind: str, path: str, population=None, window=None, trial=None, projection=None):
+    """The Figure of ``neurosim plot KIND FILE``."""
+    from . import plots
+    from .io.hdf5 import read_result
+    res = read_result(path)
     try:
-        _, _, result = run_model(path, args.duration, args.seed, args.backend, args.set, args.out)
-    except NeurosimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(result.summary())
-    return 0
+        if kind == "raster":
+            return plots.raster(res, populations=population, t_window=window, trial=0 if trial is None else trial)
+        if kind == "rates":
+            return plots.plot_rates(res, populations=population, t_window=window)
+        if kind == "traces":
+            return plots.plot_traces(res, population=population, t_window=window, trial=trial or 0)
+        if kind == "weights":
+            return plots.plot_weights(res, projection=projection, trial=trial or 0)
+        if kind == "isi":
+            return plots.plot_isi(res, populations=population)
+        if kind == "cv":
+            return plots.plot_cv(res, populations=population)
+    except (KeyError, ValueError) as exc:
+        raise CliError(f"cannot plot {kind} of {path}: {exc.args[0] if exc.args else exc}") from exc
+    raise CliError(f"unknown plot kind {kind!r}; choose from {', '.join(PLOT_KINDS)}")
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="neurosim")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="run a model script")
-    r.add_argument("model")
+    """Entry point of the ``neurosim`` command."""
+    ap = _Parser(prog="neurosim", description="neurosim: run models, inspect and plot result files")
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    r = sub.add_parser("run", help="run a model script, save results/<model>.h5 and .png, print a summary")
+    r.add_argument("model", help="model script (models/coba.py) or name (coba)")
     _add_run_args(r)
+    i = sub.add_parser("info", help="describe a result file")
+    i.add_argument("file")
+    p = sub.add_parser("plot", help="plot a result file to an image")
+    p.add_argument("kind", choices=PLOT_KINDS)
+    p.add_argument("file")
+    p.add_argument("-o", "--out", default=None, help="image path (default FILE_<kind>.png)")
+    p.add_argument("--population", default=None, help="population to show (default all / the first)")
+    p.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"), default=None, help="time window (ms)")
+    p.add_argument("--trial", type=int, default=None, help="trial (batch row), default 0")
+    p.add_argument("--projection", default=None, help="projection for 'weights' (default the first)")
+    p.add_argument("--dpi", type=int, default=110)
     args = ap.parse_args(argv)
-    try:
+
+    def go():
         if args.cmd == "run":
-            _, _, result = run_model(args.model, args.duration, args.seed, args.backend, args.set, args.out)
-            print(result.summary())
-    except NeurosimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+            run_and_save(args.model, args.duration, args.seed, args.backend, args.set, args.out,
+                         plot=not args.no_plot)
+        elif args.cmd == "info":
+            print(info_text(args.file))
+        elif args.cmd == "plot":
+            fig = make_plot(args.kind, args.file, args.population, args.window, args.trial, args.projection)
+            out = args.out or os.path.splitext(args.file)[0] + f"_{args.kind}.png"
+            _savefig(fig, out, dpi=args.dpi)
+            print(f"wrote {out}")
+        return 0
+    return _guard(go)
 
 
 if __name__ == "__main__":

@@ -134,9 +134,13 @@ class Result:
         return rows
 
     def summary(self) -> str:
+        """A table: per population recorded neurons, spikes, mean rate (Hz) and mean CV of the
+        ISIs ("-" when no neuron fired ``min_spikes`` times), then simulated time, wall time (s)
+        and real-time factor (wall time / simulated time)."""
         lines = [f"{'population':<14}{'neurons':>9}{'spikes':>11}{'rate (Hz)':>11}{'CV ISI':>9}"]
         for name, n, s, r, cv in self.summary_rows():
-            lines.append(f"{name:<14}{n:>9d}{s:>11d}{r:>11.2f}{cv:>9.3f}")
+            cv_s = f"{cv:>9.3f}" if cv == cv else f"{'-':>9}"
+            lines.append(f"{name:<14}{n:>9d}{s:>11d}{r:>11.2f}{cv_s}")
         wall = self.meta.get("wall_time")
         if wall is not None:
             rtf = wall / (self.duration * 1e-3) if self.duration else float("nan")

@@ -62,7 +62,7 @@ SONATA_SORTING = {"none": 0, "by_id": 1, "by_time": 2}
 SONATA_MAGIC = 0x0A7A
 SONATA_VERSION = (0, 1)
 
-_SLAB = 1 << 22             # elements per write/read slab of large 1-D arrays (bounds extra memory)
+_SLAB = 1 << 20             # elements per write/read slab of large 1-D arrays (bounds extra memory)
 _SPIKE_CHUNK = 1 << 16      # chunk length of spike datasets (elements)
 _RESERVED_ATTRS = {"format", "schema_version", "magic", "version", "meta_json"}
 _LIBVER = ("v110", "latest")
@@ -605,7 +605,8 @@ def read_result(path) -> Result:
 def describe_file(path) -> dict:
     """Summarise a result file without loading its large arrays.
 
-    Returns ``{"meta": dict, "spikes": {population: (n_neurons, n_recorded, n_spikes)},
+    Returns ``{"meta": dict, "spec": {"populations": [(name, n)], "projections": [names]},
+    "spikes": {population: {"n_neurons", "n_recorded", "n_trials", "n_spikes"}},
     "states": {(population, variable): (n_samples, n_trials, n_indices, unit)},
     "rates": {population: (n_steps, dt_ms)}, "weights": {projection: (n_synapses, receptor, unit,
     n_snapshots)}, "extra": [top-level names]}``.  Raises ResultFileError like :func:`read_result`.
@@ -658,12 +659,21 @@ def _check_schema(f, path):
 
 
 def _describe(f, rd):
-    out = {"meta": _read_meta(f, rd), "spikes": {}, "states": {}, "rates": {}, "weights": {}, "extra": []}
+    out = {"meta": _read_meta(f, rd), "spec": {}, "spikes": {}, "states": {}, "rates": {}, "weights": {},
+           "extra": []}
+    rd.where = "/spec"
+    if "spec" in f:
+        spec = json.loads(f["spec"].asstr()[()])
+        if isinstance(spec, dict):
+            out["spec"] = {"populations": [(p.get("name"), p.get("n")) for p in spec.get("populations", [])],
+                           "projections": [q.get("name") for q in spec.get("projections", [])]}
     if "spikes" in f:
         for name, g in f["spikes"].items():
             rd.where = f"/spikes/{name}"
-            out["spikes"][_unescape(name)] = (int(_py(g.attrs.get("n_neurons", 0))), int(g["recorded"].shape[0])
-                                              if "recorded" in g else -1, int(g["timestamps"].shape[0]))
+            n = int(_py(g.attrs.get("n_neurons", 0)))
+            out["spikes"][_unescape(name)] = {
+                "n_neurons": n, "n_recorded": int(g["recorded"].shape[0]) if "recorded" in g else n,
+                "n_trials": int(_py(g.attrs.get("n_trials", 1))), "n_spikes": int(g["timestamps"].shape[0])}
     if "report" in f:
         for pname, pg in f["report"].items():
             for vname, g in pg.items():

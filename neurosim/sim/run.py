@@ -29,7 +29,7 @@ class Simulation:
         self.backend_name = backend_name
         self.backend.upload(self.state)
         self.recorder = Recorder(net, self.layout, self.state)
-        self.key = counter_key(net.seed)
+        self.key = np.uint64(counter_key(net.seed))
         self.step = 0
         self.wall_time = 0.0
         self.build_time = time.perf_counter() - t0

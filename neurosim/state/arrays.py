@@ -82,6 +82,8 @@ class Synapses(NamedTuple):
     proj_pre_pop: np.ndarray  # (n_proj,) int64
     proj_syn_off: np.ndarray  # (n_proj,) int64 first synapse
     proj_rp_off: np.ndarray   # (n_proj,) int64 offset of the projection's row pointer
+    proj_dense: np.ndarray    # (n_proj,) bool: all-to-all rows (post 0..n-1 in order) with one delay
+    proj_slot0: np.ndarray    # (n_proj,) int64 slot of post neuron 0 (dense projections)
     out_ptr: np.ndarray       # (n_pops+1,) int64 projections leaving each population ...
     out_proj: np.ndarray      # ... listed here
     row_ptr: np.ndarray       # concatenated (n_pre+1,) row pointers, relative to proj_syn_off

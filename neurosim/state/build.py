@@ -164,7 +164,7 @@ def build_state(net):
     layout.channels = ch_rows
 
     # --- synapses
-    proj_pre_pop, proj_syn_off, proj_rp_off = [], [], []
+    proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
     row_ptrs, posts, targets, delays, weights = [], [], [], [], []
     syn_off = 0
     rp_off = 0
@@ -199,6 +199,10 @@ def build_state(net):
             c = _channel_index(layout, q.post.index, rec)
             tgt = pops.slot_off[post_k] + c * n_post + post
             proj_pre_pop.append(pos[q.pre.index])
+            slot0 = int(pops.slot_off[post_k] + c * n_post)
+            proj_slot0.append(slot0)
+            proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
+                                   and np.array_equal(tgt, np.tile(slot0 + np.arange(n_post), n_pre))))
             proj_syn_off.append(syn_off)
             proj_rp_off.append(rp_off)
             row_ptrs.append(rp)
@@ -218,7 +222,8 @@ def build_state(net):
     cat = lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_)  # noqa: E731
     syn = A.Synapses(
         proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
-        proj_rp_off=np.asarray(proj_rp_off, np.int64), out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
+        proj_rp_off=np.asarray(proj_rp_off, np.int64), proj_dense=np.asarray(proj_dense, np.bool_),
+        proj_slot0=np.asarray(proj_slot0, np.int64), out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
         row_ptr=cat(row_ptrs, np.int64), post=cat(posts, np.int64), target=cat(targets, np.int64),
         delay=cat(delays, np.int64), w=cat(weights, fdt)[None, :].copy())
     max_delay = int(syn.delay.max()) if syn.delay.size else 1

@@ -10,10 +10,11 @@
 
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it.
 """
+import numpy as np
 from numba import njit
 
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
-from .neurons import update_neurons, collect_spikes
+from .neurons import update_neurons, collect_spikes, BLOCK
 from .propagate import propagate
 from .record import sample_state, record_spikes
 
@@ -25,6 +26,8 @@ def run_chunk(st, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off,
     neurons = st.neurons
     cap = out_step.shape[0]
     n_out = 0
+    tmp1 = np.empty(BLOCK)
+    tmp2 = np.empty(BLOCK)
     for rel in range(n_steps):
         if cap - n_out < per_step_max:
             return rel, n_out
@@ -34,7 +37,7 @@ def run_chunk(st, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off,
         poisson_drive(st.inputs, st.tables, pops, neurons, st.chans, key, step, dt)
         source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
         sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
-        update_neurons(pops, st.chans, neurons, step, dt)
+        update_neurons(pops, st.chans, neurons, step, dt, tmp1, tmp2)
         collect_spikes(neurons)
         propagate(pops, st.syn, neurons, step)
         n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)

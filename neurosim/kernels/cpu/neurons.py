@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 BLOCK = 512
+PARALLEL_MIN_JOBS = 4
 
 
 @njit(cache=True, inline="always")
@@ -190,24 +191,40 @@ def _locate(pops, batch, job):
     return -1, 0, 0
 
 
+@njit(cache=True)
+def _run_job(job, pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2):
+    p, b, blk = _locate(pops, batch, job)
+    n = pops.end[p] - pops.start[p]
+    i0 = blk * BLOCK
+    i1 = min(n, i0 + BLOCK)
+    if pops.kind[p] == 0:
+        _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1, tmp2)
+    else:
+        _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1)
+
+
 @njit(cache=True, parallel=True)
-def update_neurons(pops, chans, neurons, step, dt):
-    """Integrate every neuron population one step (parallel over blocks of neurons)."""
+def _update_parallel(pops, chans, neurons, step, dt, n_jobs):
     batch = neurons.v.shape[0]
-    n_slots = neurons.ring.shape[1]
-    cur = step % n_slots
-    n_jobs = _n_jobs(pops, batch)
+    cur = step % neurons.ring.shape[1]
     for job in prange(n_jobs):
-        p, b, blk = _locate(pops, batch, np.int64(job))
-        n = pops.end[p] - pops.start[p]
-        i0 = blk * BLOCK
-        i1 = min(n, i0 + BLOCK)
         tmp1 = np.empty(BLOCK)
-        if pops.kind[p] == 0:
-            tmp2 = np.empty(BLOCK)
-            _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1, tmp2)
-        else:
-            _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1)
+        tmp2 = np.empty(BLOCK)
+        _run_job(np.int64(job), pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2)
+
+
+@njit(cache=True)
+def update_neurons(pops, chans, neurons, step, dt, tmp1, tmp2):
+    """Integrate every neuron population one step.  With at least ``PARALLEL_MIN_JOBS`` blocks
+    the blocks run in parallel threads, else serially (no thread synchronisation per step)."""
+    batch = neurons.v.shape[0]
+    n_jobs = _n_jobs(pops, batch)
+    if n_jobs >= PARALLEL_MIN_JOBS:
+        _update_parallel(pops, chans, neurons, step, dt, n_jobs)
+    else:
+        cur = step % neurons.ring.shape[1]
+        for job in range(n_jobs):
+            _run_job(job, pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2)
 
 
 @njit(cache=True)

@@ -24,6 +24,18 @@ def propagate(pops, syn, neurons, step):
                 rp = syn.proj_rp_off[q]
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
+                if syn.proj_dense[q]:
+                    # all-to-all row: contiguous targets and one delay -> a vectorised row add
+                    if k1 > k0:
+                        sl = cur + syn.delay[k0]
+                        if sl >= n_slots:
+                            sl -= n_slots
+                        dst = ring[b, sl]
+                        t0 = syn.proj_slot0[q] - k0
+                        wr = syn.w[wrow]
+                        for k in range(k0, k1):
+                            dst[t0 + k] += wr[k]
+                    continue
                 for k in range(k0, k1):
                     sl = cur + syn.delay[k]
                     if sl >= n_slots:
