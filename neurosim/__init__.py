@@ -8,6 +8,8 @@ Public API (importing neurosim loads no CUDA and no datasets)::
     all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays
     Uniform, Normal, LogNormal                 distributions for v_init, weights, delays
     Schedule, steps, timed_array               time-varying rates and currents
+    STDP, TripletSTDP, DopamineSTDP            plasticity rules (connect(..., plasticity=...))
+    Dopamine, Acetylcholine                    neuromodulators (net.modulator, net.reward)
     Result, load                               results (HDF5 via neurosim.io)
     units, errors
 """
@@ -21,6 +23,8 @@ from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_i
                               from_arrays)
 from .spec.distributions import Uniform, Normal, LogNormal
 from .spec.inputs import Schedule, steps, timed_array
+from .spec.plasticity import STDP, TripletSTDP, DopamineSTDP
+from .spec.modulators import Dopamine, Acetylcholine
 from .network import Network, Population, Projection
 from .result import Result
 
@@ -36,5 +40,6 @@ __all__ = [
     "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent",
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",
+    "STDP", "TripletSTDP", "DopamineSTDP", "Dopamine", "Acetylcholine",
     "Network", "Population", "Projection", "Result", "load",
 ]

@@ -29,6 +29,8 @@ from .spec.inputs import (PoissonSource, SpikeGenerator, CurrentInjection, Poiss
                           as_schedule)
 from .spec.neurons import LIFCond, LIFCurr, neuron_from_dict
 from .spec.receptors import Receptor, resolve, receptor_from_dict
+from .spec.plasticity import RULE_TYPES, plasticity_from_dict
+from .spec.modulators import MODULATOR_TYPES, modulator_from_dict
 from .units import to_float
 
 _MODELS = (LIFCond, LIFCurr)
@@ -52,7 +54,11 @@ class Population:
 
 
 class Projection:
-    """Synapses from ``pre`` to ``post`` through one or more receptors (``"glutamate"`` gives two)."""
+    """Synapses from ``pre`` to ``post`` through one or more receptors (``"glutamate"`` gives two).
+    ``plasticity`` is its STDP rule (None when static)."""
+
+    plasticity = None
+    record_weights = False
 
     def __init__(self, net, index, name, pre, post, connector, receptors, weight, delay, receptor_arg, nmda_ratio):
         self.net, self.index, self.name = net, index, name
@@ -64,6 +70,40 @@ class Projection:
     def __repr__(self):
         names = "+".join(r.name for r, _ in self.receptors)
         return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
+
+
+class Modulator:
+    """A neuromodulator of the network (see :mod:`neurosim.spec.modulators`): its dynamics
+    ``spec``, the population whose spikes release it (``source``, or None) and ``per_spike`` (uM)."""
+
+    def __init__(self, net, index, spec, source, per_spike):
+        self.net, self.index, self.spec, self.source, self.per_spike = net, index, spec, source, per_spike
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def concentration(self) -> np.ndarray:
+        """Current concentration (uM, baseline included), shape (batch,)."""
+        if self.net._sim is None:
+            return np.full(self.net.batch, self.spec.baseline)
+        st = self.net._sim.backend.download()
+        return self.spec.baseline + st.plast.mod_c[:, self.index].astype(np.float64)
+
+    def __repr__(self):
+        src = self.source.name if self.source is not None else None
+        return f"Modulator({self.name!r}, source={src!r}, per_spike={self.per_spike})"
+
+
+class Modulation:
+    """``quantity`` of ``pop`` scaled by ``max(0, 1 + k [modulator])`` (k in 1/uM)."""
+
+    def __init__(self, modulator, pop, quantity, k):
+        self.modulator, self.pop, self.quantity, self.k = modulator, pop, quantity, k
+
+    def __repr__(self):
+        return f"Modulation({self.modulator.name!r} -> {self.pop.name}.{self.quantity}, k={self.k})"
 
 
 class Network:
@@ -91,6 +131,10 @@ class Network:
         self.currents: list[tuple[Population, CurrentInjection]] = []
         self.drives: list[tuple[Population, Receptor, PoissonDrive]] = []
         self.monitors: list = []
+        self.modulators: list[Modulator] = []
+        self.modulations: list[Modulation] = []
+        self._controllers: list = []   # [interval_steps, callback] called between steps (not in the spec)
+        self._pending: list = []       # modulator releases requested before the network was built
         self._sim = None  # sim.run.Simulation once built
 
     # ------------------------------------------------------------------ building
@@ -177,7 +221,8 @@ class Network:
         return pop
 
     def connect(self, pre, post, connector: Optional[Connector] = None, receptor: Union[str, Receptor] = "AMPA",
-                weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None):
+                weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None,
+                plasticity=None):
         """Connect ``pre`` to ``post`` (each a Population, a name, or a list of them).
 
         Parameters
@@ -190,6 +235,9 @@ class Network:
         delay : axonal delay (ms), scalar, array or distribution; default ``dt``.  Rounded to
             the nearest whole step (half up), at least one step; a spike stamped ``t`` enters the
             receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``)
+        plasticity : an :class:`~neurosim.spec.plasticity.STDP`, ``TripletSTDP`` or ``DopamineSTDP``
+            rule (single receptor only; initial weights must lie in its [w_min, w_max], weights
+            drawn from a distribution are clipped into it); None (default) keeps ``w`` static
         Returns the Projection, or a list of them when ``pre`` or ``post`` is a list.
         """
         self._check_open()
@@ -200,10 +248,10 @@ class Network:
             for b in posts:
                 out.append(self._connect1(self._pop(a, "connect: pre"), self._pop(b, "connect: post"),
                                           connector, receptor, weight, delay, nmda_ratio,
-                                          name if len(pres) * len(posts) == 1 else None))
+                                          name if len(pres) * len(posts) == 1 else None, plasticity))
         return out[0] if len(out) == 1 else out
 
-    def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name):
+    def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name, plasticity=None):
         if name is None:
             base = f"{pre.name}_to_{post.name}"
             name, k = base, 1
@@ -226,6 +274,8 @@ class Network:
                 raise SpecError(f"connect: receptor {rec.name!r}: saturating (Wang 2002) NMDA kinetics are not "
                                 "supported by the simulator yet; use saturating=False (difference of exponentials)")
         self._check_weight(name, weight, receptors)
+        if plasticity is not None:
+            self._check_plasticity(name, plasticity, receptors, weight)
         delay = self.dt if delay is None else delay
         if not isinstance(delay, Distribution):
             d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
@@ -236,8 +286,26 @@ class Network:
             delay = float(d) if d.ndim == 0 else d
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
                           receptor if isinstance(receptor, str) else None, nmda_ratio)
+        proj.plasticity = plasticity
         self.projections.append(proj)
         return proj
+
+    @staticmethod
+    def _check_plasticity(name, rule, receptors, weight):
+        if not isinstance(rule, RULE_TYPES):
+            raise SpecError(f"projection {name!r}: plasticity must be STDP, TripletSTDP or DopamineSTDP, got {rule!r}")
+        if len(receptors) != 1:
+            raise SpecError(f"projection {name!r}: plasticity needs a single receptor, got "
+                            f"{[r.name for r, _ in receptors]}")
+        if receptors[0][0].conductance_based and rule.w_min < 0:
+            raise SpecError(f"projection {name!r}: {type(rule).__name__}.w_min must be >= 0 nS for the "
+                            f"conductance-based receptor {receptors[0][0].name!r}, got {rule.w_min:g}")
+        if not isinstance(weight, Distribution):
+            w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+            if w.size and (w.min() < rule.w_min or w.max() > rule.w_max):
+                raise SpecError(f"projection {name!r}: initial weights must lie in [w_min, w_max] = "
+                                f"[{rule.w_min:g}, {rule.w_max:g}] of its plasticity rule, got "
+                                f"[{w.min():g}, {w.max():g}]")
 
     @staticmethod
     def _check_weight(name, weight, receptors):
@@ -299,9 +367,25 @@ class Network:
         indices : neurons to record (default all)
         every : sampling period for state (ms, a whole number of steps; default dt)
         trials : batch rows to record state from (default all)
+
+        ``pop`` may also be a Projection (or its name) with ``what="weights"`` -> WeightMonitor:
+        the final weights go to ``Result.weights`` and, with ``every`` (ms, a whole number of
+        steps), snapshots at t = 0, every, 2 every, ... (``.t``, ``.w``; shape (n_snapshots, n_syn),
+        or (n_snapshots, batch, n_syn) for a plastic projection with batch > 1).
         """
-        from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor
+        from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor
         self._check_open()
+        proj = self._projection(pop) if (isinstance(pop, Projection) or what == "weights") else None
+        if proj is not None:
+            if what != "weights":
+                raise SpecError(f"monitor: a projection records only 'weights', got {what!r}")
+            every_steps = None
+            if every is not None:
+                every_steps = self._steps("monitor: every", every)
+            mon = WeightMonitor(self, proj, every_steps)
+            proj.record_weights = True
+            self.monitors.append(mon)
+            return mon
         pop = self._pop(pop, "monitor")
         idx = None
         if indices is not None:
@@ -329,6 +413,108 @@ class Network:
         self.monitors.append(mon)
         return mon
 
+    def _projection(self, q) -> Projection:
+        if isinstance(q, str):
+            for p in self.projections:
+                if p.name == q:
+                    return p
+            raise SpecError(f"unknown projection {q!r}; known: {[p.name for p in self.projections]}")
+        if not isinstance(q, Projection) or q.net is not self:
+            raise SpecError(f"expected a Projection of this network, got {q!r}")
+        return q
+
+    def _steps(self, what, ms) -> int:
+        ms = V.positive(what, ms, "ms")
+        k = int(round(ms / self.dt))
+        if k < 1 or abs(k * self.dt - ms) > 1e-6 * self.dt:
+            raise SpecError(f"{what} must be a whole multiple of dt = {self.dt} ms, got {ms}")
+        return k
+
+    # ------------------------------------------------------------------ neuromodulation
+    def modulator(self, spec, source=None, per_spike: float = 0.0) -> Modulator:
+        """Add a neuromodulator (a :class:`~neurosim.spec.modulators.Dopamine` or ``Acetylcholine``
+        spec): a concentration per trial that decays with ``spec.tau``.  ``source``: a population
+        whose every spike releases ``per_spike`` uM (optional; explicit releases with
+        :meth:`reward` / :meth:`release`)."""
+        self._check_open()
+        if not isinstance(spec, MODULATOR_TYPES):
+            raise SpecError(f"modulator: spec must be Dopamine(...) or Acetylcholine(...), got {spec!r}")
+        if any(m.name == spec.name for m in self.modulators):
+            raise SpecError(f"modulator: a modulator named {spec.name!r} already exists")
+        src = None if source is None else self._pop(source, "modulator: source")
+        per_spike = V.in_range(f"modulator {spec.name!r}: per_spike", per_spike, 0.0, 1e6, "uM")
+        if src is None and per_spike:
+            raise SpecError(f"modulator {spec.name!r}: per_spike = {per_spike} needs a source population")
+        mod = Modulator(self, len(self.modulators), spec, src, per_spike)
+        self.modulators.append(mod)
+        return mod
+
+    def _modulator(self, m, what) -> Modulator:
+        if isinstance(m, Modulator) and m.net is self:
+            return m
+        for mod in self.modulators:
+            if mod.name == m:
+                return mod
+        raise SpecError(f"{what}: unknown modulator {m!r}; known: {[x.name for x in self.modulators]}")
+
+    def modulate(self, modulator, pop, quantity: str, k: float) -> Modulation:
+        """Scale ``quantity`` of ``pop`` by ``max(0, 1 + k [modulator])`` (k in 1/uM):
+        ``"b"`` (adaptation increment of an LIFCond population) or ``"g_<receptor>"`` (synaptic
+        arrivals into that receptor channel).  Models, e.g., cholinergic modulation of excitability."""
+        self._check_open()
+        mod = self._modulator(modulator, "modulate")
+        pop = self._pop(pop, "modulate")
+        if pop.is_source:
+            raise SpecError(f"modulate: {pop.name!r} is a spike source")
+        if not isinstance(quantity, str) or not (quantity == "b" or quantity.startswith("g_")):
+            raise SpecError(f"modulate: quantity must be 'b' or 'g_<receptor>', got {quantity!r}")
+        if quantity == "b" and not isinstance(pop.model, LIFCond):
+            raise SpecError(f"modulate: 'b' needs an LIFCond population (with adaptation), {pop.name!r} is "
+                            f"{type(pop.model).__name__}")
+        k = V.number("modulate: k", k, "1/uM")
+        eff = Modulation(mod, pop, quantity, k)
+        self.modulations.append(eff)
+        return eff
+
+    def release(self, modulator, amount: float, trials=None):
+        """Release ``amount`` uM of ``modulator`` now (between runs; at the current time ``net.t``),
+        into every trial or the given batch rows.  Negative amounts are refused."""
+        mod = self._modulator(modulator, "release")
+        amount = V.in_range(f"release {mod.name!r}: amount", amount, 0.0, 1e6, "uM")
+        tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
+        if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
+            raise SpecError(f"release: trials must be in [0, {self.batch - 1}]")
+        if self._sim is None:
+            self._pending.append((mod.index, amount, tr))
+        else:
+            self._apply_release(mod.index, amount, tr)
+
+    def reward(self, amount: float, trials=None, modulator=None):
+        """Deliver a reward: release ``amount`` uM of dopamine now (the network's only Dopamine
+        modulator, or the one named by ``modulator``)."""
+        if modulator is None:
+            das = [m for m in self.modulators if m.spec.kind == "dopamine"]
+            if len(das) != 1:
+                raise SpecError(f"reward: the network has {len(das)} dopamine modulators; add one with "
+                                "net.modulator(Dopamine()) or name it with modulator=")
+            modulator = das[0]
+        self.release(modulator, amount, trials)
+
+    def _apply_release(self, m, amount, trials):
+        st = self._sim.backend.download()
+        st.plast.mod_c[trials, m] += amount
+        if hasattr(self._sim.backend, "upload_plasticity"):
+            self._sim.backend.upload_plasticity(st.plast)
+
+    def every(self, interval: float, callback):
+        """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,
+        2 interval, ...), between steps, during :meth:`run` -- closed-loop control such as
+        reward delivery.  Callbacks are not part of the spec."""
+        steps = self._steps("every: interval", interval)
+        if not callable(callback):
+            raise SpecError(f"every: callback must be callable, got {callback!r}")
+        self._controllers.append([steps, callback])
+
     # ------------------------------------------------------------------ running
     @property
     def t(self) -> float:
@@ -342,6 +528,9 @@ class Network:
             if not self.populations:
                 raise SpecError("the network has no populations")
             self._sim = Simulation(self, backend)
+            for m, amount, tr in self._pending:
+                self._apply_release(m, amount, tr)
+            self._pending = []
         return self._sim
 
     def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
@@ -354,7 +543,24 @@ class Network:
             raise SpecError(f"duration must be at least one step (dt = {self.dt} ms), got {duration} ms")
         sim = self.build(backend)
         sim.check_backend(backend)
-        sim.run(n_steps, progress=progress)
+        from .sim.recorders import WeightMonitor
+        wmons = [m for m in self.monitors if isinstance(m, WeightMonitor) and m.every_steps]
+        periods = [m.every_steps for m in wmons] + [c[0] for c in self._controllers]
+        if not periods:
+            sim.run(n_steps, progress=progress)
+            return self.result()
+        # split the run at snapshot and controller times
+        end = sim.step + n_steps
+        for m in wmons:
+            m._maybe_snapshot()
+        while sim.step < end:
+            nxt = min([end] + [(sim.step // e + 1) * e for e in periods])
+            sim.run(nxt - sim.step, progress=progress)
+            for m in wmons:
+                m._maybe_snapshot()
+            for steps_, cb in list(self._controllers):
+                if sim.step % steps_ == 0:
+                    cb(self)
         return self.result()
 
     def result(self):
@@ -398,7 +604,8 @@ class Network:
         for q in self.projections:
             projs.append({"name": q.name, "pre": q.pre.name, "post": q.post.name, "connector": q.connector.to_dict(),
                           "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
-                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "delay": describe(q.delay)})
+                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "delay": describe(q.delay),
+                          "plasticity": None if q.plasticity is None else q.plasticity.to_dict()})
         return {
             "format": "neurosim-network", "version": 1,
             "dt": self.dt, "seed": self.seed, "batch": self.batch, "dtype": self.dtype,
@@ -408,6 +615,10 @@ class Network:
             "drives": [{"pop": p.name, "receptor": r.to_dict(), "n_sources": d.n_sources,
                         "rate": _sched_desc(d.rate), "weight": d.weight} for p, r, d in self.drives],
             "monitors": [monitor_spec(m) for m in self.monitors],
+            "modulators": [{"spec": m.spec.to_dict(), "source": None if m.source is None else m.source.name,
+                            "per_spike": m.per_spike} for m in self.modulators],
+            "modulations": [{"modulator": e.modulator.name, "pop": e.pop.name, "quantity": e.quantity, "k": e.k}
+                            for e in self.modulations],
         }
 
     def to_json(self) -> str:
@@ -431,11 +642,17 @@ class Network:
             else:
                 net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
                                i_bias=None if d["i_bias"] is None else np.asarray(d["i_bias"]))
+        for d in spec.get("modulators", []):
+            net.modulator(modulator_from_dict(d["spec"]), source=d["source"], per_spike=d["per_spike"])
         for d in spec["projections"]:
             rec = d["receptor"] if isinstance(d["receptor"], str) else receptor_from_dict(d["receptor"])
+            pl = d.get("plasticity")
             net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
                         weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
-                        nmda_ratio=d["nmda_ratio"], name=d["name"])
+                        nmda_ratio=d["nmda_ratio"], name=d["name"],
+                        plasticity=None if pl is None else plasticity_from_dict(pl))
+        for d in spec.get("modulations", []):
+            net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])
         for d in spec["currents"]:
             net.inject(d["pop"], _sched_undesc(d["amplitude"]), d["indices"])
         for d in spec["drives"]:
@@ -443,6 +660,10 @@ class Network:
                               _sched_undesc(d["rate"]), d["weight"])
         for d in spec["monitors"]:
             what = d["what"]
+            if what == "weights":
+                net.monitor(d["projection"], "weights",
+                            every=None if d.get("every_steps") is None else d["every_steps"] * net.dt)
+                continue
             net.monitor(d["pop"], what, indices=d.get("indices"),
                         every=d.get("every_steps", 1) * net.dt if what not in ("spikes", "rate") else None,
                         trials=d.get("trials"))

@@ -146,7 +146,37 @@ class Result:
             rtf = wall / (self.duration * 1e-3) if self.duration else float("nan")
             lines.append(f"simulated {self.duration:g} ms in {wall:.3f} s wall time "
                          f"(real-time factor {rtf:.3f}); backend {self.meta.get('backend')}")
+        for name, pr in self.rates.items():
+            k = pr.counts.size // 10
+            if k:
+                r = pr.rate_hz()
+                lines.append(f"rate {name}: {r[:k].mean():.2f} Hz in the first tenth, {r[-k:].mean():.2f} Hz "
+                             f"in the last tenth of the run")
+        for name, n, mean, unit, lo, hi, frac in self.weight_rows():
+            lines.append(f"weights {name}: {n} synapses, mean {mean:.4g} {unit}; fraction per tenth of "
+                         f"[{lo:g}, {hi:g}]: " + " ".join(f"{f:.2f}" for f in frac))
         return "\n".join(lines)
+
+    def weight_rows(self):
+        """(name, synapses, mean weight, unit, lo, hi, fractions in 10 equal bins of [lo, hi]) for
+        each recorded WeightTable (all trials pooled); [lo, hi] are the plasticity rule's
+        [w_min, w_max] when the spec has one, else the range of the weights."""
+        bounds = {}
+        for q in self.spec.get("projections", []) if isinstance(self.spec, dict) else []:
+            pl = q.get("plasticity") if isinstance(q, dict) else None
+            if pl:
+                bounds[q.get("name")] = (float(pl["w_min"]), float(pl["w_max"]))
+        rows = []
+        for name, t in self.weights.items():
+            w = np.asarray(t.weight, dtype=float).reshape(-1)
+            if w.size == 0:
+                continue
+            lo, hi = bounds.get(t.projection, (min(0.0, float(w.min())), float(w.max())))
+            if hi <= lo:
+                hi = lo + 1.0
+            frac = np.histogram(np.clip(w, lo, hi), bins=10, range=(lo, hi))[0] / w.size
+            rows.append((name, int(np.asarray(t.weight).shape[-1]), float(w.mean()), t.unit, lo, hi, frac))
+        return rows
 
     def save(self, path, **kw):
         """Write this result to an HDF5 file (see :func:`neurosim.io.hdf5.write_result`)."""

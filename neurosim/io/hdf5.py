@@ -309,7 +309,7 @@ class ResultWriter:
         return self._file
 
     def _group(self, path):
-        return self.file.require_group(path)
+        return _subgroup(self.file, path)
 
     # -- spikes
     def begin_spikes(self, population: str, n: int, recorded=None, n_trials: int = 1):
@@ -317,7 +317,7 @@ class ResultWriter:
         default all — and ``n_trials`` batch rows); then call :meth:`append_spikes`."""
         if population in self._streams or _escape(population) in self._group("spikes"):
             raise ValueError(f"spikes of {population!r} already written")
-        g = self._group("spikes").create_group(_escape(population))
+        g = self._group("spikes").create_group(_escape(population), track_order=True)
         self._streams[population] = _SpikeStream(g, population, n, recorded, n_trials)
 
     def append_spikes(self, population: str, node_ids, times, trials=None):
@@ -333,7 +333,7 @@ class ResultWriter:
         """Write one whole :class:`SpikeTrains` (large arrays are written in slabs, not copied)."""
         if key in self._streams or _escape(key) in self._group("spikes"):
             raise ValueError(f"spikes of {key!r} already written")
-        g = self._group("spikes").create_group(_escape(key))
+        g = self._group("spikes").create_group(_escape(key), track_order=True)
         times = np.asarray(st.times)
         ts = _create(g, "timestamps", times if times.dtype == np.float64 else times.astype(np.float64))
         ts.attrs["units"] = "ms"
@@ -360,7 +360,7 @@ class ResultWriter:
     def write_state(self, key, trace: StateTrace):
         """Write one :class:`StateTrace` as a SONATA report under /report/<population>/<variable>."""
         pop, var = (key if isinstance(key, tuple) else (trace.population, trace.variable))
-        g = self._group("report").require_group(_escape(pop)).create_group(_escape(var))
+        g = _subgroup(self._group("report"), _escape(pop)).create_group(_escape(var), track_order=True)
         values = np.asarray(trace.values)
         n_s = values.shape[0]
         n_tr = values.shape[1] if values.ndim == 3 else 1
@@ -398,7 +398,7 @@ class ResultWriter:
 
     def write_weights(self, key: str, table: WeightTable):
         """Write one :class:`WeightTable` under /weights/<projection>."""
-        g = self._group("weights").create_group(_escape(key))
+        g = self._group("weights").create_group(_escape(key), track_order=True)
         for name in ("pre", "post", "delay", "weight"):
             _create(g, name, np.asarray(getattr(table, name)), self.compression)
         g["delay"].attrs["units"] = "ms"
@@ -510,6 +510,13 @@ class ResultWriter:
                 pass
 
 
+def _subgroup(parent, name):
+    """``parent[name]``, created (keeping insertion order of members) if missing."""
+    if name in parent:
+        return parent[name]
+    return parent.create_group(name, track_order=True)
+
+
 def _fsync_dir(d):
     try:
         fd = os.open(d, os.O_RDONLY)
@@ -526,7 +533,7 @@ def _fsync_dir(d):
 def _write_item(group, key, value, compression):
     name = _escape(key)
     if isinstance(value, dict):
-        sub = group.create_group(name)
+        sub = group.create_group(name, track_order=True)
         sub.attrs["neurosim_type"] = "dict"
         sub.attrs["key"] = key
         _write_tree(sub, value, compression)

@@ -106,8 +106,46 @@ class RateMonitor:
 
 
 class WeightMonitor:
-    def __init__(self, net, proj):
-        self.net, self.proj = net, proj
+    """Weights of a projection: final values in ``Result.weights`` and, when ``every_steps`` is set,
+    snapshots at steps 0, every, 2 every, ... taken between steps (the weights at the start of that
+    step).  ``.t`` (ms) and ``.w``: (n_snapshots, n_syn), or (n_snapshots, batch, n_syn) for a
+    plastic projection with batch > 1 (weights are per trial then); a projection with several
+    receptors gives its first receptor's weights here (all of them in ``Result.weights``)."""
+
+    def __init__(self, net, proj, every_steps=None):
+        self.net, self.proj, self.every_steps = net, proj, every_steps
+        self._steps = []
+        self._snaps = []      # per snapshot: list over receptor blocks of (rows, n_syn) arrays
+
+    def _maybe_snapshot(self):
+        sim = self.net._sim
+        if not self.every_steps or sim is None or sim.step % self.every_steps:
+            return
+        if self._steps and self._steps[-1] == sim.step:
+            return
+        st = sim.backend.download()
+        self._steps.append(sim.step)
+        self._snaps.append([st.syn.w[:, off:off + n].copy() for _, off, n, _, _ in sim.layout.proj_blocks[self.proj.index]])
+
+    def _per_trial(self) -> bool:
+        return self.proj.plasticity is not None and self.net.batch > 1
+
+    def snapshots(self, block: int = 0):
+        """(n_snapshots, n_syn) or (n_snapshots, batch, n_syn) weights of one receptor block."""
+        if not self._snaps:
+            n = self.net._sim.layout.proj_blocks[self.proj.index][block][2] if self.net._sim else 0
+            return np.zeros((0, n))
+        arr = np.stack([s[block] for s in self._snaps]).astype(np.float64)
+        return arr if self._per_trial() else arr[:, 0, :]
+
+    @property
+    def t(self) -> np.ndarray:
+        """Snapshot times (ms)."""
+        return np.asarray(self._steps, dtype=np.float64) * self.net.dt
+
+    @property
+    def w(self) -> np.ndarray:
+        return self.snapshots(0)
 
 
 def monitor_spec(m) -> dict:
@@ -119,6 +157,8 @@ def monitor_spec(m) -> dict:
         return {"pop": m.pop.name, "what": list(m.variables),
                 "indices": None if m.indices is None else m.indices.tolist(),
                 "every_steps": m.every_steps, "trials": m.trials.tolist()}
+    if isinstance(m, WeightMonitor):
+        return {"projection": m.proj.name, "what": "weights", "every_steps": m.every_steps}
     raise TypeError(m)
 
 
@@ -276,9 +316,16 @@ def make_result(net) -> Result:
                 unit = unit_of(var, receptor.conductance_based if receptor is not None else True)
                 res.states[(m.pop.name, var)] = StateTrace(m.pop.name, var, unit, idx, np.asarray(m.trials), t,
                                                            rec.state_values(m, var))
+    wmons = {id(m.proj): m for m in net.monitors if isinstance(m, WeightMonitor)}
     for q in net.projections:
         if getattr(q, "record_weights", False):
-            for table in sim.weight_tables(q):
+            mon = wmons.get(id(q))
+            for b, table in enumerate(sim.weight_tables(q)):
+                if table.weight.ndim == 2 and (q.plasticity is None or net.batch == 1):
+                    table.weight = table.weight[0]   # static weights replicated per trial: one row
+                if mon is not None and mon.every_steps:
+                    table.snapshot_times = mon.t
+                    table.snapshots = mon.snapshots(b)
                 res.weights[table.projection if len(q.receptors) == 1 else
                             f"{table.projection}.{table.receptor}"] = table
     res.meta = sim.metadata()

@@ -131,6 +131,78 @@ class Recording(NamedTuple):
     mon_col_off: np.ndarray   # (n_mon+1,) columns of each monitor
 
 
+RULE_PAIR = 0       # Plasticity.rule: pair STDP
+RULE_TRIPLET = 1    # triplet STDP (Pfister & Gerstner 2006)
+RULE_DOPAMINE = 2   # dopamine-modulated STDP (eligibility trace, Izhikevich 2007)
+
+EFFECT_ADAPT_B = 0  # Plasticity.eff_kind: scale the adaptation increment b of a population
+EFFECT_ARRIVALS = 1  # scale the synaptic arrivals of a receptor channel
+
+
+class Plasticity(NamedTuple):
+    """Phase 6 (plasticity and neuromodulators); zero-length arrays when a network has none.
+
+    One *block* is one plastic projection (a single receptor block of ``Synapses``).  Traces are
+    kept per neuron (a trace depends on one neuron's spike train only), decayed exactly once per
+    step and stored for the last ``H`` steps (axis 1, slot ``step % H``), so that a synapse reads
+    the exact value its pre trace had ``delay`` steps ago, or its post trace had
+    ``dendritic_delay`` steps ago.  ``spk``/``spk_n`` keep the spike lists of the last ``H`` steps
+    for the delayed pre and post events.
+    """
+    blk: np.ndarray           # (n_pl,) int64 synapse block (index into Synapses.proj_*)
+    rule: np.ndarray          # (n_pl,) int64 RULE_*
+    nearest: np.ndarray       # (n_pl,) bool: nearest-spike pairing (traces reset to 1)
+    pre_start: np.ndarray     # (n_pl,) int64 first global id of the pre population
+    n_pre: np.ndarray         # (n_pl,) int64
+    post_start: np.ndarray    # (n_pl,) int64 first global id of the post population
+    n_post: np.ndarray        # (n_pl,) int64
+    syn_off: np.ndarray       # (n_pl,) int64 first synapse of the block
+    n_syn: np.ndarray         # (n_pl,) int64
+    tr_pre: np.ndarray        # (n_pl,) int64 first trace column of the pre neurons
+    tr_post: np.ndarray       # (n_pl,) int64 first trace column of the post neurons
+    col_off: np.ndarray       # (n_pl,) int64 offset of the block's (n_post+1) entries in col_ptr
+    el_off: np.ndarray        # (n_pl,) int64 first eligibility column (RULE_DOPAMINE), else -1
+    mod: np.ndarray           # (n_pl,) int64 gating modulator (RULE_DOPAMINE), else -1
+    dend: np.ndarray          # (n_pl,) int64 dendritic delay (steps, >= 0)
+    dmin: np.ndarray          # (n_pl,) int64 smallest axonal delay of the block (steps)
+    dmax: np.ndarray          # (n_pl,) int64 largest axonal delay of the block (steps)
+    a_plus: np.ndarray        # (n_pl,) pair: a_plus; triplet: a2_plus; dopamine: a_plus
+    a_minus: np.ndarray       # (n_pl,) pair: a_minus; triplet: a2_minus; dopamine: a_minus
+    a3_plus: np.ndarray       # (n_pl,) triplet a3_plus
+    a3_minus: np.ndarray      # (n_pl,) triplet a3_minus
+    mu_plus: np.ndarray       # (n_pl,) weight-dependence exponents (pair STDP)
+    mu_minus: np.ndarray      # (n_pl,)
+    w_min: np.ndarray         # (n_pl,) nS or pA
+    w_max: np.ndarray         # (n_pl,) nS or pA
+    dec_plus: np.ndarray      # (n_pl,) exp(-dt/tau_plus)
+    dec_minus: np.ndarray     # (n_pl,) exp(-dt/tau_minus)
+    dec_x: np.ndarray         # (n_pl,) exp(-dt/tau_x) (triplet)
+    dec_y: np.ndarray         # (n_pl,) exp(-dt/tau_y) (triplet)
+    dec_c: np.ndarray         # (n_pl,) exp(-dt/tau_c) (dopamine)
+    int_c: np.ndarray         # (n_pl,) integral of exp(-t/tau_c) over one step (ms)
+    int_cd: np.ndarray        # (n_pl,) integral of exp(-t/tau_c - t/tau_DA) over one step (ms)
+    col_ptr: np.ndarray       # concatenated (n_post+1,) absolute offsets into col_syn / col_pre
+    col_syn: np.ndarray       # (n_plastic_syn,) synapse ids grouped by post neuron (ascending)
+    col_pre: np.ndarray       # (n_plastic_syn,) local pre index of each col_syn entry
+    tr1: np.ndarray           # (batch, H, n_tr) x_pre / r1 (pre columns), x_post / o1 (post columns)
+    tr2: np.ndarray           # (batch, H, n_tr or 0) r2 / o2 of triplet blocks
+    spk: np.ndarray           # (batch, H, N_total or 0) int64 spike lists of the last H steps
+    spk_n: np.ndarray         # (batch, H) int64 entries of each list
+    elig: np.ndarray          # (batch, n_el) eligibility traces (dimensionless)
+    mod_dec: np.ndarray       # (n_mod,) exp(-dt/tau)
+    mod_base: np.ndarray      # (n_mod,) uM tonic baseline
+    mod_src_start: np.ndarray  # (n_mod,) int64 first global id of the releasing population, -1 none
+    mod_src_end: np.ndarray   # (n_mod,) int64 one past its last global id
+    mod_amt: np.ndarray       # (n_mod,) uM released per spike
+    mod_c: np.ndarray         # (batch, n_mod) uM phasic concentration (mutable; net.reward adds here)
+    eff_kind: np.ndarray      # (n_eff,) int64 EFFECT_*
+    eff_mod: np.ndarray       # (n_eff,) int64 modulator
+    eff_start: np.ndarray     # (n_eff,) int64 first global id (EFFECT_ADAPT_B) or slot (EFFECT_ARRIVALS)
+    eff_n: np.ndarray         # (n_eff,) int64 neurons of the population
+    eff_k: np.ndarray         # (n_eff,) 1/uM
+    eff_b: np.ndarray         # (n_eff,) pA adaptation increment b of the population (EFFECT_ADAPT_B)
+
+
 class SimState(NamedTuple):
     pops: Populations
     chans: Channels
@@ -139,3 +211,4 @@ class SimState(NamedTuple):
     tables: Tables
     inputs: Inputs
     rec: Recording
+    plast: Plasticity

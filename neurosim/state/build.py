@@ -295,7 +295,10 @@ def build_state(net):
     # --- recording
     from ..sim.recorders import recording_arrays
     rec = recording_arrays(net, layout)
-    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec)
+    # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
+    from .plastic import build_plasticity
+    syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
+    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast)
     return state, layout
 
 

@@ -5,7 +5,7 @@
       including this step's synaptic arrivals
 2. synaptic state: this step's arrivals from the ring buffer, exact decay (fused with 3-4)
 3. membrane integration, 4. threshold, reset, refractoriness
-5. propagation into the ring buffer, 6. plasticity (none in this kernel set yet)
+5. propagation into the ring buffer, 6. plasticity and neuromodulators (plasticity.py)
 7. spike recording and per-population counts
 
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it.
@@ -16,6 +16,7 @@ from numba import njit
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from .neurons import update_neurons, collect_spikes, BLOCK
 from .propagate import propagate
+from .plasticity import plasticity
 from .record import sample_state, record_spikes
 
 
@@ -40,5 +41,6 @@ def run_chunk(st, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off,
         update_neurons(pops, st.chans, neurons, step, dt, tmp1, tmp2)
         collect_spikes(neurons)
         propagate(pops, st.syn, neurons, step)
+        plasticity(pops, st.syn, neurons, st.plast, step)
         n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
     return n_steps, n_out

@@ -1,0 +1,148 @@
+"""Device twin of kernels/cpu/inputs.py: schedules, currents, Poisson drive and sources."""
+from numba import config, cuda
+
+from .rng import uniform, binomial, STREAM_POISSON, STREAM_DRIVE
+
+THREADS = 32 if config.ENABLE_CUDASIM else 128
+
+
+def blocks(n):
+    return max(1, (n + THREADS - 1) // THREADS)
+
+
+@cuda.jit
+def _begin_step(tables, neurons, step):
+    """Advance every schedule's pointer; empty the spike lists of the new step."""
+    t = cuda.grid(1)
+    if t < tables.k_n.shape[0]:
+        ptr = tables.ptr[t]
+        kn = tables.k_n[t]
+        off = tables.k_off[t]
+        while ptr + 1 < kn and tables.steps[off + ptr + 1] <= step:
+            ptr += 1
+        tables.ptr[t] = ptr
+    if t < neurons.spike_count.shape[0]:
+        neurons.spike_count[t] = 0
+
+
+def advance_tables(tables, neurons, step):
+    n = max(tables.k_n.shape[0], neurons.spike_count.shape[0])
+    _begin_step[blocks(n), THREADS](tables, neurons, step)
+
+
+@cuda.jit(device=True)
+def table_value(tables, t, b, j):
+    k = tables.ptr[t]
+    if k < 0:
+        return 0.0
+    nb = tables.nb[t]
+    width = tables.width[t]
+    row = b if nb > 1 else 0
+    col = j if width > 1 else 0
+    return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
+
+
+@cuda.jit
+def _zero_iext(i_ext):
+    x = cuda.grid(1)
+    n = i_ext.shape[1]
+    if x < i_ext.shape[0] * n:
+        i_ext[x // n, x % n] = 0.0
+
+
+@cuda.jit
+def _add_currents(inputs, tables, i_ext):
+    x = cuda.grid(1)
+    n_idx = inputs.cur_idx.shape[0]
+    if x >= i_ext.shape[0] * n_idx:
+        return
+    b = x // n_idx
+    k = x - b * n_idx
+    c = 0
+    while inputs.cur_idx_off[c + 1] <= k:
+        c += 1
+    j = k - inputs.cur_idx_off[c]
+    cuda.atomic.add(i_ext, (b, inputs.cur_idx[k]), table_value(tables, inputs.cur_table[c], b, j))
+
+
+def inject_currents(inputs, tables, neurons, n_cur, n_idx):
+    if n_cur == 0:
+        return
+    i_ext = neurons.i_ext
+    _zero_iext[blocks(i_ext.shape[0] * i_ext.shape[1]), THREADS](i_ext)
+    _add_currents[blocks(i_ext.shape[0] * n_idx), THREADS](inputs, tables, i_ext)
+
+
+@cuda.jit
+def _drive(inputs, tables, pops, neurons, d, key, step, dt):
+    x = cuda.grid(1)
+    p = inputs.drv_pop[d]
+    n = pops.end[p] - pops.start[p]
+    if x >= neurons.g_decay.shape[0] * n:
+        return
+    b = x // n
+    i = x - b * n
+    rate = table_value(tables, inputs.drv_table[d], b, i)
+    k = binomial(key, STREAM_DRIVE + d, step, b * n + i, inputs.drv_nsrc[d], rate * dt * 1e-3)
+    if k > 0:
+        wn = inputs.drv_w[d] * inputs.drv_norm[d]
+        s = inputs.drv_slot[d] + i
+        neurons.g_decay[b, s] += k * wn
+        neurons.g_rise[b, s] += k * wn
+
+
+def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt, drive_sizes):
+    for d, n in enumerate(drive_sizes):
+        _drive[blocks(n * neurons.g_decay.shape[0]), THREADS](inputs, tables, pops, neurons, d, key, step, dt)
+
+
+@cuda.jit
+def _poisson_sources(pops, tables, neurons, key, step, dt, g0):
+    x = cuda.grid(1)
+    nt = neurons.spiked.shape[1]
+    n_src = nt - g0
+    if x >= neurons.spiked.shape[0] * n_src:
+        return
+    b = x // n_src
+    g = g0 + x - b * n_src
+    p = 0
+    while g >= pops.end[p]:
+        p += 1
+    if pops.kind[p] != 2:
+        return
+    start = pops.start[p]
+    n = pops.end[p] - start
+    i = g - start
+    prob = table_value(tables, pops.table[p], b, i) * dt * 1e-3
+    if prob > 0.0 and uniform(key, STREAM_POISSON + p, step, b * n + i) < prob:
+        idx = cuda.atomic.add(neurons.spike_count, b, 1)
+        neurons.spike_list[b, idx] = g
+
+
+@cuda.jit
+def _generators(inputs, neurons, step):
+    if cuda.grid(1) != 0:
+        return
+    ptr = inputs.gen_ptr[0]
+    n_gen = inputs.gen_step.shape[0]
+    while ptr < n_gen and inputs.gen_step[ptr] < step:
+        ptr += 1
+    while ptr < n_gen and inputs.gen_step[ptr] == step:
+        tr = inputs.gen_trial[ptr]
+        for b in range(neurons.spike_count.shape[0]):
+            if tr < 0 or tr == b:
+                idx = neurons.spike_count[b]
+                neurons.spike_list[b, idx] = inputs.gen_id[ptr]
+                neurons.spike_count[b] = idx + 1
+        ptr += 1
+    inputs.gen_ptr[0] = ptr
+
+
+def source_spikes(pops, tables, inputs, neurons, key, step, dt, n_neurons, has_poisson, has_generators):
+    """Sources append their spikes to the step's spike lists (generators first, then Poisson)."""
+    if has_generators:
+        _generators[1, 1](inputs, neurons, step)
+    if has_poisson:
+        n_src = neurons.spiked.shape[1] - n_neurons
+        _poisson_sources[blocks(n_src * neurons.spiked.shape[0]), THREADS](pops, tables, neurons, key, step, dt,
+                                                                           n_neurons)

@@ -1,0 +1,105 @@
+"""Device twin of kernels/cpu/neurons.py: one thread per (trial, neuron), the same arithmetic in
+the same order; a spiking neuron appends itself to its trial's spike list (atomic counter)."""
+import math
+
+from numba import cuda
+
+from .inputs import THREADS, blocks
+
+
+@cuda.jit
+def _update(pops, chans, neurons, step, dt):
+    x = cuda.grid(1)
+    batch = neurons.v.shape[0]
+    N = neurons.v.shape[1]
+    if x >= batch * N:
+        return
+    b = x // N
+    g = x - b * N
+    p = 0
+    while g >= pops.end[p]:
+        p += 1
+    start = pops.start[p]
+    n = pops.end[p] - start
+    i = g - start
+    cur = step % neurons.ring.shape[1]
+    ring = neurons.ring
+    gd = neurons.g_decay
+    gr = neurons.g_rise
+    v0 = neurons.v[b, g]
+    ref = pops.ref_steps[p]
+    v_rest = pops.v_rest[p]
+    spiked = False
+    if pops.kind[p] == 0:
+        g_leak = pops.g_leak[p]
+        a_ad = pops.a[p]
+        b_ad = pops.b[p]
+        adapt = a_ad > 0.0 or b_ad > 0.0
+        w0 = neurons.w_adapt[b, g]
+        G = g_leak
+        I = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - w0
+        for c in range(pops.n_ch[p]):
+            ch = pops.ch_off[p] + c
+            s = pops.slot_off[p] + c * n + i
+            xin = ring[b, cur, s] * chans.norm[ch]
+            ring[b, cur, s] = 0.0
+            gd[b, s] += xin
+            if chans.has_rise[ch]:
+                gr[b, s] += xin
+                gval = gd[b, s] - gr[b, s]
+                gr[b, s] *= chans.decay_r[ch]
+            else:
+                gval = gd[b, s]
+            gd[b, s] *= chans.decay_d[ch]
+            if chans.cond[ch]:
+                mg = chans.mg[ch]
+                if mg >= 0.0:
+                    gval = gval / (1.0 + mg * (1.0 / 3.57) * math.exp(-0.062 * v0))
+                G += gval
+                I += gval * chans.e_rev[ch]
+            else:
+                I += gval
+        if adapt:
+            wa = a_ad * (v0 - v_rest)
+            neurons.w_adapt[b, g] = wa + (w0 - wa) * pops.decay_w[p]
+        if step - neurons.last_spike[b, g] >= ref:
+            v_inf = I / G
+            v1 = v_inf + (v0 - v_inf) * math.exp((-dt / pops.c_m[p]) * G)
+            if v1 > pops.v_th[p]:
+                v1 = pops.v_reset[p]
+                spiked = True
+                if adapt:
+                    neurons.w_adapt[b, g] += b_ad
+            neurons.v[b, g] = v1
+    else:
+        D = 0.0
+        for c in range(pops.n_ch[p]):
+            ch = pops.ch_off[p] + c
+            s = pops.slot_off[p] + c * n + i
+            xin = ring[b, cur, s] * chans.norm[ch]
+            ring[b, cur, s] = 0.0
+            gd[b, s] += xin
+            D += gd[b, s] * chans.prop_d[ch]
+            gd[b, s] *= chans.decay_d[ch]
+            if chans.has_rise[ch]:
+                gr[b, s] += xin
+                D -= gr[b, s] * chans.prop_r[ch]
+                gr[b, s] *= chans.decay_r[ch]
+        if step - neurons.last_spike[b, g] >= ref:
+            pm = pops.decay_m[p]
+            r_in = (1.0 - pm) / pops.g_leak[p]
+            v1 = v_rest + (v0 - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + D
+            if v1 > pops.v_th[p]:
+                v1 = pops.v_reset[p]
+                spiked = True
+            neurons.v[b, g] = v1
+    if spiked:
+        neurons.last_spike[b, g] = step
+        idx = cuda.atomic.add(neurons.spike_count, b, 1)
+        neurons.spike_list[b, idx] = g
+
+
+def update_neurons(pops, chans, neurons, step, dt, n_neurons):
+    """Integrate every neuron one step (one thread per trial and neuron)."""
+    if n_neurons:
+        _update[blocks(neurons.v.shape[0] * n_neurons), THREADS](pops, chans, neurons, step, dt)

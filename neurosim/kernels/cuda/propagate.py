@@ -1,0 +1,44 @@
+"""Device twin of kernels/cpu/propagate.py: one thread block per spike (grid-stride), its
+threads walk the spike's CSR rows and add ``w`` atomically into the ring-buffer slot ``delay``
+steps ahead.  Atomic adds make the summation order, and so the last bits, order-dependent."""
+from numba import config, cuda
+
+# the simulator runs every CUDA thread as a Python thread: keep its grids tiny
+PROP_BLOCKS = 2 if config.ENABLE_CUDASIM else 256
+PROP_THREADS = 4 if config.ENABLE_CUDASIM else 64
+
+
+@cuda.jit
+def _propagate(pops, syn, neurons, step):
+    ring = neurons.ring
+    n_slots = ring.shape[1]
+    cur = step % n_slots
+    batch = ring.shape[0]
+    nt = neurons.spike_list.shape[1]
+    shared_w = syn.w.shape[0] == 1
+    for job in range(cuda.blockIdx.x, batch * nt, cuda.gridDim.x):
+        b = job // nt
+        s = job - b * nt
+        if s >= neurons.spike_count[b]:
+            continue
+        g = neurons.spike_list[b, s]
+        p = 0
+        while g >= pops.end[p]:
+            p += 1
+        i = g - pops.start[p]
+        wrow = 0 if shared_w else b
+        for qq in range(syn.out_ptr[p], syn.out_ptr[p + 1]):
+            q = syn.out_proj[qq]
+            base = syn.proj_syn_off[q]
+            rp = syn.proj_rp_off[q]
+            k0 = base + syn.row_ptr[rp + i]
+            k1 = base + syn.row_ptr[rp + i + 1]
+            for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
+                sl = cur + syn.delay[k]
+                if sl >= n_slots:
+                    sl -= n_slots
+                cuda.atomic.add(ring, (b, sl, syn.target[k]), syn.w[wrow, k])
+
+
+def propagate(pops, syn, neurons, step):
+    _propagate[PROP_BLOCKS, PROP_THREADS](pops, syn, neurons, step)

@@ -1,0 +1,162 @@
+"""Lays out phase 6 (plasticity, neuromodulators) as arrays; called by :func:`build_state`.
+
+* per plastic projection: its rule constants, the axonal-delay range of its synapses, and the
+  transposed (post neuron -> synapses) index ``col_ptr``/``col_syn``/``col_pre``, built once
+  here with a stable sort so each post neuron's synapses are listed in ascending synapse order;
+* per-neuron traces with a history of ``H`` steps (see :class:`~neurosim.state.arrays.Plasticity`);
+* weights: a plastic network with ``batch > 1`` gets ``Synapses.w`` of shape ``(batch, n_syn)``
+  for *all* projections (static ones hold the same row in every trial), so every trial learns
+  on its own copy and propagation indexes ``w`` by trial; with ``batch == 1`` ``w`` stays
+  ``(1, n_syn)``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SpecError
+from ..spec.distributions import Distribution
+from ..spec.plasticity import STDP, TripletSTDP, DopamineSTDP
+from . import arrays as A
+
+
+def dendritic_steps(delay_ms: float, dt: float) -> int:
+    """Rounding of the dendritic delay: nearest whole step (halves up), 0 allowed."""
+    return int(math.floor(delay_ms / dt + 0.5 + 1e-9))
+
+
+def _modulator_index(net, name, what):
+    for m, mod in enumerate(getattr(net, "modulators", [])):
+        if mod.name == name:
+            return m
+    known = [m.name for m in getattr(net, "modulators", [])]
+    raise SpecError(f"{what}: no modulator named {name!r} in the network (known: {known}); add it with "
+                    f"net.modulator(Dopamine(name={name!r}), ...)")
+
+
+def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
+    """Returns (Synapses with per-trial weights where needed, Plasticity)."""
+    rows = []
+    col_ptr, col_syn, col_pre = [], [], []
+    n_tr = n_el = n_col = n_cs = 0
+    w = syn.w
+    any_triplet = False
+    for q in net.projections:
+        rule = getattr(q, "plasticity", None)
+        if rule is None:
+            continue
+        blocks = layout.proj_blocks[q.index]
+        if len(blocks) != 1:
+            raise SpecError(f"projection {q.name!r}: plasticity needs a single receptor, got "
+                            f"{[b[0].name for b in blocks]}")
+        rec, off, n_syn, blk, pre = blocks[0]
+        # weights inside the rule's bounds
+        wb = w[0, off:off + n_syn]
+        if n_syn and (wb.min() < rule.w_min or wb.max() > rule.w_max):
+            if isinstance(q.weight, Distribution) and q.connector.w is None:
+                np.clip(wb, rule.w_min, rule.w_max, out=wb)
+            else:
+                raise SpecError(f"projection {q.name!r}: initial weights must lie in [w_min, w_max] = "
+                                f"[{rule.w_min:g}, {rule.w_max:g}] of its plasticity rule, got "
+                                f"[{wb.min():g}, {wb.max():g}]")
+        post = syn.post[off:off + n_syn]
+        d = syn.delay[off:off + n_syn]
+        dmin = int(d.min()) if n_syn else 1
+        dmax = int(d.max()) if n_syn else 1
+        order = np.argsort(post, kind="stable")
+        cnt = np.bincount(post, minlength=q.post.n)
+        cp = np.zeros(q.post.n + 1, np.int64)
+        np.cumsum(cnt, out=cp[1:])
+        col_ptr.append(cp + n_cs)
+        col_syn.append((off + order).astype(np.int64))
+        col_pre.append(np.asarray(pre, np.int64)[order])
+        r = dict(blk=blk, pre_start=layout.pop_start[q.pre.index], n_pre=q.pre.n,
+                 post_start=layout.pop_start[q.post.index], n_post=q.post.n, syn_off=off, n_syn=n_syn,
+                 tr_pre=n_tr, tr_post=n_tr + q.pre.n, col_off=n_col, el_off=-1, mod=-1,
+                 dend=dendritic_steps(rule.dendritic_delay, dt), dmin=dmin, dmax=dmax,
+                 nearest=rule.pairing == "nearest", a3_plus=0.0, a3_minus=0.0, mu_plus=0.0, mu_minus=0.0,
+                 w_min=rule.w_min, w_max=rule.w_max, dec_plus=math.exp(-dt / rule.tau_plus),
+                 dec_minus=math.exp(-dt / rule.tau_minus), dec_x=0.0, dec_y=0.0, dec_c=0.0, int_c=0.0,
+                 int_cd=0.0)
+        n_tr += q.pre.n + q.post.n
+        n_col += q.post.n + 1
+        n_cs += n_syn
+        if isinstance(rule, STDP):
+            r.update(rule=A.RULE_PAIR, a_plus=rule.a_plus, a_minus=rule.a_minus, mu_plus=rule.mu_plus,
+                     mu_minus=rule.mu_minus)
+        elif isinstance(rule, TripletSTDP):
+            any_triplet = True
+            r.update(rule=A.RULE_TRIPLET, a_plus=rule.a2_plus, a_minus=rule.a2_minus, a3_plus=rule.a3_plus,
+                     a3_minus=rule.a3_minus, dec_x=math.exp(-dt / rule.tau_x), dec_y=math.exp(-dt / rule.tau_y))
+        elif isinstance(rule, DopamineSTDP):
+            m = _modulator_index(net, rule.modulator, f"projection {q.name!r}: DopamineSTDP.modulator")
+            tau_m = net.modulators[m].spec.tau
+            tau_cd = 1.0 / (1.0 / rule.tau_c + 1.0 / tau_m)
+            r.update(rule=A.RULE_DOPAMINE, a_plus=rule.a_plus, a_minus=rule.a_minus, el_off=n_el, mod=m,
+                     dec_c=math.exp(-dt / rule.tau_c), int_c=-rule.tau_c * math.expm1(-dt / rule.tau_c),
+                     int_cd=-tau_cd * math.expm1(-dt / tau_cd))
+            n_el += n_syn
+        else:  # pragma: no cover - Network.connect refuses other objects
+            raise SpecError(f"projection {q.name!r}: unknown plasticity rule {rule!r}")
+        rows.append(r)
+
+    n_pl = len(rows)
+    if n_pl and batch > 1 and w.shape[0] == 1:
+        w = np.repeat(w, batch, axis=0)
+        syn = syn._replace(w=w)
+    H = max([max(r["dmax"], r["dend"]) + 2 for r in rows], default=1)
+    i64 = lambda k: np.asarray([r[k] for r in rows], np.int64)  # noqa: E731
+    flt = lambda k: np.asarray([r[k] for r in rows], fdt)  # noqa: E731
+    cat = lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, t)  # noqa: E731
+
+    # --- modulators and their effects
+    mods = list(getattr(net, "modulators", []))
+    mod_dec = np.asarray([math.exp(-dt / m.spec.tau) for m in mods], fdt)
+    mod_base = np.asarray([m.spec.baseline for m in mods], fdt)
+    src_s = np.asarray([layout.pop_start[m.source.index] if m.source is not None else -1 for m in mods], np.int64)
+    src_e = np.asarray([layout.pop_start[m.source.index] + m.source.n if m.source is not None else -1
+                        for m in mods], np.int64)
+    mod_amt = np.asarray([m.per_spike for m in mods], fdt)
+    eff = {k: [] for k in ("kind", "mod", "start", "n", "k", "b")}
+    for e in getattr(net, "modulations", []):
+        pop = e.pop
+        eff["mod"].append(e.modulator.index)
+        eff["n"].append(pop.n)
+        eff["k"].append(e.k)
+        if e.quantity == "b":
+            eff["kind"].append(A.EFFECT_ADAPT_B)
+            eff["start"].append(layout.pop_start[pop.index])
+            eff["b"].append(pop.model.b)
+        else:
+            name = e.quantity[2:]
+            chans = layout.pop_channels.get(pop.index, [])
+            c = next((c for c, rec in enumerate(chans) if rec.name == name), None)
+            if c is None:
+                raise SpecError(f"modulate: population {pop.name!r} has no receptor channel {name!r}; known: "
+                                f"{['g_' + rec.name for rec in chans]}")
+            eff["kind"].append(A.EFFECT_ARRIVALS)
+            eff["start"].append(layout.slot_off[pop.index] + c * pop.n)
+            eff["b"].append(0.0)
+
+    plast = A.Plasticity(
+        blk=i64("blk"), rule=i64("rule"), nearest=np.asarray([r["nearest"] for r in rows], np.bool_),
+        pre_start=i64("pre_start"), n_pre=i64("n_pre"), post_start=i64("post_start"), n_post=i64("n_post"),
+        syn_off=i64("syn_off"), n_syn=i64("n_syn"), tr_pre=i64("tr_pre"), tr_post=i64("tr_post"),
+        col_off=i64("col_off"), el_off=i64("el_off"), mod=i64("mod"), dend=i64("dend"), dmin=i64("dmin"),
+        dmax=i64("dmax"), a_plus=flt("a_plus"), a_minus=flt("a_minus"), a3_plus=flt("a3_plus"),
+        a3_minus=flt("a3_minus"), mu_plus=flt("mu_plus"), mu_minus=flt("mu_minus"), w_min=flt("w_min"),
+        w_max=flt("w_max"), dec_plus=flt("dec_plus"), dec_minus=flt("dec_minus"), dec_x=flt("dec_x"),
+        dec_y=flt("dec_y"), dec_c=flt("dec_c"), int_c=flt("int_c"), int_cd=flt("int_cd"),
+        col_ptr=cat(col_ptr, np.int64), col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
+        tr1=np.zeros((batch, H, n_tr), fdt), tr2=np.zeros((batch, H, n_tr if any_triplet else 0), fdt),
+        spk=np.zeros((batch, H, n_total if n_pl else 0), np.int64), spk_n=np.zeros((batch, H), np.int64),
+        elig=np.zeros((batch, n_el), fdt),
+        mod_dec=mod_dec, mod_base=mod_base, mod_src_start=src_s, mod_src_end=src_e, mod_amt=mod_amt,
+        mod_c=np.zeros((batch, len(mods)), fdt),
+        eff_kind=np.asarray(eff["kind"], np.int64), eff_mod=np.asarray(eff["mod"], np.int64),
+        eff_start=np.asarray(eff["start"], np.int64), eff_n=np.asarray(eff["n"], np.int64),
+        eff_k=np.asarray(eff["k"], fdt), eff_b=np.asarray(eff["b"], fdt))
+    layout.plastic_blocks = {q.index: i for i, q in enumerate(p for p in net.projections
+                                                               if getattr(p, "plasticity", None) is not None)}
+    return syn, plast
