@@ -231,8 +231,10 @@ class Network:
         receptor : a :class:`Receptor` or ``"AMPA"``, ``"NMDA"``, ``"GABA_A"``, ``"GABA_B"``,
             ``"glutamate"`` (AMPA + NMDA with NMDA weight = ``nmda_ratio`` * weight)
         weight : nS (conductance-based receptor, >= 0) or pA (current-based, any sign);
-            scalar, per-synapse array or a distribution (clipped at 0 for conductances)
-        delay : axonal delay (ms), scalar, array or distribution; default ``dt``.  Rounded to
+            scalar, per-synapse array (in the order of ``connections()``: sorted by pre, then post),
+            an (n_pre, n_post) matrix read at each synapse's (pre, post), or a distribution
+            (clipped at 0 for conductances)
+        delay : axonal delay (ms), scalar, array, (n_pre, n_post) matrix or distribution; default ``dt``.  Rounded to
             the nearest whole step (half up), at least one step; a spike stamped ``t`` enters the
             receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``)
         plasticity : an :class:`~neurosim.spec.plasticity.STDP`, ``TripletSTDP`` or ``DopamineSTDP``
@@ -555,7 +557,7 @@ class Network:
             m._maybe_snapshot()
         while sim.step < end:
             nxt = min([end] + [(sim.step // e + 1) * e for e in periods])
-            sim.run(nxt - sim.step, progress=progress)
+            sim.run(nxt - sim.step, progress=bool(progress))
             for m in wmons:
                 m._maybe_snapshot()
             for steps_, cb in list(self._controllers):

@@ -118,3 +118,22 @@ def test_backend_cuda_without_gpu_raises_clear_error(monkeypatch):
     net, _, _, _ = small_net()
     with pytest.raises(ns.BackendUnavailableError, match="no CUDA GPU"):
         net.run(1.0, backend="cuda")
+
+
+def test_weight_matrix_is_read_at_each_synapse():
+    net = ns.Network()
+    a = net.population("a", 3)
+    b = net.population("b", 4, ns.LIFCurr())
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(3, 4))
+    D = 0.1 * rng.integers(1, 5, size=(3, 4))
+    p = net.connect(a, b, ns.fixed_probability(0.7), receptor=ns.ExpCurrent(), weight=W, delay=D)
+    c = net.connections(p)
+    assert c["pre"].size > 0
+    np.testing.assert_array_equal(c["weight"]["I_syn"], W[c["pre"], c["post"]])
+    np.testing.assert_allclose(c["delay"], D[c["pre"], c["post"]], atol=1e-12)
+    with pytest.raises(ns.SpecError, match=r"shape \(\d+,\) or \(3, 4\)"):
+        net2 = ns.Network()
+        a2, b2 = net2.population("a", 3), net2.population("b", 4, ns.LIFCurr())
+        net2.connect(a2, b2, ns.all_to_all(), receptor=ns.ExpCurrent(), weight=np.ones((4, 3)))
+        net2.run(1.0)

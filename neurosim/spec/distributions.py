@@ -88,10 +88,11 @@ def from_dict(d):
 
 
 def realise(name: str, value, size: int, rng: np.random.Generator, low=None, high=None,
-            unit: str = "") -> np.ndarray:
+            unit: str = "", pairs=None) -> np.ndarray:
     """Turn a scalar, an array of length ``size`` or a distribution into a float64 array of
-    length ``size``.  Scalars and arrays outside [low, high] raise SpecError; distribution
-    draws are clipped into it."""
+    length ``size``.  With ``pairs = (pre, post, n_pre, n_post)`` a matrix of shape
+    (n_pre, n_post) is accepted too and read at [pre, post].  Scalars and arrays outside
+    [low, high] raise SpecError; distribution draws are clipped into it."""
     if isinstance(value, Distribution):
         arr = np.asarray(value.draw(rng, size), dtype=np.float64)
         if low is not None or high is not None:
@@ -101,8 +102,11 @@ def realise(name: str, value, size: int, rng: np.random.Generator, low=None, hig
     if arr.ndim == 0:
         v = V.number(name, float(arr), unit)
         arr = np.full(size, v)
+    elif pairs is not None and arr.ndim == 2 and arr.shape == (pairs[2], pairs[3]):
+        arr = arr[pairs[0], pairs[1]]
     elif arr.shape != (size,):
-        raise V.SpecError(f"{name} must be a scalar, a distribution or an array of shape ({size},), "
+        extra = f" or ({pairs[2]}, {pairs[3]})" if pairs is not None else ""
+        raise V.SpecError(f"{name} must be a scalar, a distribution or an array of shape ({size},){extra}, "
                           f"got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise V.SpecError(f"{name} must contain only finite values ({unit})")

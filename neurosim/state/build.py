@@ -180,7 +180,7 @@ def build_state(net):
                 raise SpecError(f"projection {q.name!r}: delay must be >= dt = {dt} ms, got {d_ms.min():g} ms")
         else:
             d_ms = realise(f"projection {q.name!r}: delay", q.delay, n_syn, rng_for(seed, PURPOSE_DELAY, q.index),
-                           low=dt, unit="ms")
+                           low=dt, unit="ms", pairs=(pre, post, n_pre, n_post))
         d_steps = delay_to_steps(d_ms, dt)
         counts = np.bincount(pre, minlength=n_pre)
         rp = np.zeros(n_pre + 1, np.int64)
@@ -193,7 +193,8 @@ def build_state(net):
             else:
                 w = realise(f"projection {q.name!r}: weight", q.weight, n_syn,
                             rng_for(seed, PURPOSE_WEIGHT, q.index), unit="nS or pA",
-                            low=0.0 if rec.conductance_based else None) * factor
+                            low=0.0 if rec.conductance_based else None,
+                            pairs=(pre, post, n_pre, n_post)) * factor
             if rec.conductance_based and w.size and w.min() < 0:
                 raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}")
             c = _channel_index(layout, q.post.index, rec)
