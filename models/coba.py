@@ -9,7 +9,7 @@ Run: ``python models/coba.py`` or ``neurosim run models/coba.py --set n=16000 --
 """
 import neurosim as ns
 
-DEFAULTS = dict(n=4000, p=0.02, exc_fraction=0.8, w_e=6.0, w_i=67.0, i_bias=200.0, dt=0.1)
+DEFAULTS = dict(n=4000, p=0.02, exc_fraction=0.8, w_e=6.0, w_i=67.0, i_bias=200.0, dt=0.1, record_v=0)
 DURATION = 1000.0  # ms
 
 

@@ -32,8 +32,8 @@ def seed32(seed: int, purpose: int, index: int) -> int:
 
 
 def counter_key(seed: int) -> int:
-    """The 64-bit key of the counter-based generator for a network seed."""
-    return int(np.random.SeedSequence([seed, 99]).generate_state(1, dtype=np.uint64)[0])
+    """The 64-bit key (np.uint64) of the counter-based generator for a network seed."""
+    return np.uint64(np.random.SeedSequence([seed, 99]).generate_state(1, dtype=np.uint64)[0])
 
 
 def delay_to_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
