@@ -15,6 +15,38 @@ Public API (importing neurosim loads no CUDA and no datasets)::
 """
 __version__ = "0.1.0"
 
+
+def _use_versioned_numba_cache():
+    """Point Numba's on-disk cache at a folder named after a hash of the compiled sources.
+
+    Numba's cache checks only the timestamp of the file that defines a function, not of the
+    kernels it calls from other files, so an edited or upgraded phase kernel could otherwise be
+    run through a stale cached ``run_chunk``.  A user-set ``NUMBA_CACHE_DIR`` is respected."""
+    import hashlib
+    import os
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    root = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha1(__version__.encode())
+    for sub in ("kernels", "state"):
+        for dirpath, dirnames, filenames in sorted(os.walk(os.path.join(root, sub))):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                if fn.endswith(".py"):
+                    digest.update(fn.encode())
+                    with open(os.path.join(dirpath, fn), "rb") as fh:
+                        digest.update(fh.read())
+    folder = os.path.join(os.path.expanduser("~"), ".cache", "neurosim", "numba", digest.hexdigest()[:16])
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return
+    from numba.core import config
+    config.CACHE_DIR = folder
+
+
+_use_versioned_numba_cache()
+
 from . import units
 from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
 from .spec.neurons import LIFCond, LIFCurr

@@ -178,7 +178,7 @@ class Network:
             if arr.shape != (n,):
                 raise SpecError(f"population {name!r}: i_bias must be a scalar or shape ({n},) (pA), got {arr.shape}")
             if not np.all(np.isfinite(arr)):
-                raise SpecError(f"population {name!r}: i_bias must be finite (pA)")
+                raise SpecError(f"population {name!r}: i_bias must be finite (pA), {V.first_bad(arr)}")
             i_bias = arr
         pop = Population(self, len(self.populations), name, n, model, i_bias)
         self.populations.append(pop)
@@ -207,9 +207,11 @@ class Network:
                             f"{times.size} and {ids.size}")
         if times.size:
             if not np.all(np.isfinite(times)) or times.min() < 0:
-                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms")
+                bad = times[~np.isfinite(times) | (times < 0)]
+                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms, got {bad[0]!r}")
             if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
-                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}]")
+                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}], got dtype "
+                                f"{ids.dtype} with range [{ids.min()}, {ids.max()}]")
         if trials is not None:
             trials = np.asarray(trials).reshape(-1)
             if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
@@ -282,7 +284,7 @@ class Network:
         if not isinstance(delay, Distribution):
             d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
             if not np.all(np.isfinite(d)):
-                raise SpecError(f"projection {name!r}: delay must be finite (ms)")
+                raise SpecError(f"projection {name!r}: delay must be finite (ms), {V.first_bad(d)}")
             if d.size and d.min() < self.dt - 1e-9 * self.dt:
                 raise SpecError(f"projection {name!r}: delay must be >= dt = {self.dt} ms, got {d.min():g} ms")
             delay = float(d) if d.ndim == 0 else d
@@ -315,7 +317,7 @@ class Network:
             return
         w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
         if not np.all(np.isfinite(w)):
-            raise SpecError(f"projection {name!r}: weight must be finite")
+            raise SpecError(f"projection {name!r}: weight must be finite (nS or pA), {V.first_bad(w)}")
         if any(r.conductance_based for r, _ in receptors) and w.size and w.min() < 0:
             raise SpecError(f"projection {name!r}: weight must be >= 0 nS for a conductance-based receptor, got "
                             f"{w.min():g} (inhibition comes from the receptor's e_rev)")
@@ -329,7 +331,8 @@ class Network:
             raise SpecError(f"inject: {pop.name!r} is a spike source")
         idx = np.arange(pop.n) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
         if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
-            raise SpecError(f"inject: indices must be in [0, {pop.n - 1}]")
+            got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
+            raise SpecError(f"inject: indices must be in [0, {pop.n - 1}], got {got}")
         as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA")
         inj = CurrentInjection(amplitude, idx)
         self.currents.append((pop, inj))

@@ -4,7 +4,7 @@ Written from the documented equations (DESIGN.md "One time step", the docstrings
 ``spec/neurons.py``, ``spec/receptors.py`` and ``Network.connect``), not from the kernels:
 
 * step ``k`` integrates from ``k*dt`` to ``(k+1)*dt``; a spike in that step is stamped ``k*dt``;
-* phase order: inputs (injected current, generator spikes) -> arrivals of the delay buffer
+* phase order: inputs (injected current, generator spikes) -> arrivals of the delay ring buffer
   added to the receptors (difference-of-exponential receptors: to both the rise and the decay
   component, scaled by the peak normalisation) -> *state sample* (start-of-step values) ->
   membrane update with start-of-step conductances and Mg2+ block, exact receptor decay ->
@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 import neurosim as ns
-from neurosim.spec.inputs import PoissonSource, SpikeGenerator, Schedule
+from neurosim.spec.inputs import PoissonSource, Schedule
 
 
 def peak_norm(tau_rise: float, tau_decay: float) -> float:
@@ -135,7 +135,11 @@ class Reference:
             tr = None if m.trials is None else np.asarray(m.trials, np.int64)
             self.gen[p.name] = (st, np.asarray(m.ids, np.int64), tr)
         self.currents = [(p, c) for p, c in net.currents]
-        self.pending = {}   # arrival step -> list of (channel, (B, n) array)
+        # delay ring buffer per channel: slot (k mod L) holds what arrives at step k
+        self.L = 1 + max([int(d.max()) for *_, d, _w, _c in self.syn if d.size] + [1])
+        for cs in self.chans.values():
+            for c in cs:
+                c.ring = np.zeros((self.L,) + c.gd.shape)
         self.step = 0
         self.spikes = []    # (step, trial, population name, index)
 
@@ -166,10 +170,13 @@ class Reference:
                 i_ext[p.name][:, idx] += _schedule_value(c.amplitude, k, dt, B, idx.size)
             spiked = self._spiked_sources(k)
             # 2. arrivals
-            for c, x in self.pending.pop(k, []):
-                c.gd += x * c.norm
-                if c.rise:
-                    c.gr += x * c.norm
+            for cs in self.chans.values():
+                for c in cs:
+                    x = c.ring[k % self.L] * c.norm
+                    c.ring[k % self.L] = 0.0
+                    c.gd += x
+                    if c.rise:
+                        c.gr += x
             # state sample (start of step k)
             for (pname, var) in record:
                 if var == "v":
@@ -222,11 +229,8 @@ class Reference:
                     act = s[b][pi]
                     if not act.any():
                         continue
-                    for dd in np.unique(d[act]):
-                        sel = act & (d == dd)
-                        x = np.zeros((B, c.gd.shape[1]))
-                        np.add.at(x[b], po[sel], w[sel])
-                        self.pending.setdefault(k + int(dd), []).append((c, x))
+                    slot = (k + d[act]) % self.L
+                    np.add.at(c.ring[:, b, :], (slot, po[act]), w[act])
             self.step += 1
         return {key: np.asarray(val) for key, val in samples.items()}
 

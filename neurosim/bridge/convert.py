@@ -174,7 +174,7 @@ def to_network(model, images, encoding: str = "poisson", *, dt=None, input_rate=
         else:
             pre = pops[-1]
             w = synaptic_weights(model, l, input_rate, tau_syn)
-            net.connect(pre, pop, all_to_all(), receptor=syn, weight=w.reshape(-1))
+            net.connect(pre, pop, all_to_all(), receptor=syn, weight=w)      # (n_pre, n_post) pA
         pops.append(pop)
 
     names = [p.name for p in pops]

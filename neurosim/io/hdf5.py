@@ -44,7 +44,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from typing import Any, Iterable, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -121,7 +121,9 @@ def _py(value):
 
 def _is_plain_attr(value) -> bool:
     """Can ``value`` be stored as an HDF5 attribute and read back as the same value and type?"""
-    if isinstance(value, (bool, np.bool_, int, float, str, np.integer, np.floating)):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(1 << 63) <= value < (1 << 64)          # else JSON, which has big integers
+    if isinstance(value, (bool, np.bool_, float, str, np.integer, np.floating)):
         return True
     if isinstance(value, np.ndarray):
         return value.dtype.kind in "biuf" and value.ndim >= 1 and value.size > 0

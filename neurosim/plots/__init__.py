@@ -9,10 +9,10 @@ from .rates import plot_rates, population_rates
 from .traces import plot_traces
 from .isi import plot_isi, plot_cv, intervals, cv_values
 from .weights import plot_weight_matrix, plot_weight_hist, plot_weights, weight_matrix
-from ._common import as_result
+from ._common import as_result, new_figure
 
 plot_raster = raster
 
 __all__ = ["raster", "plot_raster", "raster_points", "plot_rates", "population_rates", "plot_traces",
            "plot_isi", "plot_cv", "intervals", "cv_values", "plot_weight_matrix", "plot_weight_hist",
-           "plot_weights", "weight_matrix", "as_result"]
+           "plot_weights", "weight_matrix", "as_result", "new_figure"]

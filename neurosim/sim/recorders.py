@@ -49,6 +49,16 @@ class SpikeMonitor:
         """{neuron index: spike times (ms)} for one trial."""
         return self._trains.trains(trial)
 
+    def since(self, t: float):
+        """``(i, t, trial)`` of the recorded spikes at times >= ``t`` (ms), in time order; cheap
+        when ``t`` is recent (it reads only the last recorded chunks), for closed-loop callbacks."""
+        if self.net._sim is None:
+            z = np.zeros(0, np.int64)
+            return z, np.zeros(0), z
+        step0 = int(np.ceil(t / self.net.dt - 1e-9))
+        i, steps, tr = self.net._sim.recorder.spikes_since(self.pop, step0)
+        return i, steps * self.net.dt, tr
+
 
 def _empty_trains(mon):
     rec = np.arange(mon.pop.n) if mon.indices is None else mon.indices
@@ -265,6 +275,27 @@ class Recorder:
                 st = gi = tr = np.zeros(0, np.int64)
             self._cache["spk"] = (st, gi, tr)
         return self._cache["spk"]
+
+    def spikes_since(self, pop, step0: int):
+        """(local ids, steps, trials) of the recorded spikes of ``pop`` at steps >= ``step0``,
+        scanning the chunks from the most recent one back."""
+        parts = []
+        for st, gi, tr in reversed(self.spike_chunks):
+            if st.size == 0:
+                continue
+            if st[-1] < step0:
+                break
+            sel = st >= step0
+            parts.append((st[sel], gi[sel], tr[sel]))
+        if not parts:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        st = np.concatenate([p[0] for p in reversed(parts)])
+        gi = np.concatenate([p[1] for p in reversed(parts)])
+        tr = np.concatenate([p[2] for p in reversed(parts)])
+        s = self.layout.pop_start[pop.index]
+        sel = (gi >= s) & (gi < s + pop.n)
+        return gi[sel] - s, st[sel], tr[sel]
 
     def spike_trains(self, pop) -> SpikeTrains:
         key = ("trains", pop.index)

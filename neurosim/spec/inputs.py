@@ -57,7 +57,7 @@ def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[f
     if K == 0:
         raise V.SpecError(f"{name}: a schedule needs at least one time point")
     if not np.all(np.isfinite(times)) or times.min() < 0:
-        raise V.SpecError(f"{name}: schedule times must be finite and >= 0 ms")
+        raise V.SpecError(f"{name}: schedule times must be finite and >= 0 ms, got {times.tolist()[:8]}")
     if K > 1 and np.any(np.diff(times) <= 0):
         raise V.SpecError(f"{name}: schedule times must be strictly increasing (ms)")
     if vals.ndim == 1 and vals.shape[0] == K:
@@ -68,7 +68,7 @@ def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[f
         raise V.SpecError(f"{name}: values must have shape (K,), (K, {n}) or (K, {batch}, {n}) with K = "
                           f"{K} time points; got {np.shape(sched.values)}")
     if not np.all(np.isfinite(vals)):
-        raise V.SpecError(f"{name}: values must be finite ({unit})")
+        raise V.SpecError(f"{name}: values must be finite ({unit}), {V.first_bad(vals)}")
     if low is not None and vals.size and vals.min() < low:
         raise V.SpecError(f"{name}: values must be >= {low:g} {unit}, got a minimum of {vals.min():g}")
     vals = np.broadcast_to(vals, (K, vals.shape[1], n)).copy()

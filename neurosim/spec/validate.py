@@ -73,8 +73,20 @@ def finite_array(name: str, value, shape=None, unit: str = "") -> np.ndarray:
     if shape is not None and arr.shape != tuple(shape):
         raise SpecError(f"{name} must have shape {tuple(shape)}, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise SpecError(f"{name} must contain only finite values{_u(unit)}")
+        raise SpecError(f"{name} must contain only finite values{_u(unit)}, {first_bad(arr)}")
     return arr
+
+
+def first_bad(arr) -> str:
+    """'got nan at index (3,)' for the first non-finite entry of ``arr``."""
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim == 0:
+        return f"got {float(arr)!r}"
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size == 0:
+        return "all finite"
+    idx = tuple(int(i) for i in bad[0])
+    return f"got {arr[idx]!r} at index {idx if len(idx) != 1 else idx[0]}"
 
 
 def _u(unit: str) -> str:

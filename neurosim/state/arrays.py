@@ -119,6 +119,7 @@ class Inputs(NamedTuple):
     drv_nsrc: np.ndarray      # (n_drv,) int64 number of sources per target neuron
     drv_w: np.ndarray         # (n_drv,) weight per event
     drv_norm: np.ndarray      # (n_drv,) peak normalisation of the target channel
+    drv_rise: np.ndarray      # (n_drv,) bool: the target channel has a rise component
 
 
 class Recording(NamedTuple):

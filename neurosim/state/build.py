@@ -196,7 +196,8 @@ def build_state(net):
                             low=0.0 if rec.conductance_based else None,
                             pairs=(pre, post, n_pre, n_post)) * factor
             if rec.conductance_based and w.size and w.min() < 0:
-                raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}")
+                raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
+                                f"of {w.min():g}")
             c = _channel_index(layout, q.post.index, rec)
             tgt = pops.slot_off[post_k] + c * n_post + post
             proj_pre_pop.append(pos[q.pre.index])
@@ -275,7 +276,7 @@ def build_state(net):
         cur_table.append(add_table(as_schedule("inject: amplitude", c.amplitude, idx.size, batch, "pA")))
         cur_idx.append(idx + layout.pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
-    drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm")}
+    drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm", "rise")}
     for p, rec, d in net.drives:
         c = _channel_index(layout, p.index, rec)
         drv["table"].append(add_table(as_schedule("poisson_drive: rate", d.rate, p.n, batch, "Hz", low=0.0)))
@@ -284,13 +285,15 @@ def build_state(net):
         drv["nsrc"].append(d.n_sources)
         drv["w"].append(d.weight)
         drv["norm"].append(rec.peak_norm)
+        drv["rise"].append(rec.tau_rise > 0)
     inputs = A.Inputs(
         gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
         cur_table=np.asarray(cur_table, np.int64), cur_idx_off=np.asarray(cur_idx_off, np.int64),
         cur_idx=cat(cur_idx, np.int64),
         drv_table=np.asarray(drv["table"], np.int64), drv_pop=np.asarray(drv["pop"], np.int64),
         drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
-        drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt))
+        drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt),
+        drv_rise=np.asarray(drv["rise"], np.bool_))
     tables = finish_tables(fdt)
 
     # --- recording

@@ -57,13 +57,15 @@ def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
         nsrc = inputs.drv_nsrc[d]
         wn = inputs.drv_w[d] * inputs.drv_norm[d]
         stream = STREAM_DRIVE + d
+        rise = inputs.drv_rise[d]
         for b in range(neurons.g_decay.shape[0]):
             for i in range(n):
                 rate = table_value(tables, t, b, i)
                 k = binomial(key, stream, step, b * n + i, nsrc, rate * dt * 1e-3)
                 if k > 0:
                     neurons.g_decay[b, slot0 + i] += k * wn
-                    neurons.g_rise[b, slot0 + i] += k * wn
+                    if rise:
+                        neurons.g_rise[b, slot0 + i] += k * wn
 
 
 @njit(cache=True)

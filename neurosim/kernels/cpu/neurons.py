@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 BLOCK = 512
-PARALLEL_MIN_JOBS = 4
+PARALLEL_MIN_WORK = 2048   # trials x neurons below which threads cost more than they save
 
 
 @njit(cache=True, inline="always")
@@ -215,11 +215,12 @@ def _update_parallel(pops, chans, neurons, step, dt, n_jobs):
 
 @njit(cache=True)
 def update_neurons(pops, chans, neurons, step, dt, tmp1, tmp2):
-    """Integrate every neuron population one step.  With at least ``PARALLEL_MIN_JOBS`` blocks
-    the blocks run in parallel threads, else serially (no thread synchronisation per step)."""
+    """Integrate every neuron population one step.  With at least ``PARALLEL_MIN_WORK`` neuron
+    updates (over all trials) the blocks run in parallel threads, else serially (no thread
+    synchronisation per step)."""
     batch = neurons.v.shape[0]
     n_jobs = _n_jobs(pops, batch)
-    if n_jobs >= PARALLEL_MIN_JOBS:
+    if n_jobs >= 2 and batch * neurons.v.shape[1] >= PARALLEL_MIN_WORK:
         _update_parallel(pops, chans, neurons, step, dt, n_jobs)
     else:
         cur = step % neurons.ring.shape[1]

@@ -20,11 +20,12 @@ Order inside the phase, for step ``k`` (time ``k*dt``) and each trial:
    one step, then scaling of the arrivals that enter the receptors at step ``k + 1``.
 
 Each trial touches only its own rows (weights are per trial whenever plasticity runs with
-batch > 1), trials run in parallel (``prange``) and every sum is taken in a fixed order, so the
-result does not depend on the number of threads.
+batch > 1); the kernel is serial (one trial after the other, every sum in a fixed order), so the
+result does not depend on the number of threads.  (A parallel loop over trials was tried: its
+per-step start-up cost outweighed the work on small networks.)
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 RULE_PAIR = 0
 RULE_TRIPLET = 1
@@ -302,18 +303,10 @@ def _trial(b, syn, neurons, pl, step):
                     ring[b, nxt, s0 + i] *= f
 
 
-@njit(cache=True, parallel=True)
-def _all_trials(syn, neurons, pl, step):
-    for b in prange(neurons.spike_count.shape[0]):
-        _trial(np.int64(b), syn, neurons, pl, step)
-
-
 @njit(cache=True)
 def plasticity(pops, syn, neurons, pl, step):
     """Phase 6 for every trial (see the module docstring)."""
     if pl.blk.shape[0] == 0 and pl.mod_dec.shape[0] == 0:
         return
-    if neurons.spike_count.shape[0] == 1:
-        _trial(np.int64(0), syn, neurons, pl, step)
-    else:
-        _all_trials(syn, neurons, pl, step)
+    for b in range(neurons.spike_count.shape[0]):
+        _trial(np.int64(b), syn, neurons, pl, step)

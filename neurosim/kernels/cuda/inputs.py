@@ -88,7 +88,8 @@ def _drive(inputs, tables, pops, neurons, d, key, step, dt):
         wn = inputs.drv_w[d] * inputs.drv_norm[d]
         s = inputs.drv_slot[d] + i
         neurons.g_decay[b, s] += k * wn
-        neurons.g_rise[b, s] += k * wn
+        if inputs.drv_rise[d]:
+            neurons.g_rise[b, s] += k * wn
 
 
 def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt, drive_sizes):
