@@ -1,43 +1,59 @@
-"""Brunel (2000): sparsely connected networks of excitatory and inhibitory spiking neurons,
-J. Comput. Neurosci. 8:183-208 ("model A": identical E and I cells).
+"""Brunel (2000): "Dynamics of sparsely connected networks of excitatory and inhibitory spiking
+neurons", J. Comput. Neurosci. 8:183-208 ("model A": identical E and I cells).
 
 N_E excitatory and N_I = gamma N_E inhibitory current-based LIF neurons (tau_m = 20 ms,
-theta = 20 mV, V_r = 10 mV, rest 0 mV, t_ref = 2 ms).  Every neuron receives exactly
-C_E = epsilon N_E excitatory and C_I = epsilon N_I inhibitory synapses (fixed in-degree,
-epsilon = 0.1); an excitatory spike moves the membrane by J = 0.1 mV, an inhibitory one by
--g J, after a delay D = 1.5 ms.  External input: C_E independent Poisson sources per neuron
-at nu_ext = eta * nu_thr, nu_thr = theta / (J C_E tau_m) being the rate that brings the mean
-input to threshold.  The state of the network is set by g and eta (Brunel's Fig. 8):
+theta = 20 mV, V_r = 10 mV, rest 0 mV, t_ref = 2 ms).  Every neuron receives exactly C_E
+excitatory and C_I = gamma C_E inhibitory synapses (``fixed_indegree``); an excitatory spike
+moves the membrane by J = 0.1 mV, an inhibitory one by -g J, after a delay D = 1.5 ms.
+External input: C_E independent Poisson sources per neuron at nu_ext = eta nu_thr, where
+nu_thr = theta / (J C_E tau_m) is the rate that brings the mean input to threshold.  g and
+eta select the state (Brunel's Figs. 2 and 8); ``--set state=AI`` (SR, AI, SI_fast, SI_slow)
+picks a set, ``--set g=... --set eta=...`` override it.
 
-=========  ====  =====  ==========================================================
-``state``  g     eta    expected
-=========  ====  =====  ==========================================================
-SR         3     2      synchronous regular: high rates, low CV, strong oscillation
-AI         5     2      asynchronous irregular: ~20-40 Hz, CV ~0.8-1, flat population rate
-SI_fast    6     4      synchronous irregular, fast (~180 Hz) population oscillation
-SI_slow    4.5   0.9    synchronous irregular, slow population oscillation, low rates
-=========  ====  =====  ==========================================================
+Measured here (N_E = 4000, C_E = 1000, 500 ms, seed 1; CV = mean CV of ISIs after 100 ms;
+"sync" = std/mean of the 1-ms-binned E population rate, ~0.08 for independent Poisson cells):
 
-Select one with ``--set state=AI`` (or SR, SI_fast, SI_slow); ``--set g=...`` and
-``--set eta=...`` override the set's values.
+=========  ====  =====  ============================================================
+``state``  g     eta    measured
+=========  ====  =====  ============================================================
+SR         3     2      319 Hz, CV 0.02, sync 0.69: synchronous, regular, near saturation
+AI         5     2      37 Hz, CV 0.37, sync 0.75 (a ~100 Hz population oscillation)
+SI_fast    6     4      59 Hz, CV 0.79, sync 1.05, ~185 Hz population oscillation
+SI_slow    4.5   0.9    4.1 Hz, CV 0.35, sync 2.0, slow (~10 Hz) population oscillation
+=========  ====  =====  ============================================================
 
-Approximations (documented, deliberate):
+The AI rate agrees with the diffusion (Siegert) mean-field estimate for these parameters
+(37.9 Hz; predicted CV 0.68 for a stationary state).  At this size the "AI" point still carries
+a strong fast population oscillation that regularises the single cells (CV ~0.37, also 0.38 at
+the paper's N_E = 10000, epsilon = 0.1).  A reference run of the same network in Brian2 with
+true delta synapses (``v += J``, numpy target, Bernoulli p = C_E/N_E) gave 37.3 Hz, CV 0.37,
+sync 0.76, so this is the model's behaviour, not an artefact of the approximations below.
+``--set j=0.2`` (stronger, more fluctuation-driven input) gives ~24 Hz with CV ~0.7.  A quick
+reduced network that keeps the paper's J C_E (so nu_thr = 10 Hz and the mean input are the
+paper's, the variance 4x larger), ``n_e=1000 c_e=250 j=0.4``, separates the states cleanly:
+AI 42 Hz, CV 0.72; SR 320 Hz, CV 0.02 (300 ms, seeds 1-3; used by tests/test_models.py).
 
-* **Delta synapses as fast exponential currents.**  Brunel's synapses are delta pulses in v.
-  neurosim's current-based synapse is an exponential current (ExpCurrent), so each spike is a
-  current ``I0 exp(-t/tau_s)`` with a short ``tau_s`` (default 0.1 ms = dt).  It carries the
-  charge ``I0 tau_s``; for ``tau_s << tau_m`` this is a voltage jump of ``I0 tau_s / c_m``, so
-  ``I0 = J c_m / tau_s`` pA gives a jump of J mV.  The PSP then has exactly the integral of the
-  delta PSP (``J tau_m``); its peak is ``J (tau_s/tau_m)^(tau_s/(tau_m - tau_s))``, 2.6 % below J
-  for tau_s = 0.1 ms, and reached ~0.5 ms after arrival instead of instantly.
-* **External drive** is ``net.poisson_drive`` (a Binomial(C_E, nu_ext dt) count of events per
-  neuron and step, as Brian2's PoissonInput), through the same fast synapse.
-* **Network size.**  The paper uses N_E = 10000 (C_E = 1000).  The default here is N_E = 4000
-  (C_E = 400) so that a run takes a few seconds; ``n_e`` scales it (``--set n_e=10000`` is
-  the paper's size).  Since nu_thr is recomputed from C_E, the mean external input and its
-  variance (J^2 C_E nu_ext tau_m = J theta eta) do not change with size; only the recurrent
-  fluctuations are smaller in smaller networks, so state boundaries move slightly.
-* Initial v is uniform in [V_r, theta] (the paper does not specify it).
+Approximations (deliberate, documented):
+
+* **Delta synapses as fast exponential currents.**  neurosim's current-based synapse is an
+  exponential current (ExpCurrent), so each spike is a current ``I0 exp(-t/tau_s)`` with a short
+  ``tau_s`` (default 0.1 ms = dt).  It carries the charge ``I0 tau_s``, i.e. (for
+  ``tau_s << tau_m``) a voltage jump of ``I0 tau_s / c_m``; ``I0 = J c_m / tau_s`` pA therefore
+  gives a jump of J mV.  The PSP has exactly the integral of the delta PSP (``J tau_m``); its
+  peak is ``J (tau_s/tau_m)^(tau_s/(tau_m - tau_s))``, 2.6 % below J for tau_s = 0.1 ms, reached
+  ~0.5 ms after arrival instead of at once.  Checked open loop (500 cells driven by the AI
+  state's mean-field input): 35.3 Hz, CV 0.66 against the theory's 37.9 Hz, CV 0.68.
+* **External drive** is ``net.poisson_drive`` (a Binomial(C_E, nu_ext dt) event count per cell
+  and step, like Brian2's PoissonInput) through the same fast synapse.
+* **Network size.**  The paper has N_E = 10000 with epsilon = 0.1 (C_E = 1000).  The default
+  here is N_E = 4000 with the paper's in-degree C_E = 1000 (connection probability 0.25): the
+  mean-field state depends on C_E, J, g and eta but not on N, whereas shrinking C_E with N at
+  fixed J makes the network less inhibition-dominated (N_E = 4000, C_E = 400: the "AI" set
+  fires at 59 Hz with CV 0.21, mean-driven).  ``--set n_e=10000`` is the paper's network;
+  ``--set epsilon=0.1`` sets C_E = epsilon N_E instead of ``c_e``.
+* Initial v is uniform in [V_r, theta] (not specified in the paper).
+
+Runtime grows with N C_E and the rate: the SR state (~320 Hz) is ~8x slower than AI.
 
 Run: ``python models/brunel2000.py --set state=SR``.
 """
@@ -52,7 +68,7 @@ STATES = {
 
 C_M = 250.0  # pF; arbitrary for a current-based model (weights are converted with it)
 
-DEFAULTS = dict(state="AI", g=None, eta=None, n_e=4000, gamma=0.25, epsilon=0.1, j=0.1, delay=1.5,
+DEFAULTS = dict(state="AI", g=None, eta=None, n_e=4000, c_e=1000, epsilon=None, gamma=0.25, j=0.1, delay=1.5,
                 tau_m=20.0, theta=20.0, v_reset=10.0, t_ref=2.0, tau_syn=0.1, dt=0.1)
 DURATION = 500.0  # ms
 
@@ -67,20 +83,26 @@ def delta_weight(j_mv: float, tau_syn: float, c_m: float = C_M) -> float:
     return j_mv * c_m / tau_syn
 
 
-def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, gamma: float = 0.25,
-          epsilon: float = 0.1, j: float = 0.1, delay: float = 1.5, tau_m: float = 20.0, theta: float = 20.0,
+def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c_e: int = 1000, epsilon=None,
+          gamma: float = 0.25, j: float = 0.1, delay: float = 1.5, tau_m: float = 20.0, theta: float = 20.0,
           v_reset: float = 10.0, t_ref: float = 2.0, tau_syn: float = 0.1, dt: float = 0.1) -> ns.Network:
     """Brunel's model A.  ``state`` picks (g, eta) from :data:`STATES`; ``g`` (relative strength
     of inhibition) and ``eta`` (nu_ext / nu_thr) override it.  Sizes: ``n_e`` E cells,
-    ``gamma n_e`` I cells, in-degrees ``epsilon`` times the population sizes.  Units: mV, ms."""
+    ``gamma n_e`` I cells; in-degrees ``c_e`` and ``gamma c_e`` (``epsilon``, if given, sets
+    ``c_e = epsilon n_e``); ``tau_syn`` the fast synapse standing in for the delta pulse.
+    Units: mV, ms."""
     if state not in STATES:
         raise ns.SpecError(f"brunel2000: unknown state {state!r}; allowed: {', '.join(STATES)}")
     g = STATES[state]["g"] if g is None else float(g)
     eta = STATES[state]["eta"] if eta is None else float(eta)
     n_e = int(n_e)
     n_i = int(round(gamma * n_e))
-    c_e = max(1, int(round(epsilon * n_e)))
-    c_i = max(1, int(round(epsilon * n_i)))
+    if epsilon is not None:
+        c_e = int(round(float(epsilon) * n_e))
+    c_e = int(c_e)
+    if not 1 <= c_e <= n_e:
+        raise ns.SpecError(f"brunel2000: the in-degree c_e must be in [1, n_e = {n_e}], got {c_e}")
+    c_i = max(1, int(round(gamma * c_e)))
 
     net = ns.Network(dt=dt, seed=seed)
     cell = ns.LIFCurr(tau_m=tau_m, c_m=C_M, v_rest=0.0, v_th=theta, v_reset=v_reset, t_ref=t_ref,

@@ -9,14 +9,17 @@ Run: ``python models/coba.py`` or ``neurosim run models/coba.py --set n=16000 --
 """
 import neurosim as ns
 
-DEFAULTS = dict(n=4000, p=0.02, exc_fraction=0.8, w_e=6.0, w_i=67.0, i_bias=200.0, dt=0.1, record_v=0)
+DEFAULTS = dict(n=4000, p=0.02, k_in=0, exc_fraction=0.8, w_e=6.0, w_i=67.0, i_bias=200.0, dt=0.1, record_v=0)
 DURATION = 1000.0  # ms
 
 
-def build(seed: int = 1, n: int = 4000, p: float = 0.02, exc_fraction: float = 0.8, w_e: float = 6.0,
-          w_i: float = 67.0, i_bias: float = 200.0, dt: float = 0.1, record_v: int = 0) -> ns.Network:
-    """The COBA network.  n neurons, connection probability p, weights w_e, w_i (nS),
-    bias current i_bias (pA), time step dt (ms); record_v > 0 records v of that many E cells."""
+def build(seed: int = 1, n: int = 4000, p: float = 0.02, k_in: int = 0, exc_fraction: float = 0.8,
+          w_e: float = 6.0, w_i: float = 67.0, i_bias: float = 200.0, dt: float = 0.1,
+          record_v: int = 0) -> ns.Network:
+    """The COBA network.  n neurons, connection probability p (or, with k_in > 0, a fixed
+    in-degree of k_in synapses per neuron split 80/20 between E and I sources), weights w_e,
+    w_i (nS), bias current i_bias (pA), time step dt (ms); record_v > 0 records v of that many
+    E cells."""
     net = ns.Network(dt=dt, seed=seed)
     cell = ns.LIFCond(c_m=200.0, g_leak=10.0, v_rest=-60.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0,
                       i_bias=i_bias, v_init=ns.Uniform(-60.0, -50.0))
@@ -25,8 +28,13 @@ def build(seed: int = 1, n: int = 4000, p: float = 0.02, exc_fraction: float = 0
     inh = net.population("inh", n - n_exc, cell)
     ampa = ns.AMPA(tau_decay=5.0, e_rev=0.0)
     gaba = ns.GABA_A(tau_decay=10.0, e_rev=-80.0)
-    net.connect(exc, [exc, inh], ns.fixed_probability(p), receptor=ampa, weight=w_e)
-    net.connect(inh, [exc, inh], ns.fixed_probability(p), receptor=gaba, weight=w_i)
+    if k_in > 0:
+        k_e = int(round(k_in * exc_fraction))
+        net.connect(exc, [exc, inh], ns.fixed_indegree(k_e), receptor=ampa, weight=w_e)
+        net.connect(inh, [exc, inh], ns.fixed_indegree(k_in - k_e), receptor=gaba, weight=w_i)
+    else:
+        net.connect(exc, [exc, inh], ns.fixed_probability(p), receptor=ampa, weight=w_e)
+        net.connect(inh, [exc, inh], ns.fixed_probability(p), receptor=gaba, weight=w_i)
     net.monitor(exc, "spikes")
     net.monitor(inh, "spikes")
     net.monitor(exc, "rate")
