@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .convert import to_network, readout_neuron
+from .convert import to_network
 
 __all__ = ["Evaluation", "evaluate", "latency", "predictions_over_time", "record_raster"]
 

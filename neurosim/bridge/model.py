@@ -38,7 +38,6 @@ parameters.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -151,7 +150,7 @@ class RateModel(MLP):
             self.dtype, copy=False)
 
     # ------------------------------------------------------------------------- inference
-    def forward(self, x, mode: str = "lif", batch_size: int = 10000):
+    def forward(self, x, mode: str = "lif"):
         """All layers' activations for inputs ``x``: a list ``[a_0, ..., a_{L-1}, logits]``
         (``a_l`` normalised rates of hidden layer ``l``; for ``output="lif"`` the output
         rates are ``logits / output_gain``)."""
