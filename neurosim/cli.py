@@ -9,7 +9,12 @@
                           [--window T0 T1] [--trial N] [--projection NAME]
 
 ``run`` writes the HDF5 result (default ``results/<model>.h5``), a raster PNG next to it
-(``results/<model>.png``) and prints a summary table.  Every model script in ``models/``
+(``results/<model>.png``) and prints a summary table.  Spikes are streamed to the result file
+chunk by chunk as the model runs (``Network.stream_to``), so memory does not grow with the run
+length; the file appears at its path only when complete (an error or Ctrl-C leaves any older file
+there untouched).  The raster PNG shows the whole run, or its first ``RASTER_WINDOW_MS`` (1000 ms)
+when the run is longer, read from the file without loading the other spikes; ``neurosim plot
+raster FILE --window T0 T1`` draws any other window the same way.  Every model script in ``models/``
 defines ``DEFAULTS`` (dict of parameters), ``DURATION`` (ms) and
 ``build(seed=..., **params) -> Network``; ``python models/X.py`` calls :func:`script_main`,
 which does the same as ``neurosim run models/X.py``.
@@ -32,6 +37,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 PLOT_KINDS = ("raster", "rates", "traces", "weights", "isi", "cv")
+#: ``neurosim run`` draws the raster PNG of the first this many ms of longer runs.
+RASTER_WINDOW_MS = 1000.0
 
 
 class CliError(NeurosimError):
@@ -116,10 +123,11 @@ def parse_set(items, defaults: dict) -> dict:
     return params
 
 
-def run_model(path: str, duration=None, seed=1, backend="cpu", sets=None, out=None, quiet=False):
+def run_model(path: str, duration=None, seed=1, backend="cpu", sets=None, out=None, quiet=False, stream_to=None):
     """Load a model script, build it with ``DEFAULTS`` overridden by ``sets`` and run it for
     ``duration`` ms (default the script's ``DURATION``).  Returns ``(module, network, result)``;
-    ``out`` is accepted for compatibility and ignored (see :func:`run_and_save`)."""
+    ``out`` is accepted for compatibility and ignored (see :func:`run_and_save`).  ``stream_to``:
+    stream the spikes to that result file (``Network.stream_to``; complete it with ``net.save()``)."""
     mod = load_model(path)
     params = parse_set(sets, mod.DEFAULTS)
     try:
@@ -132,7 +140,7 @@ def run_model(path: str, duration=None, seed=1, backend="cpu", sets=None, out=No
         raise CliError(f"model {os.path.basename(mod.__neurosim_path__)}: build() rejected the parameters "
                        f"{params}: {type(exc).__name__}: {exc}") from exc
     dur = float(mod.DURATION if duration is None else duration)
-    result = net.run(dur, backend=backend)
+    result = net.run(dur, backend=backend, stream_to=stream_to)
     return mod, net, result
 
 
@@ -145,20 +153,31 @@ def run_and_save(path: str, duration=None, seed=1, backend="cpu", sets=None, out
     """Run a model script, save the result (HDF5) and a raster PNG next to it, print the summary.
     Returns ``(result, h5_path, png_path or None)``."""
     stream = sys.stdout if stream is None else stream
-    mod, _, result = run_model(path, duration, seed, backend, sets)
-    out = out or default_out(mod.__neurosim_path__)
+    out = out or default_out(_resolve_model(path))
     if os.path.isdir(out):
         raise CliError(f"--out {out} is a directory; give a file name such as {os.path.join(out, 'run.h5')}")
-    result.meta.setdefault("model", os.path.basename(mod.__neurosim_path__))
-    if sets:
-        result.meta.setdefault("model_params", " ".join(sets))
-    from .io.hdf5 import write_result
-    write_result(result, out)
+    mod, net, result = run_model(path, duration, seed, backend, sets, stream_to=out)
+    try:
+        result.meta.setdefault("model", os.path.basename(mod.__neurosim_path__))
+        if sets:
+            result.meta.setdefault("model_params", " ".join(sets))
+        net.save(result=result)
+    except BaseException:
+        if net._stream is not None:
+            net._stream.abort()
+        raise
     png = None
     if plot and result.spikes:
         from .plots import raster
+        from .io.hdf5 import read_spike_window
+        from .result import Result
         png = os.path.splitext(out)[0] + ".png"
-        fig = raster(result, title=f"{os.path.basename(mod.__neurosim_path__)}: {result.duration:g} ms")
+        dur = result.duration
+        name = os.path.basename(mod.__neurosim_path__)
+        window = (0.0, min(dur, RASTER_WINDOW_MS))
+        view = Result(spikes=read_spike_window(out, window), spec=result.spec, meta=result.meta)
+        title = f"{name}: {dur:g} ms" if dur <= RASTER_WINDOW_MS else f"{name}: first {window[1]:g} ms of {dur:g} ms"
+        fig = raster(view, t_window=window, title=title)
         _savefig(fig, png)
     print(result.summary(), file=stream)
     print(f"wrote {out}" + (f" and {png}" if png else ""), file=stream)
@@ -288,8 +307,12 @@ def info_text(path: str) -> str:
 def make_plot(kind: str, path: str, population=None, window=None, trial=None, projection=None):
     """The Figure of ``neurosim plot KIND FILE``."""
     from . import plots
-    from .io.hdf5 import read_result
-    res = read_result(path)
+    from .io.hdf5 import read_result, describe_file, read_spike_window
+    from .result import Result
+    if kind == "raster" and window is not None:     # read only the spikes of the window
+        res = Result(spikes=read_spike_window(path, window), meta=describe_file(path)["meta"])
+    else:
+        res = read_result(path)
     try:
         if kind == "raster":
             return plots.raster(res, populations=population, t_window=window, trial=0 if trial is None else trial)

@@ -536,12 +536,111 @@ class Network:
             for m, amount, tr in self._pending:
                 self._apply_release(m, amount, tr)
             self._pending = []
+            if self._stream_request is not None:
+                self._open_stream()
         return self._sim
 
-    def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
+    # ------------------------------------------------------------------ streaming to a file
+    _stream = None            # sim.streaming.SpikeStreamer while spikes go to a file
+    _stream_request = None    # (path, overwrite, compression) until the network is built
+
+    def stream_to(self, path, overwrite: bool = True, compression: Optional[str] = None):
+        """Send recorded spikes to the result file ``path`` chunk by chunk instead of keeping them
+        in memory (for long runs); :meth:`save` then completes the file.
+
+        From now on every :meth:`run` appends each chunk's spikes (times in ms, neuron indices
+        within the population, trials) to a temporary file next to ``path``; spike memory is one
+        chunk, whatever the run length.  Population rates, state traces and weights are recorded in
+        memory as usual.  ``net.save()`` writes them, the spec and the metadata into that file and
+        renames it onto ``path`` atomically; until then ``path`` is untouched (an older file there
+        stays intact), and an exception or ``KeyboardInterrupt`` during ``run()`` deletes the
+        temporary file (the network can then not run further).  Spikes recorded before this call
+        are written first.  Calling it again with the same path does nothing.
+
+        In the Result of a streaming network (``run()``'s return value, :meth:`result`), each
+        spike record is a :class:`~neurosim.sim.streaming.StreamedSpikeTrains`: spike counts,
+        ``num_spikes`` and the mean CV of the ISIs are kept per neuron as the run goes (so
+        ``Result.summary()``, ``mean_rate`` and ``cv_isi`` need no spike arrays), while
+        ``node_ids``/``times``/``trials`` are read from the file on access (``.load()`` once,
+        ``.window(t0, t1)`` for a time window).  The same goes for the spike monitors.
+
+        ``overwrite=False`` refuses an existing file at ``path``; ``compression`` applies to the
+        non-spike datasets (see :class:`~neurosim.io.hdf5.ResultWriter`).
+        """
+        import os
+        path = os.fspath(path)
+        cur = self._stream
+        if cur is not None:
+            same = os.path.abspath(cur.path) == os.path.abspath(path)
+            if cur.state == "open" and same:
+                return
+            if cur.state == "open":
+                raise SpecError(f"stream_to: spikes already stream to {cur.path}; save() it before streaming elsewhere "
+                                "(a new path would lack the spikes written so far)")
+            raise SpecError(f"stream_to: the spike stream to {cur.path} was "
+                            f"{'saved' if cur.state == 'committed' else 'discarded after an exception'}; "
+                            "this network cannot record further (build a new Network)")
+        self._stream_request = (path, bool(overwrite), compression)
+        if self._sim is not None:
+            self._open_stream()
+
+    def _open_stream(self):
+        from .sim.streaming import SpikeStreamer
+        path, overwrite, compression = self._stream_request
+        self._stream_request = None
+        self._stream = SpikeStreamer(self, self._sim.layout, self._sim.recorder, path, overwrite, compression)
+        self._sim.recorder.stream = self._stream
+
+    def save(self, path=None, result=None, overwrite: bool = True, compression: Optional[str] = None) -> str:
+        """Write the result file and return its path.
+
+        When streaming (:meth:`stream_to`), ``path`` may be omitted (it must otherwise be the
+        stream's path): the spec, metadata, rates, states, weights and extra of ``result``
+        (default :meth:`result`; pass one to add e.g. ``meta`` entries) are written into the
+        streamed file, which then replaces ``path`` atomically.  The stream is closed: the
+        network cannot run further, and the Result's spikes are read from ``path`` from now on.
+        Otherwise this is ``write_result(result or net.result(), path)``.
+        """
+        import os
+        s = self._stream
+        if s is not None:
+            if path is not None and os.path.abspath(os.fspath(path)) != os.path.abspath(s.path):
+                raise SpecError(f"save: spikes stream to {s.path}, not {os.fspath(path)}; call save() without a path")
+            s.commit(self.result() if result is None else result)
+            return s.path
+        if path is None:
+            if self._stream_request is None:
+                raise SpecError("save: give the file path (or call stream_to(path) before running)")
+            path, overwrite, compression = self._stream_request
+        from .io.hdf5 import write_result
+        return write_result(self.result() if result is None else result, path, overwrite=overwrite,
+                            compression=compression)
+
+    def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None,
+            stream_to=None):
         """Simulate ``duration`` ms more (a whole number of steps, rounded) and return the Result of
         everything recorded so far.  ``backend``: ``"cpu"``, ``"cuda"`` or ``"auto"``.  A progress bar
-        appears for runs expected to take more than a few seconds (``progress`` forces it on/off)."""
+        appears for runs expected to take more than a few seconds (``progress`` forces it on/off).
+        ``stream_to=path`` is :meth:`stream_to` ``(path)`` before running: spikes go to that file
+        (completed by :meth:`save`); an exception or interrupt during a streaming run discards it."""
+        duration = V.positive("duration", duration, "ms")
+        if stream_to is not None:
+            self.stream_to(stream_to)
+        s = self._stream
+        if s is not None and s.state != "open":
+            raise SpecError(f"the spike stream to {s.path} was "
+                            f"{'saved' if s.state == 'committed' else 'discarded after an exception'}; "
+                            "this network cannot run further (build a new Network)")
+        if self._sim is not None:
+            self._sim.check_backend(backend)
+        try:
+            return self._run(duration, backend, progress, report_every)
+        except BaseException:
+            if self._stream is not None:
+                self._stream.abort()
+            raise
+
+    def _run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
         duration = V.positive("duration", duration, "ms")
         n_steps = int(round(duration / self.dt))
         if n_steps < 1:

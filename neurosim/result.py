@@ -46,6 +46,16 @@ class SpikeTrains:
         bounds = np.searchsorted(ids, self.recorded, side="left"), np.searchsorted(ids, self.recorded, side="right")
         return {int(i): ts[a:b] for i, a, b in zip(self.recorded, *bounds)}
 
+    @property
+    def num_spikes(self) -> int:
+        """Number of spikes (all trials)."""
+        return int(np.asarray(self.times).size)
+
+    def mean_cv(self, min_spikes: int = 3) -> float:
+        """Mean CV of the ISIs over (trial, neuron) trains with at least ``min_spikes`` spikes
+        (NaN if none); see :func:`cv_isi`."""
+        return cv_isi(self.node_ids, self.times, self.trials, min_spikes)
+
 
 @dataclass
 class StateTrace:
@@ -118,19 +128,18 @@ class Result:
         """Mean firing rate (Hz) of the recorded neurons of a population over the run."""
         st = self.spikes[population]
         n = st.recorded.size * st.n_trials
-        return float(st.times.size / (n * self.duration * 1e-3)) if n and self.duration else 0.0
+        return float(st.num_spikes / (n * self.duration * 1e-3)) if n and self.duration else 0.0
 
     def cv_isi(self, population: str, min_spikes: int = 3) -> float:
         """Mean coefficient of variation of the inter-spike intervals over neurons with at
         least ``min_spikes`` spikes (NaN if none)."""
-        st = self.spikes[population]
-        return cv_isi(st.node_ids, st.times, st.trials, min_spikes)
+        return self.spikes[population].mean_cv(min_spikes)
 
     def summary_rows(self):
         """(population, neurons, spikes, mean rate Hz, mean CV ISI) for each spike record."""
         rows = []
         for name, st in self.spikes.items():
-            rows.append((name, int(st.recorded.size), int(st.times.size), self.mean_rate(name), self.cv_isi(name)))
+            rows.append((name, int(st.recorded.size), st.num_spikes, self.mean_rate(name), self.cv_isi(name)))
         return rows
 
     def summary(self) -> str:

@@ -37,6 +37,11 @@ Writes are atomic: the file is written under a temporary name in the target dire
 to disk (``fsync``) and renamed over the target with :func:`os.replace`.  Any exception, including
 ``KeyboardInterrupt``, removes the temporary file and leaves an older file at the target intact.
 No pickles are used anywhere: everything is numeric arrays, strings and JSON.
+
+:func:`read_spike_window` reads the spikes of a time window only: spikes neurosim writes are
+sorted by time, so the window is found by a bisection over the timestamps, one HDF5 chunk per
+probe (used by ``neurosim run`` to draw the raster of a long run, and by the lazy spike records of
+a streamed run, see :mod:`neurosim.sim.streaming`).
 """
 from __future__ import annotations
 
@@ -51,7 +56,8 @@ import numpy as np
 from ..errors import ResultFileError
 from ..result import Result, SpikeTrains, StateTrace, PopulationRate, WeightTable
 
-__all__ = ["SCHEMA_VERSION", "FORMAT", "write_result", "read_result", "describe_file", "ResultWriter", "SONATA_SORTING"]
+__all__ = ["SCHEMA_VERSION", "FORMAT", "write_result", "read_result", "describe_file", "ResultWriter", "SONATA_SORTING",
+           "read_spike_window", "searchsorted_dataset", "spike_group_window"]
 
 #: Version of the file layout this neurosim writes and the newest it reads.
 SCHEMA_VERSION = 1
@@ -816,3 +822,95 @@ def _read_tree(group, rd: _Reading) -> dict:
         else:
             out[key] = _read(obj)
     return out
+
+
+# --------------------------------------------------------------------------- spike windows
+def searchsorted_dataset(dset, value: float) -> int:
+    """Index of the first element ``>= value`` of a 1-D dataset sorted ascending (like
+    ``np.searchsorted(dset[:], value, side="left")``) without reading the whole dataset: a
+    bisection over the first elements of blocks of one HDF5 chunk each (about log2(n / chunk)
+    single-element reads), then one block read in full."""
+    n = int(dset.shape[0])
+    if n == 0:
+        return 0
+    block = int(dset.chunks[0]) if dset.chunks else _SPIKE_CHUNK
+    n_blocks = (n + block - 1) // block
+    lo, hi = 0, n_blocks            # smallest block b whose first element is >= value (n_blocks: none)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if float(dset[mid * block]) >= value:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == 0:
+        return 0
+    start = (lo - 1) * block
+    seg = dset[start:min(n, lo * block)]
+    return start + int(np.searchsorted(seg, value, side="left"))
+
+
+def spike_group_window(group, t0: float, t1: float, n=None, assume_sorted=None):
+    """``(node_ids int64, times ms, trials int32)`` of the spikes of one ``/spikes/<population>``
+    group with ``t0 <= t < t1``, among its first ``n`` spikes (default all).  When the group is
+    sorted by time (``assume_sorted``, default: its ``sorting`` attribute is ``by_time``) only the
+    window is read (found by :func:`searchsorted_dataset`); otherwise the datasets are scanned in
+    slabs (bounded memory)."""
+    ts = group["timestamps"]
+    n = int(ts.shape[0]) if n is None else min(int(n), int(ts.shape[0]))
+    has_tr = "trials" in group
+    if assume_sorted is None:
+        by_time = int(_py(group.attrs.get("sorting", SONATA_SORTING["none"]))) == SONATA_SORTING["by_time"]
+    else:
+        by_time = bool(assume_sorted)
+    if by_time:
+        a = min(n, searchsorted_dataset(ts, t0))
+        b = max(a, min(n, searchsorted_dataset(ts, t1)))
+        times = _read_slice(ts, a, b, np.float64)
+        ids = _read_slice(group["node_ids"], a, b, np.int64)
+        tr = _read_slice(group["trials"], a, b, np.int32) if has_tr else np.zeros(b - a, np.int32)
+        return ids, times, tr
+    parts = []
+    for s in range(0, n, _SLAB):
+        e = min(n, s + _SLAB)
+        t = ts[s:e]
+        keep = (t >= t0) & (t < t1)
+        if keep.any():
+            tr = group["trials"][s:e][keep].astype(np.int32) if has_tr else np.zeros(int(keep.sum()), np.int32)
+            parts.append((group["node_ids"][s:e][keep].astype(np.int64), t[keep].astype(np.float64), tr))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32)
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def _read_slice(dset, a, b, dtype):
+    out = np.empty(b - a, dtype=dtype)
+    if b > a:
+        dset.read_direct(out, np.s_[a:b])
+    return out
+
+
+def read_spike_window(path, t_window, populations=None) -> dict:
+    """The spikes with ``t_start <= t < t_stop`` (ms) of a result file, without loading the others:
+    ``{population: SpikeTrains}`` (all spike records, or those named in ``populations``).  For the
+    time-sorted spikes neurosim writes, only the window is read from disk, so a raster of the first
+    second of a 100 s run reads about 1 % of its spikes.  Raises ResultFileError like
+    :func:`read_result`."""
+    t0, t1 = float(t_window[0]), float(t_window[1])
+    wanted = None if populations is None else ({populations} if isinstance(populations, str) else set(populations))
+
+    def read(f, rd):
+        out = {}
+        if "spikes" not in f:
+            return out
+        for name, g in f["spikes"].items():
+            key = _unescape(name)
+            if wanted is not None and key not in wanted:
+                continue
+            rd.where = f"/spikes/{name}"
+            ids, times, tr = spike_group_window(g, t0, t1)
+            n = int(_py(g.attrs["n_neurons"])) if "n_neurons" in g.attrs else (int(ids.max()) + 1 if ids.size else 0)
+            rec = _read(g["recorded"], np.int64) if "recorded" in g else np.arange(n, dtype=np.int64)
+            out[key] = SpikeTrains(_py(g.attrs.get("population", key)), n, ids, times, tr, rec,
+                                   int(_py(g.attrs.get("n_trials", 1))))
+        return out
+    return _with_file(path, read)

@@ -34,10 +34,13 @@ def raster_points(result, populations=None, neurons=None, t_window=None, trial: 
     """
     res = as_result(result)
     pops = pick(res.spikes, populations, "spike record")
-    t0, t1 = time_window(res, t_window, max_time(res.spikes[p].times for p in pops))
+    fallback = 0.0 if (t_window is not None or res.duration > 0) else max_time(res.spikes[p].times for p in pops)
+    t0, t1 = time_window(res, t_window, fallback)
     out = {}
     for p in pops:
         st = res.spikes[p]
+        if hasattr(st, "window"):       # streamed to a file: read only the spikes of the window
+            st = st.window(t0, t1)
         rows = _rows(st, neurons, p)
         lut = np.full(max(st.n, int(rows.max()) + 1 if rows.size else 0, 1), -1, np.int64)
         lut[rows] = np.arange(rows.size)

@@ -43,7 +43,7 @@ class SpikeMonitor:
 
     @property
     def num_spikes(self) -> int:
-        return int(self._trains.times.size)
+        return self._trains.num_spikes
 
     def spike_trains(self, trial: int = 0) -> dict:
         """{neuron index: spike times (ms)} for one trial."""
@@ -221,7 +221,11 @@ def recording_arrays(net, layout) -> A.Recording:
 
 
 class Recorder:
-    """Collects the buffers of each chunk and turns them into monitor data and a Result."""
+    """Collects the buffers of each chunk and turns them into monitor data and a Result.  While
+    ``stream`` is set (a :class:`~neurosim.sim.streaming.SpikeStreamer`), spikes go to it, not
+    to ``spike_chunks``."""
+
+    stream = None
 
     def __init__(self, net, layout, state):
         self.net, self.layout = net, layout
@@ -253,7 +257,9 @@ class Recorder:
 
     def add_chunk(self, step0, done, sizes, offs, out_state, first, sp_step, sp_id, sp_trial, n_spk, counts):
         self._cache.clear()
-        if n_spk:
+        if self.stream is not None:
+            self.stream.add_chunk(step0, done, sp_step[:n_spk], sp_id[:n_spk], sp_trial[:n_spk])
+        elif n_spk:
             self.spike_chunks.append((sp_step[:n_spk].copy(), sp_id[:n_spk].copy(), sp_trial[:n_spk].copy()))
         self.count_chunks.append(counts[:done].copy())
         for m, (k, ncol), o, f in zip(self.state_monitors, sizes, offs, first):
@@ -279,6 +285,8 @@ class Recorder:
     def spikes_since(self, pop, step0: int):
         """(local ids, steps, trials) of the recorded spikes of ``pop`` at steps >= ``step0``,
         scanning the chunks from the most recent one back."""
+        if self.stream is not None:
+            return self.stream.spikes_since(pop, step0)
         parts = []
         for st, gi, tr in reversed(self.spike_chunks):
             if st.size == 0:
@@ -298,6 +306,8 @@ class Recorder:
         return gi[sel] - s, st[sel], tr[sel]
 
     def spike_trains(self, pop) -> SpikeTrains:
+        if self.stream is not None:
+            return self.stream.spike_trains(pop)
         key = ("trains", pop.index)
         if key not in self._cache:
             st, gi, tr = self._spikes_all()

@@ -113,6 +113,7 @@ class Inputs(NamedTuple):
     cur_table: np.ndarray     # (n_cur,) table of each current injection
     cur_idx_off: np.ndarray   # (n_cur+1,) offsets into cur_idx
     cur_idx: np.ndarray       # global neuron ids receiving the current
+    cur_seen: np.ndarray      # (n_cur,) schedule pointer i_ext was last built for, mutable
     drv_table: np.ndarray     # (n_drv,) rate table (width 1 or n_target)
     drv_pop: np.ndarray       # (n_drv,) target population
     drv_slot: np.ndarray      # (n_drv,) first slot of the target channel
@@ -132,56 +133,70 @@ class Recording(NamedTuple):
     mon_col_off: np.ndarray   # (n_mon+1,) columns of each monitor
 
 
-RULE_PAIR = 0       # Plasticity.rule: pair STDP
+RULE_PAIR = 0       # Plasticity.pi[:, PI_RULE]: pair STDP
 RULE_TRIPLET = 1    # triplet STDP (Pfister & Gerstner 2006)
 RULE_DOPAMINE = 2   # dopamine-modulated STDP (eligibility trace, Izhikevich 2007)
 
-EFFECT_ADAPT_B = 0  # Plasticity.eff_kind: scale the adaptation increment b of a population
+EFFECT_ADAPT_B = 0  # Plasticity.ei[:, EI_KIND]: scale the adaptation increment b of a population
 EFFECT_ARRIVALS = 1  # scale the synaptic arrivals of a receptor channel
+
+# columns of Plasticity.pi (int64, one row per plastic block)
+(PI_BLK,        # synapse block (index into Synapses.proj_*)
+ PI_RULE,       # RULE_*
+ PI_NEAREST,    # 1: nearest-spike pairing (traces reset to 1), 0: all-to-all (+1)
+ PI_PRE_START,  # first global id of the pre population
+ PI_N_PRE,
+ PI_POST_START,  # first global id of the post population
+ PI_N_POST,
+ PI_SYN_OFF,    # first synapse of the block
+ PI_N_SYN,
+ PI_TR_PRE,     # first trace column of the pre neurons
+ PI_TR_POST,    # first trace column of the post neurons
+ PI_COL_OFF,    # offset of the block's (n_post + 1) entries in col_ptr
+ PI_EL_OFF,     # first eligibility column (RULE_DOPAMINE), else -1
+ PI_MOD,        # gating modulator (RULE_DOPAMINE), else -1
+ PI_DEND,       # dendritic delay (steps, >= 0)
+ PI_DMIN,       # smallest axonal delay of the block (steps)
+ PI_DMAX,       # largest axonal delay of the block (steps)
+ N_PI) = range(18)
+# columns of Plasticity.pf (float, one row per plastic block)
+(PF_A_PLUS,     # pair: a_plus; triplet: a2_plus; dopamine: a_plus (fractions of w_max)
+ PF_A_MINUS,    # pair: a_minus; triplet: a2_minus; dopamine: a_minus
+ PF_A3_PLUS,    # triplet a3_plus
+ PF_A3_MINUS,   # triplet a3_minus
+ PF_MU_PLUS,    # weight-dependence exponents (pair STDP)
+ PF_MU_MINUS,
+ PF_W_MIN,      # nS or pA
+ PF_W_MAX,      # nS or pA
+ PF_DEC_PLUS,   # exp(-dt/tau_plus)
+ PF_DEC_MINUS,  # exp(-dt/tau_minus)
+ PF_DEC_X,      # exp(-dt/tau_x) (triplet)
+ PF_DEC_Y,      # exp(-dt/tau_y) (triplet)
+ PF_DEC_C,      # exp(-dt/tau_c) (dopamine)
+ PF_INT_C,      # integral of exp(-t/tau_c) over one step (ms)
+ PF_INT_CD,     # integral of exp(-t/tau_c - t/tau_DA) over one step (ms)
+ N_PF) = range(16)
+# columns of Plasticity.mi (int64) and mf (float), one row per modulator
+MI_SRC_START, MI_SRC_END, N_MI = range(3)     # global ids of the releasing population, -1 if none
+MF_DEC, MF_BASE, MF_AMOUNT, N_MF = range(4)     # exp(-dt/tau), baseline (uM), release per spike (uM)
+# columns of Plasticity.ei (int64) and ef (float), one row per modulation effect
+EI_KIND, EI_MOD, EI_START, EI_N, N_EI = range(5)  # EFFECT_*, modulator, first global id or slot, count
+EF_K, EF_B, N_EF = range(3)                        # k (1/uM), adaptation increment b (pA)
 
 
 class Plasticity(NamedTuple):
-    """Phase 6 (plasticity and neuromodulators); zero-length arrays when a network has none.
+    """Phase 6 (plasticity and neuromodulators); zero-row arrays when a network has none.
 
-    One *block* is one plastic projection (a single receptor block of ``Synapses``).  Traces are
-    kept per neuron (a trace depends on one neuron's spike train only), decayed exactly once per
-    step and stored for the last ``H`` steps (axis 1, slot ``step % H``), so that a synapse reads
-    the exact value its pre trace had ``delay`` steps ago, or its post trace had
-    ``dendritic_delay`` steps ago.  ``spk``/``spk_n`` keep the spike lists of the last ``H`` steps
-    for the delayed pre and post events.
+    One *block* is one plastic projection (a single receptor block of ``Synapses``); its
+    parameters are one row of ``pi`` / ``pf`` (columns ``PI_*`` / ``PF_*``), so that the kernels
+    receive a few arrays instead of dozens.  Traces are kept per neuron (a trace depends on one
+    neuron's spike train only), decayed exactly once per step and stored for the last ``H`` steps
+    (axis 1, slot ``step % H``), so that a synapse reads the exact value its pre trace had
+    ``delay`` steps ago, or its post trace ``dendritic_delay`` steps ago.  ``spk``/``spk_n`` keep
+    the spike lists of the last ``H`` steps for the delayed pre and post events.
     """
-    blk: np.ndarray           # (n_pl,) int64 synapse block (index into Synapses.proj_*)
-    rule: np.ndarray          # (n_pl,) int64 RULE_*
-    nearest: np.ndarray       # (n_pl,) bool: nearest-spike pairing (traces reset to 1)
-    pre_start: np.ndarray     # (n_pl,) int64 first global id of the pre population
-    n_pre: np.ndarray         # (n_pl,) int64
-    post_start: np.ndarray    # (n_pl,) int64 first global id of the post population
-    n_post: np.ndarray        # (n_pl,) int64
-    syn_off: np.ndarray       # (n_pl,) int64 first synapse of the block
-    n_syn: np.ndarray         # (n_pl,) int64
-    tr_pre: np.ndarray        # (n_pl,) int64 first trace column of the pre neurons
-    tr_post: np.ndarray       # (n_pl,) int64 first trace column of the post neurons
-    col_off: np.ndarray       # (n_pl,) int64 offset of the block's (n_post+1) entries in col_ptr
-    el_off: np.ndarray        # (n_pl,) int64 first eligibility column (RULE_DOPAMINE), else -1
-    mod: np.ndarray           # (n_pl,) int64 gating modulator (RULE_DOPAMINE), else -1
-    dend: np.ndarray          # (n_pl,) int64 dendritic delay (steps, >= 0)
-    dmin: np.ndarray          # (n_pl,) int64 smallest axonal delay of the block (steps)
-    dmax: np.ndarray          # (n_pl,) int64 largest axonal delay of the block (steps)
-    a_plus: np.ndarray        # (n_pl,) pair: a_plus; triplet: a2_plus; dopamine: a_plus
-    a_minus: np.ndarray       # (n_pl,) pair: a_minus; triplet: a2_minus; dopamine: a_minus
-    a3_plus: np.ndarray       # (n_pl,) triplet a3_plus
-    a3_minus: np.ndarray      # (n_pl,) triplet a3_minus
-    mu_plus: np.ndarray       # (n_pl,) weight-dependence exponents (pair STDP)
-    mu_minus: np.ndarray      # (n_pl,)
-    w_min: np.ndarray         # (n_pl,) nS or pA
-    w_max: np.ndarray         # (n_pl,) nS or pA
-    dec_plus: np.ndarray      # (n_pl,) exp(-dt/tau_plus)
-    dec_minus: np.ndarray     # (n_pl,) exp(-dt/tau_minus)
-    dec_x: np.ndarray         # (n_pl,) exp(-dt/tau_x) (triplet)
-    dec_y: np.ndarray         # (n_pl,) exp(-dt/tau_y) (triplet)
-    dec_c: np.ndarray         # (n_pl,) exp(-dt/tau_c) (dopamine)
-    int_c: np.ndarray         # (n_pl,) integral of exp(-t/tau_c) over one step (ms)
-    int_cd: np.ndarray        # (n_pl,) integral of exp(-t/tau_c - t/tau_DA) over one step (ms)
+    pi: np.ndarray            # (n_pl, N_PI) int64 block parameters
+    pf: np.ndarray            # (n_pl, N_PF) float block parameters
     col_ptr: np.ndarray       # concatenated (n_post+1,) absolute offsets into col_syn / col_pre
     col_syn: np.ndarray       # (n_plastic_syn,) synapse ids grouped by post neuron (ascending)
     col_pre: np.ndarray       # (n_plastic_syn,) local pre index of each col_syn entry
@@ -190,18 +205,11 @@ class Plasticity(NamedTuple):
     spk: np.ndarray           # (batch, H, N_total or 0) int64 spike lists of the last H steps
     spk_n: np.ndarray         # (batch, H) int64 entries of each list
     elig: np.ndarray          # (batch, n_el) eligibility traces (dimensionless)
-    mod_dec: np.ndarray       # (n_mod,) exp(-dt/tau)
-    mod_base: np.ndarray      # (n_mod,) uM tonic baseline
-    mod_src_start: np.ndarray  # (n_mod,) int64 first global id of the releasing population, -1 none
-    mod_src_end: np.ndarray   # (n_mod,) int64 one past its last global id
-    mod_amt: np.ndarray       # (n_mod,) uM released per spike
+    mi: np.ndarray            # (n_mod, N_MI) int64 modulator parameters
+    mf: np.ndarray            # (n_mod, N_MF) float modulator parameters
     mod_c: np.ndarray         # (batch, n_mod) uM phasic concentration (mutable; net.reward adds here)
-    eff_kind: np.ndarray      # (n_eff,) int64 EFFECT_*
-    eff_mod: np.ndarray       # (n_eff,) int64 modulator
-    eff_start: np.ndarray     # (n_eff,) int64 first global id (EFFECT_ADAPT_B) or slot (EFFECT_ARRIVALS)
-    eff_n: np.ndarray         # (n_eff,) int64 neurons of the population
-    eff_k: np.ndarray         # (n_eff,) 1/uM
-    eff_b: np.ndarray         # (n_eff,) pA adaptation increment b of the population (EFFECT_ADAPT_B)
+    ei: np.ndarray            # (n_eff, N_EI) int64 modulation effects
+    ef: np.ndarray            # (n_eff, N_EF) float
 
 
 class SimState(NamedTuple):

@@ -289,7 +289,7 @@ def build_state(net):
     inputs = A.Inputs(
         gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
         cur_table=np.asarray(cur_table, np.int64), cur_idx_off=np.asarray(cur_idx_off, np.int64),
-        cur_idx=cat(cur_idx, np.int64),
+        cur_idx=cat(cur_idx, np.int64), cur_seen=np.full(len(cur_table), -2, np.int64),
         drv_table=np.asarray(drv["table"], np.int64), drv_pop=np.asarray(drv["pop"], np.int64),
         drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
         drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt),

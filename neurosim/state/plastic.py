@@ -106,28 +106,27 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         w = np.repeat(w, batch, axis=0)
         syn = syn._replace(w=w)
     H = max([max(r["dmax"], r["dend"]) + 2 for r in rows], default=1)
-    i64 = lambda k: np.asarray([r[k] for r in rows], np.int64)  # noqa: E731
-    flt = lambda k: np.asarray([r[k] for r in rows], fdt)  # noqa: E731
     cat = lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, t)  # noqa: E731
+    icols = ["blk", "rule", "nearest", "pre_start", "n_pre", "post_start", "n_post", "syn_off", "n_syn", "tr_pre",
+             "tr_post", "col_off", "el_off", "mod", "dend", "dmin", "dmax"]
+    fcols = ["a_plus", "a_minus", "a3_plus", "a3_minus", "mu_plus", "mu_minus", "w_min", "w_max", "dec_plus",
+             "dec_minus", "dec_x", "dec_y", "dec_c", "int_c", "int_cd"]
+    assert len(icols) == A.N_PI and len(fcols) == A.N_PF
+    pi = np.asarray([[int(r[c]) for c in icols] for r in rows], np.int64).reshape(n_pl, A.N_PI)
+    pf = np.asarray([[float(r[c]) for c in fcols] for r in rows], fdt).reshape(n_pl, A.N_PF)
 
     # --- modulators and their effects
     mods = list(getattr(net, "modulators", []))
-    mod_dec = np.asarray([math.exp(-dt / m.spec.tau) for m in mods], fdt)
-    mod_base = np.asarray([m.spec.baseline for m in mods], fdt)
-    src_s = np.asarray([layout.pop_start[m.source.index] if m.source is not None else -1 for m in mods], np.int64)
-    src_e = np.asarray([layout.pop_start[m.source.index] + m.source.n if m.source is not None else -1
-                        for m in mods], np.int64)
-    mod_amt = np.asarray([m.per_spike for m in mods], fdt)
-    eff = {k: [] for k in ("kind", "mod", "start", "n", "k", "b")}
+    mi = np.asarray([[layout.pop_start[m.source.index], layout.pop_start[m.source.index] + m.source.n]
+                     if m.source is not None else [-1, -1] for m in mods], np.int64).reshape(len(mods), A.N_MI)
+    mf = np.asarray([[math.exp(-dt / m.spec.tau), m.spec.baseline, m.per_spike] for m in mods],
+                    fdt).reshape(len(mods), A.N_MF)
+    ei, ef = [], []
     for e in getattr(net, "modulations", []):
         pop = e.pop
-        eff["mod"].append(e.modulator.index)
-        eff["n"].append(pop.n)
-        eff["k"].append(e.k)
         if e.quantity == "b":
-            eff["kind"].append(A.EFFECT_ADAPT_B)
-            eff["start"].append(layout.pop_start[pop.index])
-            eff["b"].append(pop.model.b)
+            ei.append([A.EFFECT_ADAPT_B, e.modulator.index, layout.pop_start[pop.index], pop.n])
+            ef.append([e.k, pop.model.b])
         else:
             name = e.quantity[2:]
             chans = layout.pop_channels.get(pop.index, [])
@@ -135,28 +134,15 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
             if c is None:
                 raise SpecError(f"modulate: population {pop.name!r} has no receptor channel {name!r}; known: "
                                 f"{['g_' + rec.name for rec in chans]}")
-            eff["kind"].append(A.EFFECT_ARRIVALS)
-            eff["start"].append(layout.slot_off[pop.index] + c * pop.n)
-            eff["b"].append(0.0)
+            ei.append([A.EFFECT_ARRIVALS, e.modulator.index, layout.slot_off[pop.index] + c * pop.n, pop.n])
+            ef.append([e.k, 0.0])
 
     plast = A.Plasticity(
-        blk=i64("blk"), rule=i64("rule"), nearest=np.asarray([r["nearest"] for r in rows], np.bool_),
-        pre_start=i64("pre_start"), n_pre=i64("n_pre"), post_start=i64("post_start"), n_post=i64("n_post"),
-        syn_off=i64("syn_off"), n_syn=i64("n_syn"), tr_pre=i64("tr_pre"), tr_post=i64("tr_post"),
-        col_off=i64("col_off"), el_off=i64("el_off"), mod=i64("mod"), dend=i64("dend"), dmin=i64("dmin"),
-        dmax=i64("dmax"), a_plus=flt("a_plus"), a_minus=flt("a_minus"), a3_plus=flt("a3_plus"),
-        a3_minus=flt("a3_minus"), mu_plus=flt("mu_plus"), mu_minus=flt("mu_minus"), w_min=flt("w_min"),
-        w_max=flt("w_max"), dec_plus=flt("dec_plus"), dec_minus=flt("dec_minus"), dec_x=flt("dec_x"),
-        dec_y=flt("dec_y"), dec_c=flt("dec_c"), int_c=flt("int_c"), int_cd=flt("int_cd"),
-        col_ptr=cat(col_ptr, np.int64), col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
+        pi=pi, pf=pf, col_ptr=cat(col_ptr, np.int64), col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
         tr1=np.zeros((batch, H, n_tr), fdt), tr2=np.zeros((batch, H, n_tr if any_triplet else 0), fdt),
         spk=np.zeros((batch, H, n_total if n_pl else 0), np.int64), spk_n=np.zeros((batch, H), np.int64),
-        elig=np.zeros((batch, n_el), fdt),
-        mod_dec=mod_dec, mod_base=mod_base, mod_src_start=src_s, mod_src_end=src_e, mod_amt=mod_amt,
-        mod_c=np.zeros((batch, len(mods)), fdt),
-        eff_kind=np.asarray(eff["kind"], np.int64), eff_mod=np.asarray(eff["mod"], np.int64),
-        eff_start=np.asarray(eff["start"], np.int64), eff_n=np.asarray(eff["n"], np.int64),
-        eff_k=np.asarray(eff["k"], fdt), eff_b=np.asarray(eff["b"], fdt))
+        elig=np.zeros((batch, n_el), fdt), mi=mi, mf=mf, mod_c=np.zeros((batch, len(mods)), fdt),
+        ei=np.asarray(ei, np.int64).reshape(len(ei), A.N_EI), ef=np.asarray(ef, fdt).reshape(len(ef), A.N_EF))
     layout.plastic_blocks = {q.index: i for i, q in enumerate(p for p in net.projections
                                                                if getattr(p, "plasticity", None) is not None)}
     return syn, plast

@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit
 
-from .rng import uniform, binomial, STREAM_POISSON, STREAM_DRIVE
+from .rng import step_base, uniform_at, binomial, STREAM_POISSON, STREAM_DRIVE
 
 
 @njit(cache=True)
@@ -31,9 +31,18 @@ def table_value(tables, t, b, j):
 
 @njit(cache=True)
 def inject_currents(inputs, tables, neurons):
-    """Set ``i_ext`` (pA) for this step from every current injection."""
+    """Set ``i_ext`` (pA) for this step from every current injection (rebuilt only in the
+    steps where one of their schedules changes value)."""
     n_cur = inputs.cur_table.shape[0]
     if n_cur == 0:
+        return
+    moved = False
+    for c in range(n_cur):
+        ptr = tables.ptr[inputs.cur_table[c]]
+        if ptr != inputs.cur_seen[c]:
+            inputs.cur_seen[c] = ptr
+            moved = True
+    if not moved:   # every current schedule holds its value: i_ext is still right
         return
     i_ext = neurons.i_ext
     i_ext[:, :] = 0.0
@@ -78,11 +87,18 @@ def source_spikes(pops, tables, inputs, neurons, key, step, dt):
         t = pops.table[p]
         start = pops.start[p]
         n = pops.end[p] - start
-        stream = STREAM_POISSON + p
+        base = step_base(key, STREAM_POISSON + p, step)
+        k = tables.ptr[t]
+        if k < 0:
+            continue
+        nb = tables.nb[t]
+        width = tables.width[t]
+        scale = dt * 1e-3
         for b in range(spiked.shape[0]):
+            row = tables.v_off[t] + (k * nb + (b if nb > 1 else 0)) * width
             for i in range(n):
-                prob = table_value(tables, t, b, i) * dt * 1e-3
-                if prob > 0.0 and uniform(key, stream, step, b * n + i) < prob:
+                prob = tables.vals[row + (i if width > 1 else 0)] * scale
+                if prob > 0.0 and uniform_at(base, b * n + i) < prob:
                     spiked[b, start + i] = 1
     ptr = inputs.gen_ptr[0]
     n_gen = inputs.gen_step.shape[0]

@@ -22,16 +22,20 @@ Order inside the phase, for step ``k`` (time ``k*dt``) and each trial:
 Each trial touches only its own rows (weights are per trial whenever plasticity runs with
 batch > 1); the kernel is serial (one trial after the other, every sum in a fixed order), so the
 result does not depend on the number of threads.  (A parallel loop over trials was tried: its
-per-step start-up cost outweighed the work on small networks.)
+per-step start-up cost outweighed the work on small networks.)  The helpers take plain arrays
+and scalars -- passing the whole state tuple to each call costs about half a microsecond.
 """
 import numpy as np
 from numba import njit
 
-RULE_PAIR = 0
-RULE_TRIPLET = 1
-RULE_DOPAMINE = 2
-EFFECT_ADAPT_B = 0
-EFFECT_ARRIVALS = 1
+from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
+                             PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
+                             PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
+                             PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
+                             PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
+                             PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
+                             MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K, EF_B)
+
 TINY = 1e-300  # eligibility below this is flushed to 0 (avoids denormal arithmetic)
 
 
@@ -71,17 +75,13 @@ def _clip(w, lo, hi):
 
 
 @njit(cache=True)
-def _traces(b, q, pl, lst, n_spk, slot, prev, start, n, col, dec1, dec2):
+def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest, tr1, tr2):
     """Decay one population's traces by one step into ``slot`` and add this step's spikes."""
-    tr1 = pl.tr1
     for i in range(n):
         tr1[b, slot, col + i] = tr1[b, prev, col + i] * dec1
-    trip = pl.rule[q] == RULE_TRIPLET
     if trip:
-        tr2 = pl.tr2
         for i in range(n):
             tr2[b, slot, col + i] = tr2[b, prev, col + i] * dec2
-    nearest = pl.nearest[q]
     end = start + n
     for s in range(n_spk):
         g = lst[s]
@@ -93,62 +93,59 @@ def _traces(b, q, pl, lst, n_spk, slot, prev, start, n, col, dec1, dec2):
         if nearest:
             tr1[b, slot, c] = 1.0
             if trip:
-                pl.tr2[b, slot, c] = 1.0
+                tr2[b, slot, c] = 1.0
         else:
             tr1[b, slot, c] += 1.0
             if trip:
-                pl.tr2[b, slot, c] += 1.0
+                tr2[b, slot, c] += 1.0
 
 
 @njit(cache=True)
-def _pre_events(b, q, syn, pl, step, H, wrow):
+def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, tr2, spk, spk_n, elig):
     """Presynaptic arrivals at ``step`` (spikes emitted ``d`` steps earlier) for block ``q``."""
-    w = syn.w
-    rule = pl.rule[q]
-    blk = pl.blk[q]
-    base = pl.syn_off[q]
-    rp = syn.proj_rp_off[blk]
-    pre_start = pl.pre_start[q]
-    pre_end = pre_start + pl.n_pre[q]
-    tr_pre = pl.tr_pre[q]
-    tr_post = pl.tr_post[q]
-    yslot = (step - pl.dend[q] - 1) % H
-    dec_minus = pl.dec_minus[q]
-    a_minus = pl.a_minus[q]
-    a3_minus = pl.a3_minus[q]
-    w_min = pl.w_min[q]
-    w_max = pl.w_max[q]
-    mu = pl.mu_minus[q]
-    dec_x = pl.dec_x[q]
-    el = pl.el_off[q] - base
-    dmin = pl.dmin[q]
-    dmax = pl.dmax[q]
+    rule = pi[q, PI_RULE]
+    base = pi[q, PI_SYN_OFF]
+    pre_start = pi[q, PI_PRE_START]
+    pre_end = pre_start + pi[q, PI_N_PRE]
+    tr_pre = pi[q, PI_TR_PRE]
+    tr_post = pi[q, PI_TR_POST]
+    yslot = (step - pi[q, PI_DEND] - 1) % H
+    el = pi[q, PI_EL_OFF] - base
+    dmin = pi[q, PI_DMIN]
+    dmax = pi[q, PI_DMAX]
+    dec_minus = pf[q, PF_DEC_MINUS]
+    a_minus = pf[q, PF_A_MINUS]
+    a3_minus = pf[q, PF_A3_MINUS]
+    w_min = pf[q, PF_W_MIN]
+    w_max = pf[q, PF_W_MAX]
+    mu = pf[q, PF_MU_MINUS]
+    dec_x = pf[q, PF_DEC_X]
     uniform = dmin == dmax
     for d in range(dmin, dmax + 1):
         ks = step - d
         if ks < 0:
             break
         sl = ks % H
-        for s in range(pl.spk_n[b, sl]):
-            g = pl.spk[b, sl, s]
+        for s in range(spk_n[b, sl]):
+            g = spk[b, sl, s]
             if g < pre_start:
                 continue
             if g >= pre_end:
                 break
             i = g - pre_start
-            k0 = base + syn.row_ptr[rp + i]
-            k1 = base + syn.row_ptr[rp + i + 1]
+            k0 = base + row_ptr[rp + i]
+            k1 = base + row_ptr[rp + i + 1]
             amp = a_minus
             if rule == RULE_TRIPLET:
-                amp = a_minus + a3_minus * pl.tr2[b, (ks - 1) % H, tr_pre + i] * dec_x
+                amp = a_minus + a3_minus * tr2[b, (ks - 1) % H, tr_pre + i] * dec_x
             for k in range(k0, k1):
-                if not uniform and syn.delay[k] != d:
+                if not uniform and delay[k] != d:
                     continue
-                y = pl.tr1[b, yslot, tr_post + syn.post[k]] * dec_minus
+                y = tr1[b, yslot, tr_post + post[k]] * dec_minus
                 if y == 0.0:
                     continue
                 if rule == RULE_DOPAMINE:
-                    pl.elig[b, el + k] -= a_minus * y
+                    elig[b, el + k] -= a_minus * y
                 elif rule == RULE_PAIR:
                     wv = w[wrow, k]
                     wv -= amp * w_max * y * _f_minus(wv, w_min, w_max, mu)
@@ -158,29 +155,31 @@ def _pre_events(b, q, syn, pl, step, H, wrow):
 
 
 @njit(cache=True)
-def _post_events(b, q, syn, pl, step, H, wrow):
+def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, w, tr1, tr2, spk, spk_n, elig):
     """Postsynaptic events at ``step`` (spikes emitted ``dendritic_delay`` steps earlier)."""
-    kp = step - pl.dend[q]
+    kp = step - pi[q, PI_DEND]
     if kp < 0:
         return
-    w = syn.w
-    rule = pl.rule[q]
-    base = pl.syn_off[q]
-    post_start = pl.post_start[q]
-    post_end = post_start + pl.n_post[q]
-    tr_pre = pl.tr_pre[q]
-    tr_post = pl.tr_post[q]
-    col_off = pl.col_off[q]
-    a_plus = pl.a_plus[q]
-    a3_plus = pl.a3_plus[q]
-    w_min = pl.w_min[q]
-    w_max = pl.w_max[q]
-    mu = pl.mu_plus[q]
-    dec_y = pl.dec_y[q]
-    el = pl.el_off[q] - base
     sl = kp % H
-    for s in range(pl.spk_n[b, sl]):
-        g = pl.spk[b, sl, s]
+    n = spk_n[b, sl]
+    if n == 0:
+        return
+    rule = pi[q, PI_RULE]
+    base = pi[q, PI_SYN_OFF]
+    post_start = pi[q, PI_POST_START]
+    post_end = post_start + pi[q, PI_N_POST]
+    tr_pre = pi[q, PI_TR_PRE]
+    tr_post = pi[q, PI_TR_POST]
+    col_off = pi[q, PI_COL_OFF]
+    el = pi[q, PI_EL_OFF] - base
+    a_plus = pf[q, PF_A_PLUS]
+    a3_plus = pf[q, PF_A3_PLUS]
+    w_min = pf[q, PF_W_MIN]
+    w_max = pf[q, PF_W_MAX]
+    mu = pf[q, PF_MU_PLUS]
+    dec_y = pf[q, PF_DEC_Y]
+    for s in range(n):
+        g = spk[b, sl, s]
         if g < post_start:
             continue
         if g >= post_end:
@@ -188,14 +187,14 @@ def _post_events(b, q, syn, pl, step, H, wrow):
         j = g - post_start
         amp = a_plus
         if rule == RULE_TRIPLET:
-            amp = a_plus + a3_plus * pl.tr2[b, (kp - 1) % H, tr_post + j] * dec_y
-        for idx in range(pl.col_ptr[col_off + j], pl.col_ptr[col_off + j + 1]):
-            k = pl.col_syn[idx]
-            x = pl.tr1[b, (step - syn.delay[k]) % H, tr_pre + pl.col_pre[idx]]
+            amp = a_plus + a3_plus * tr2[b, (kp - 1) % H, tr_post + j] * dec_y
+        for idx in range(col_ptr[col_off + j], col_ptr[col_off + j + 1]):
+            k = col_syn[idx]
+            x = tr1[b, (step - delay[k]) % H, tr_pre + col_pre[idx]]
             if x == 0.0:
                 continue
             if rule == RULE_DOPAMINE:
-                pl.elig[b, el + k] += a_plus * x
+                elig[b, el + k] += a_plus * x
             elif rule == RULE_PAIR:
                 wv = w[wrow, k]
                 wv += amp * w_max * x * _f_plus(wv, w_min, w_max, mu)
@@ -205,18 +204,16 @@ def _post_events(b, q, syn, pl, step, H, wrow):
 
 
 @njit(cache=True)
-def _dopamine(b, q, syn, pl, wrow):
+def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
     """Exact integration of dw/dt = w_max c [DA] over one step; decay of c."""
-    w = syn.w
-    m = pl.mod[q]
-    fac = pl.w_max[q] * (pl.mod_c[b, m] * pl.int_cd[q] + pl.mod_base[m] * pl.int_c[q])
-    dec = pl.dec_c[q]
-    w_min = pl.w_min[q]
-    w_max = pl.w_max[q]
-    base = pl.syn_off[q]
-    el = pl.el_off[q]
-    elig = pl.elig
-    for kk in range(pl.n_syn[q]):
+    m = pi[q, PI_MOD]
+    w_min = pf[q, PF_W_MIN]
+    w_max = pf[q, PF_W_MAX]
+    fac = w_max * (mod_c[b, m] * pf[q, PF_INT_CD] + mf[m, MF_BASE] * pf[q, PF_INT_C])
+    dec = pf[q, PF_DEC_C]
+    base = pi[q, PI_SYN_OFF]
+    el = pi[q, PI_EL_OFF]
+    for kk in range(pi[q, PI_N_SYN]):
         c = elig[b, el + kk]
         if c == 0.0:
             continue
@@ -230,83 +227,96 @@ def _dopamine(b, q, syn, pl, wrow):
 
 
 @njit(cache=True)
-def _trial(b, syn, neurons, pl, step):
-    n_pl = pl.blk.shape[0]
-    H = pl.spk_n.shape[1]
-    wrow = np.int64(b) if syn.w.shape[0] > 1 else np.int64(0)
-    n_spk = neurons.spike_count[b]
-    lst = neurons.spike_list[b]
-    slot = step % H
-    prev = (step - 1) % H
-    if n_pl > 0:
-        pl.spk_n[b, slot] = n_spk
-        for s in range(n_spk):
-            pl.spk[b, slot, s] = lst[s]
-    # 2. releases
-    n_mod = pl.mod_dec.shape[0]
-    for m in range(n_mod):
-        s0 = pl.mod_src_start[m]
+def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, ring):
+    """Releases are added before the plasticity updates (see _releases); here: effects and decay."""
+    n_eff = ei.shape[0]
+    for e in range(n_eff):
+        if ei[e, EI_KIND] == EFFECT_ADAPT_B:
+            m = ei[e, EI_MOD]
+            f = 1.0 + ef[e, EF_K] * (mf[m, MF_BASE] + mod_c[b, m])
+            if f < 0.0:
+                f = 0.0
+            extra = ef[e, EF_B] * (f - 1.0)
+            if extra != 0.0:
+                s0 = ei[e, EI_START]
+                s1 = s0 + ei[e, EI_N]
+                for s in range(n_spk):
+                    g = lst[s]
+                    if g >= s0 and g < s1:
+                        w_adapt[b, g] += extra
+    for m in range(mi.shape[0]):
+        mod_c[b, m] *= mf[m, MF_DEC]
+    nxt = (step + 1) % ring.shape[1]
+    for e in range(n_eff):
+        if ei[e, EI_KIND] == EFFECT_ARRIVALS:
+            m = ei[e, EI_MOD]
+            f = 1.0 + ef[e, EF_K] * (mf[m, MF_BASE] + mod_c[b, m])
+            if f < 0.0:
+                f = 0.0
+            if f != 1.0:
+                s0 = ei[e, EI_START]
+                for i in range(ei[e, EI_N]):
+                    ring[b, nxt, s0 + i] *= f
+
+
+@njit(cache=True)
+def _releases(b, lst, n_spk, mi, mf, mod_c):
+    for m in range(mi.shape[0]):
+        s0 = mi[m, MI_SRC_START]
         if s0 >= 0:
-            s1 = pl.mod_src_end[m]
+            s1 = mi[m, MI_SRC_END]
             cnt = 0
             for s in range(n_spk):
                 g = lst[s]
                 if g >= s0 and g < s1:
                     cnt += 1
             if cnt > 0:
-                pl.mod_c[b, m] += cnt * pl.mod_amt[m]
-    if n_pl > 0:
-        # 3. traces
-        for q in range(n_pl):
-            _traces(b, q, pl, lst, n_spk, slot, prev, pl.pre_start[q], pl.n_pre[q], pl.tr_pre[q],
-                    pl.dec_plus[q], pl.dec_x[q])
-            _traces(b, q, pl, lst, n_spk, slot, prev, pl.post_start[q], pl.n_post[q], pl.tr_post[q],
-                    pl.dec_minus[q], pl.dec_y[q])
-        # 4. presynaptic arrivals, 5. postsynaptic events
-        for q in range(n_pl):
-            _pre_events(b, q, syn, pl, step, H, wrow)
-        for q in range(n_pl):
-            _post_events(b, q, syn, pl, step, H, wrow)
-        # 6. dopamine-gated weight change
-        for q in range(n_pl):
-            if pl.rule[q] == RULE_DOPAMINE:
-                _dopamine(b, q, syn, pl, wrow)
-    # 7. effects and decay of the modulators
-    n_eff = pl.eff_kind.shape[0]
-    for e in range(n_eff):
-        if pl.eff_kind[e] == EFFECT_ADAPT_B:
-            m = pl.eff_mod[e]
-            f = 1.0 + pl.eff_k[e] * (pl.mod_base[m] + pl.mod_c[b, m])
-            if f < 0.0:
-                f = 0.0
-            extra = pl.eff_b[e] * (f - 1.0)
-            if extra != 0.0:
-                s0 = pl.eff_start[e]
-                s1 = s0 + pl.eff_n[e]
-                for s in range(n_spk):
-                    g = lst[s]
-                    if g >= s0 and g < s1:
-                        neurons.w_adapt[b, g] += extra
-    for m in range(n_mod):
-        pl.mod_c[b, m] *= pl.mod_dec[m]
-    ring = neurons.ring
-    nxt = (step + 1) % ring.shape[1]
-    for e in range(n_eff):
-        if pl.eff_kind[e] == EFFECT_ARRIVALS:
-            m = pl.eff_mod[e]
-            f = 1.0 + pl.eff_k[e] * (pl.mod_base[m] + pl.mod_c[b, m])
-            if f < 0.0:
-                f = 0.0
-            if f != 1.0:
-                s0 = pl.eff_start[e]
-                for i in range(pl.eff_n[e]):
-                    ring[b, nxt, s0 + i] *= f
+                mod_c[b, m] += cnt * mf[m, MF_AMOUNT]
 
 
 @njit(cache=True)
 def plasticity(pops, syn, neurons, pl, step):
     """Phase 6 for every trial (see the module docstring)."""
-    if pl.blk.shape[0] == 0 and pl.mod_dec.shape[0] == 0:
+    pi = pl.pi
+    n_pl = pi.shape[0]
+    if n_pl == 0 and pl.mi.shape[0] == 0:
         return
+    pf = pl.pf
+    spk = pl.spk
+    spk_n = pl.spk_n
+    tr1 = pl.tr1
+    tr2 = pl.tr2
+    elig = pl.elig
+    mod_c = pl.mod_c
+    w = syn.w
+    H = spk_n.shape[1]
+    slot = step % H
+    prev = (step - 1) % H
     for b in range(neurons.spike_count.shape[0]):
-        _trial(np.int64(b), syn, neurons, pl, step)
+        wrow = b if w.shape[0] > 1 else 0
+        n_spk = neurons.spike_count[b]
+        lst = neurons.spike_list[b]
+        if n_pl > 0:
+            spk_n[b, slot] = n_spk
+            for s in range(n_spk):
+                spk[b, slot, s] = lst[s]
+        _releases(b, lst, n_spk, pl.mi, pl.mf, mod_c)
+        if n_pl > 0:
+            for q in range(n_pl):
+                trip = pi[q, PI_RULE] == RULE_TRIPLET
+                nearest = pi[q, PI_NEAREST] != 0
+                _traces(b, slot, prev, lst, n_spk, pi[q, PI_PRE_START], pi[q, PI_N_PRE], pi[q, PI_TR_PRE],
+                        pf[q, PF_DEC_PLUS], pf[q, PF_DEC_X], trip, nearest, tr1, tr2)
+                _traces(b, slot, prev, lst, n_spk, pi[q, PI_POST_START], pi[q, PI_N_POST], pi[q, PI_TR_POST],
+                        pf[q, PF_DEC_MINUS], pf[q, PF_DEC_Y], trip, nearest, tr1, tr2)
+            for q in range(n_pl):
+                _pre_events(b, q, step, H, wrow, pi, pf, syn.row_ptr, syn.proj_rp_off[pi[q, PI_BLK]], syn.post,
+                            syn.delay, w, tr1, tr2, spk, spk_n, elig)
+            for q in range(n_pl):
+                _post_events(b, q, step, H, wrow, pi, pf, pl.col_ptr, pl.col_syn, pl.col_pre, syn.delay, w,
+                             tr1, tr2, spk, spk_n, elig)
+            for q in range(n_pl):
+                if pi[q, PI_RULE] == RULE_DOPAMINE:
+                    _dopamine(b, q, wrow, pi, pf, pl.mf, mod_c, w, elig)
+        if pl.mi.shape[0] > 0:
+            _modulators(b, step, lst, n_spk, pl.mi, pl.mf, mod_c, pl.ei, pl.ef, neurons.w_adapt, neurons.ring)

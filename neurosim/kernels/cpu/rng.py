@@ -30,12 +30,23 @@ def mix64(z):
 
 
 @njit(cache=True, inline="always")
+def step_base(key, stream, step):
+    """The part of a draw that depends on (key, stream, step) only; see :func:`uniform_at`."""
+    x = mix64(np.uint64(key) ^ mix64(np.uint64(stream)))
+    return mix64(x ^ np.uint64(step))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(base, index):
+    """``uniform(key, stream, step, index)`` from ``base = step_base(key, stream, step)``."""
+    x = mix64(base ^ np.uint64(index))
+    return float(x >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
 def uniform(key, stream, step, index):
     """A float64 in [0, 1) for the counter (key, stream, step, index) (all integers >= 0)."""
-    x = mix64(np.uint64(key) ^ mix64(np.uint64(stream)))
-    x = mix64(x ^ np.uint64(step))
-    x = mix64(x ^ np.uint64(index))
-    return float(x >> _S11) * _INV53
+    return uniform_at(step_base(key, stream, step), index)
 
 
 @njit(cache=True)
