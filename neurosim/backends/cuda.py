@@ -47,6 +47,11 @@ class CUDABackend(Backend):
             raise BackendUnavailableError("backend='cuda' is unavailable: no CUDA GPU or driver found")
 
     def upload(self, state):
+        plast = getattr(state, "plast", None)
+        if plast is not None and (plast.pi.shape[0] > 0 or plast.mi.shape[0] > 0):
+            raise BackendUnavailableError(
+                "backend='cuda' does not run plasticity or neuromodulators yet (their CUDA twins are "
+                "still to be written); run this network with backend='cpu'")
         from ..kernels.cuda.chunk import run_chunk
         self._run = run_chunk
         self.host = state

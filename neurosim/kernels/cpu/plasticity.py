@@ -178,6 +178,11 @@ def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, 
     w_max = pf[q, PF_W_MAX]
     mu = pf[q, PF_MU_PLUS]
     dec_y = pf[q, PF_DEC_Y]
+    uniform = pi[q, PI_DMIN] == pi[q, PI_DMAX]
+    cur = step % H
+    xs0 = cur - pi[q, PI_DMIN]          # history slot of the pre trace when all delays are equal
+    if xs0 < 0:
+        xs0 += H
     for s in range(n):
         g = spk[b, sl, s]
         if g < post_start:
@@ -190,7 +195,12 @@ def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, 
             amp = a_plus + a3_plus * tr2[b, (kp - 1) % H, tr_post + j] * dec_y
         for idx in range(col_ptr[col_off + j], col_ptr[col_off + j + 1]):
             k = col_syn[idx]
-            x = tr1[b, (step - delay[k]) % H, tr_pre + col_pre[idx]]
+            xs = xs0
+            if not uniform:
+                xs = cur - delay[k]         # delay < H
+                if xs < 0:
+                    xs += H
+            x = tr1[b, xs, tr_pre + col_pre[idx]]
             if x == 0.0:
                 continue
             if rule == RULE_DOPAMINE:
