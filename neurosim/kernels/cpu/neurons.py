@@ -15,8 +15,6 @@ they vectorise.
 import numpy as np
 from numba import njit, prange
 
-from .fastexp import fast_exp
-
 BLOCK = 512
 PARALLEL_MIN_WORK = 2048   # trials x neurons below which threads cost more than they save
 
@@ -85,7 +83,7 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
                 gr[b, s] *= dr
                 if cond:
                     if mg >= 0.0:
-                        gval = gval / (1.0 + mg * (1.0 / 3.57) * fast_exp(-0.062 * v[b, start + i0 + j]))
+                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
                     G[j] += gval
                     I[j] += gval * e_rev
                 else:
@@ -97,7 +95,7 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
                 gd[b, s] = gval * dd
                 if cond:
                     if mg >= 0.0:
-                        gval = gval / (1.0 + mg * (1.0 / 3.57) * fast_exp(-0.062 * v[b, start + i0 + j]))
+                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
                     G[j] += gval
                     I[j] += gval * e_rev
                 else:
@@ -107,11 +105,6 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
     ref = pops.ref_steps[p]
     k_m = -dt / pops.c_m[p]
     decay_w = pops.decay_w[p]
-    # candidate membrane potentials for every neuron: a branch-free loop that vectorises
-    for j in range(m):
-        v0 = v[b, start + i0 + j]
-        v_inf = I[j] / G[j]
-        G[j] = v_inf + (v0 - v_inf) * fast_exp(k_m * G[j])
     for j in range(m):
         g = start + i0 + j
         v0 = v[b, g]
@@ -119,7 +112,8 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
             wa = a_ad * (v0 - v_rest)
             neurons.w_adapt[b, g] = wa + (neurons.w_adapt[b, g] - wa) * decay_w
         if step - neurons.last_spike[b, g] >= ref:
-            v1 = G[j]
+            v_inf = I[j] / G[j]
+            v1 = v_inf + (v0 - v_inf) * np.exp(k_m * G[j])
             if v1 > v_th:
                 v1 = v_reset
                 neurons.last_spike[b, g] = step
