@@ -46,27 +46,119 @@ def case_batch_inputs():
     return net, [(e, "v"), (e, "i_ext")]
 
 
-CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "batch_inputs": case_batch_inputs}
-DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "batch_inputs": 10.0}
+# --- plasticity and neuromodulators (phase 6).  A case may return a third item: a dict with
+# "weights" (projections whose weights are compared: snapshots every WEIGHT_EVERY ms and final
+# values) and "between" (called between the two halves of the run, e.g. net.reward).
+WEIGHT_EVERY = 2.0
+
+
+def _burst(net, name, n, times):
+    """A generator whose ``n`` neurons all fire at each of ``times`` (more spikes in one step
+    than a simulator block holds: exercises the flag path of the sorted spike history)."""
+    return net.spike_generator(name, n, times=[t for t in times for _ in range(n)],
+                               ids=[i for _ in times for i in range(n)])
+
+
+def case_stdp_pair():
+    net = ns.Network(dt=0.1, seed=31)
+    pre = net.poisson("pre", 16, 150.0)
+    burst = _burst(net, "burst", 12, [2.0, 6.5, 11.0])
+    post = net.population("post", 10, ns.LIFCond(i_bias=120.0, v_init=ns.Uniform(-60.0, -52.0)))
+    ampa = ns.AMPA(tau_decay=3.0)
+    # all-to-all, soft bounds (Guetig, mu = 0.5), heterogeneous axonal delays
+    p1 = net.connect(pre, post, ns.fixed_probability(0.5), receptor=ampa, weight=ns.Uniform(0.5, 3.0),
+                     delay=ns.Uniform(0.1, 0.8), name="all2all",
+                     plasticity=ns.STDP(a_plus=0.05, a_minus=0.06, w_max=4.0, rule="gutig", mu=0.5))
+    # nearest pairing, additive, one delay, dendritic delay
+    p2 = net.connect(burst, post, ns.fixed_probability(0.6), receptor=ns.AMPA(tau_decay=2.0, name="AMPA2"),
+                     weight=1.5, delay=0.3, name="nearest",
+                     plasticity=ns.STDP(a_plus=0.04, a_minus=0.05, w_max=3.0, pairing="nearest",
+                                        dendritic_delay=0.2))
+    # recurrent (pre == post population), multiplicative
+    p3 = net.connect(post, post, ns.fixed_probability(0.4), receptor=ns.AMPA(tau_decay=4.0, name="AMPA3"),
+                     weight=0.5, delay=0.5, name="recurrent",
+                     plasticity=ns.STDP(a_plus=0.08, a_minus=0.06, w_max=2.0, rule="multiplicative"))
+    return net, [(post, "v")], {"weights": [p1, p2, p3]}
+
+
+def case_stdp_triplet():
+    net = ns.Network(dt=0.1, seed=32, batch=2)
+    pre = net.poisson("pre", 20, np.array([[120.0] * 20, [200.0] * 20]))
+    burst = _burst(net, "burst", 10, [3.0, 9.0])
+    post = net.population("post", 8, ns.LIFCond(i_bias=100.0, v_init=ns.Uniform(-60.0, -52.0)))
+    p1 = net.connect(pre, post, ns.fixed_probability(0.5), receptor=ns.AMPA(tau_decay=3.0),
+                     weight=ns.Uniform(0.5, 2.5), delay=ns.Uniform(0.1, 0.5), name="triplet",
+                     plasticity=ns.TripletSTDP.visual_cortex(w_max=3.0))
+    p2 = net.connect(burst, post, ns.all_to_all(), receptor=ns.AMPA(tau_decay=2.0, name="AMPA2"), weight=2.0,
+                     delay=0.2, name="triplet_nearest",
+                     plasticity=ns.TripletSTDP.hippocampal(pairing="nearest", w_max=3.0, dendritic_delay=0.1))
+    return net, [(post, "v")], {"weights": [p1, p2]}
+
+
+def case_dopamine():
+    net = ns.Network(dt=0.1, seed=33)
+    pre = net.poisson("pre", 16, 150.0)
+    post = net.population("post", 10, ns.LIFCond(i_bias=150.0, v_init=ns.Uniform(-60.0, -52.0)))
+    da = net.modulator(ns.Dopamine(tau=20.0, baseline=0.01), source=post, per_spike=0.1)
+    p1 = net.connect(pre, post, ns.fixed_probability(0.5), receptor=ns.AMPA(tau_decay=3.0),
+                     weight=ns.Uniform(0.5, 2.0), delay=ns.Uniform(0.1, 0.6), name="da_stdp",
+                     plasticity=ns.DopamineSTDP(modulator=da.name, a_plus=0.004, a_minus=0.006, tau_c=50.0,
+                                                w_max=4.0, dendritic_delay=0.2))
+    return net, [(post, "v")], {"weights": [p1], "between": lambda n: n.reward(0.5)}
+
+
+def case_acetylcholine():
+    net = ns.Network(dt=0.1, seed=34)
+    pre = net.poisson("pre", 12, 200.0)
+    cells = net.population("cells", 12, ns.LIFCond(i_bias=120.0, a=1.0, b=30.0, tau_w=40.0,
+                                                   v_init=ns.Uniform(-60.0, -52.0)))
+    ach = net.modulator(ns.Acetylcholine(tau=15.0), source=pre, per_spike=0.05)
+    net.connect(pre, cells, ns.fixed_probability(0.5), receptor=ns.AMPA(tau_decay=3.0), weight=1.5, delay=0.2)
+    net.modulate(ach, cells, "b", 0.8)
+    net.modulate(ach, cells, "g_AMPA", -0.3)
+    net.release(ach, 1.0)
+    return net, [(cells, "v"), (cells, "w_adapt"), (cells, "g_AMPA")], {"between": lambda n: n.release(ach, 2.0)}
+
+
+CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "batch_inputs": case_batch_inputs,
+         "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
+         "acetylcholine": case_acetylcholine}
+DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0, "stdp_triplet": 12.0,
+            "dopamine": 14.0, "acetylcholine": 12.0}
 
 
 def run_case(name, backend):
-    net, states = CASES[name]()
+    net, states, *extra = CASES[name]()
+    extra = extra[0] if extra else {}
     pops = [p for p in net.populations if not p.is_source]
     sms = [net.monitor(p, "spikes") for p in pops]
     sts = [net.monitor(p, var) for p, var in states]
-    net.run(DURATION[name], backend=backend)
+    wms = [net.monitor(q, "weights", every=WEIGHT_EVERY) for q in extra.get("weights", [])]
+    half = round(DURATION[name] / 2 / net.dt) * net.dt
+    net.run(half, backend=backend)
+    if "between" in extra:
+        extra["between"](net)
+    net.run(DURATION[name] - half, backend=backend)
     out = {}
     for p, m in zip(pops, sms):
         out[f"{p.name}_spikes"] = np.stack([m.trial, m.i, np.round(m.t / net.dt).astype(np.int64)])
     for (p, var), m in zip(states, sts):
         out[f"{p.name}_{var}"] = m.trace(var)
+    for q, m in zip(extra.get("weights", []), wms):
+        out[f"{q.name}_wsnap"] = m.w
+        out[f"{q.name}_weights"] = np.asarray(net.connections(q)["weight"][q.receptors[0][0].name])
+    st = net._sim.backend.download()
+    if st.plast.pi.shape[0] or st.plast.mi.shape[0]:
+        # phase-6 state: spike history (ascending lists on both), traces, eligibility, [M]
+        for f in ("spk", "spk_n", "tr1", "tr2", "elig", "mod_c"):
+            out[f"plast_{f}"] = np.asarray(getattr(st.plast, f))
+        out["neurons_spiked"] = np.asarray(st.neurons.spiked)
     return out
 
 
-def main(path):
+def main(path, names=None):
     data = {}
-    for name in CASES:
+    for name in names or CASES:
         for backend in ("cpu", "cuda"):
             for k, v in run_case(name, backend).items():
                 data[f"{name}/{backend}/{k}"] = v
@@ -74,4 +166,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -1,5 +1,5 @@
 """CUDA backend parity with the CPU backend: spikes exactly equal for deterministic inputs,
-v (and other state) within float tolerance.  Runs under Numba's CUDA simulator on every
+v, weights and other state (plasticity, neuromodulators included) within float tolerance.  Runs under Numba's CUDA simulator on every
 machine (a subprocess with NUMBA_ENABLE_CUDASIM=1), and natively when a GPU is present."""
 import os
 import subprocess
@@ -26,7 +26,7 @@ def _run_cases(tmp_path, simulator: bool):
 
 def _check(data, v_tol):
     names = sorted({k.split("/")[0] for k in data})
-    assert names == ["batch_inputs", "coba_nmda", "cuba"]
+    assert names == ["acetylcholine", "batch_inputs", "coba_nmda", "cuba", "dopamine", "stdp_pair", "stdp_triplet"]
     for name in names:
         keys = sorted({k.split("/", 2)[2] for k in data if k.startswith(name + "/")})
         n_spikes = 0
@@ -36,6 +36,8 @@ def _check(data, v_tol):
             if key.endswith("_spikes"):
                 np.testing.assert_array_equal(gpu, cpu, err_msg=f"{name}: {key}")
                 n_spikes += cpu.shape[1]
+            elif key.startswith(("plast_spk", "neurons_")):   # spike history (ascending) and flags
+                np.testing.assert_array_equal(gpu, cpu, err_msg=f"{name}: {key}")
             else:
                 assert gpu.shape == cpu.shape
                 np.testing.assert_allclose(gpu, cpu, rtol=0, atol=v_tol, err_msg=f"{name}: {key}")
@@ -61,3 +63,43 @@ def _gpu_present():
 def test_native_gpu_matches_cpu(tmp_path):
     # native atomics change the summation order: allow float rounding differences in v
     _check(_run_cases(tmp_path, simulator=False), v_tol=1e-6)
+
+
+_STORE_SNIPPET = r"""
+import numpy as np
+from numba import cuda
+from neurosim.state import arrays as A
+from neurosim.kernels.cuda.plasticity import _store, STORE_THREADS
+rng = np.random.default_rng(5)
+batch, nt, H = 3, 40, 4
+counts = [3, STORE_THREADS, 29]          # rank sort, rank sort (full block), flags + prefix sum
+lst = np.zeros((batch, nt), np.int64)
+for b, n in enumerate(counts):
+    lst[b, :n] = rng.permutation(nt)[:n]
+z = lambda *s: np.zeros(s)
+neu = A.NeuronState(v=z(batch, nt), w_adapt=z(batch, nt), last_spike=np.zeros((batch, nt), np.int64), i_bias=z(nt),
+                    i_ext=z(batch, nt), g_decay=z(batch, 1), g_rise=z(batch, 1), ring=z(batch, 2, 1),
+                    spiked=np.zeros((batch, nt), np.uint8), spike_list=lst, spike_count=np.array(counts, np.int64))
+d_neu = A.NeuronState(*[cuda.to_device(a) for a in neu])
+spk = cuda.to_device(np.full((batch, H, nt), -7, np.int64))
+spk_n = cuda.to_device(np.zeros((batch, H), np.int64))
+_store[batch, STORE_THREADS](d_neu, spk, spk_n, 2)
+spk, spk_n = spk.copy_to_host(), spk_n.copy_to_host()
+for b, n in enumerate(counts):
+    assert spk_n[b, 2] == n, (b, spk_n)
+    assert np.array_equal(spk[b, 2, :n], np.sort(lst[b, :n])), (b, spk[b, 2])
+    assert (spk[b, 2, n:] == -7).all() and (spk[b, [0, 1, 3]] == -7).all()
+assert not d_neu.spiked.copy_to_host().any()
+print("OK")
+"""
+
+
+@pytest.mark.slow
+def test_cuda_spike_history_is_sorted_under_simulator():
+    """The GPU's spike list is in atomic-append order; the plasticity phase stores it ascending
+    (as the CPU does) by a rank sort or, for long lists, the spiked flags and a prefix sum."""
+    pytest.importorskip("numba.cuda")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    proc = subprocess.run([sys.executable, "-c", _STORE_SNIPPET], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stderr[-3000:]

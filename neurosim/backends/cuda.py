@@ -47,11 +47,6 @@ class CUDABackend(Backend):
             raise BackendUnavailableError("backend='cuda' is unavailable: no CUDA GPU or driver found")
 
     def upload(self, state):
-        plast = getattr(state, "plast", None)
-        if plast is not None and (plast.pi.shape[0] > 0 or plast.mi.shape[0] > 0):
-            raise BackendUnavailableError(
-                "backend='cuda' does not run plasticity or neuromodulators yet (their CUDA twins are "
-                "still to be written); run this network with backend='cpu'")
         from ..kernels.cuda.chunk import run_chunk
         self._run = run_chunk
         self.host = state
@@ -67,6 +62,8 @@ class CUDABackend(Backend):
             "has_generators": bool(inp.gen_step.shape[0] > 0),
             "spike_bound": int(state.neurons.spike_list.shape[0] * state.neurons.spike_list.shape[1]),
         }
+        from ..kernels.cuda.plasticity import plan
+        self.info["plast"] = plan(state.plast, state.neurons.v.shape[0], self.info["spike_bound"])
         self._dirty = False
 
     def run_chunk(self, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
@@ -95,6 +92,13 @@ class CUDABackend(Backend):
         out_step[:n], out_id[:n], out_trial[:n] = st[order], gi[order], tr[order]
         self._dirty = True
         return n_run, n
+
+    def upload_plasticity(self, plast):
+        """Copy host plasticity arrays (e.g. ``mod_c`` after ``net.reward``) to the device."""
+        for h, d in zip(plast, self.dev.plast):
+            if h.size:
+                d.copy_to_device(np.ascontiguousarray(h))
+        self.host = self.host._replace(plast=plast)
 
     def download(self):
         if self._dirty:

@@ -3,6 +3,7 @@ step loop runs on the host but no data crosses to the host inside a chunk."""
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from .neurons import update_neurons
 from .propagate import propagate
+from .plasticity import plasticity
 from .record import sample_state, record_spikes
 
 
@@ -21,6 +22,7 @@ def run_chunk(st, key, dt, step0, n_steps, info, mon_first, mon_buf_off, out_sta
         sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
         update_neurons(pops, st.chans, neurons, step, dt, info["n_neurons"])
         propagate(pops, st.syn, neurons, step)
+        plasticity(pops, st.syn, neurons, st.plast, step, info["plast"])
         record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts,
                       info["spike_bound"])
     return n_steps
