@@ -47,6 +47,25 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
+def write_npz_atomic(path, arrays: dict):
+    """Write ``arrays`` to the .npz file ``path`` through a temporary file and a rename, so an
+    interrupted write never leaves a half-written file (no pickles: plain arrays only)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
 class MLP:
     """Fully connected network ``sizes[0] -> ... -> sizes[-1]`` with ReLU hidden layers.
 
@@ -329,19 +348,7 @@ class MLP:
         for l in range(self.n_layers):
             arrays[f"W{l}"] = self.weights[l]
             arrays[f"b{l}"] = self.biases[l]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return path
+        return write_npz_atomic(path, arrays)
 
     @classmethod
     def load(cls, path) -> "MLP":

@@ -38,13 +38,11 @@ parameters.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..baselines.mlp import MLP, prepare_inputs, _log_softmax
+from ..baselines.mlp import MLP, prepare_inputs, _log_softmax, write_npz_atomic
 from ..spec.neurons import LIFCurr, neuron_from_dict
 from .rates import lif_params, lif_rate, lif_rate_grid, soft_lif_rate_and_grad
 
@@ -270,19 +268,7 @@ class RateModel(MLP):
         for l in range(self.n_layers):
             arrays[f"W{l}"] = self.weights[l]
             arrays[f"b{l}"] = self.biases[l]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return path
+        return write_npz_atomic(path, arrays)
 
     @classmethod
     def load(cls, path) -> "RateModel":
