@@ -51,10 +51,16 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
     gd = neurons.g_decay
     gr = neurons.g_rise
     m = i1 - i0
+    g0 = start + i0
+    vb = v[b, g0:g0 + m]
+    wb = neurons.w_adapt[b, g0:g0 + m]
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    ieb = neurons.i_ext[b, g0:g0 + m]
+    ibb = neurons.i_bias[g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
     for j in range(m):
-        g = start + i0 + j
         G[j] = g_leak
-        I[j] = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - neurons.w_adapt[b, g]
+        I[j] = g_leak * v_rest + ibb[j] + ieb[j] - wb[j]
     ring = neurons.ring
     for c in range(pops.n_ch[p]):
         ch = pops.ch_off[p] + c
@@ -65,11 +71,13 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
         mg = chans.mg[ch]
         norm = chans.norm[ch]
         if not chans.has_rise[ch] and cond and mg < 0.0:
-            # the common case (exponential conductance, no block): a branch-free loop
+            # the common case (exponential conductance, no block): a branch-free loop over 1-D views
+            gdb = gd[b, s0:s0 + m]
+            rb = ring[b, cur, s0:s0 + m]
             for j in range(m):
-                gval = gd[b, s0 + j] + ring[b, cur, s0 + j] * norm
-                ring[b, cur, s0 + j] = 0.0
-                gd[b, s0 + j] = gval * dd
+                gval = gdb[j] + rb[j] * norm
+                rb[j] = 0.0
+                gdb[j] = gval * dd
                 G[j] += gval
                 I[j] += gval * e_rev
             continue
@@ -106,65 +114,77 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
     k_m = -dt / pops.c_m[p]
     decay_w = pops.decay_w[p]
     for j in range(m):
-        g = start + i0 + j
-        v0 = v[b, g]
+        v0 = vb[j]
         if adapt:
             wa = a_ad * (v0 - v_rest)
-            neurons.w_adapt[b, g] = wa + (neurons.w_adapt[b, g] - wa) * decay_w
-        if step - neurons.last_spike[b, g] >= ref:
+            wb[j] = wa + (wb[j] - wa) * decay_w
+        if step - lsb[j] >= ref:
             v_inf = I[j] / G[j]
             v1 = v_inf + (v0 - v_inf) * np.exp(k_m * G[j])
             if v1 > v_th:
                 v1 = v_reset
-                neurons.last_spike[b, g] = step
-                neurons.spiked[b, g] = 1
+                lsb[j] = step
+                spb[j] = 1
                 if adapt:
-                    neurons.w_adapt[b, g] += b_ad
-            v[b, g] = v1
+                    wb[j] += b_ad
+            vb[j] = v1
 
 
 @njit(cache=True)
 def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, D):
     start = pops.start[p]
     n = pops.end[p] - start
-    gd = neurons.g_decay
-    gr = neurons.g_rise
     m = i1 - i0
     for j in range(m):
         D[j] = 0.0
     for c in range(pops.n_ch[p]):
         ch = pops.ch_off[p] + c
-        s0 = pops.slot_off[p] + c * n
-        _take_arrivals(neurons, chans, ch, b, s0, i0, i1, cur)
+        s0 = pops.slot_off[p] + c * n + i0
+        # 1-D views of the block: simple address arithmetic in the loops below
+        gdb = neurons.g_decay[b, s0:s0 + m]
+        rb = neurons.ring[b, cur, s0:s0 + m]
+        norm = chans.norm[ch]
         pd = chans.prop_d[ch]
         dd = chans.decay_d[ch]
-        for j in range(m):
-            s = s0 + i0 + j
-            D[j] += gd[b, s] * pd
-            gd[b, s] *= dd
         if chans.has_rise[ch]:
+            grb = neurons.g_rise[b, s0:s0 + m]
             pr = chans.prop_r[ch]
             dr = chans.decay_r[ch]
             for j in range(m):
-                s = s0 + i0 + j
-                D[j] -= gr[b, s] * pr
-                gr[b, s] *= dr
+                x = rb[j] * norm
+                rb[j] = 0.0
+                gd = gdb[j] + x
+                gr = grb[j] + x
+                D[j] += gd * pd
+                D[j] -= gr * pr
+                gdb[j] = gd * dd
+                grb[j] = gr * dr
+        else:
+            for j in range(m):
+                gd = gdb[j] + rb[j] * norm
+                rb[j] = 0.0
+                D[j] += gd * pd
+                gdb[j] = gd * dd
     v_rest = pops.v_rest[p]
     v_th = pops.v_th[p]
     v_reset = pops.v_reset[p]
     ref = pops.ref_steps[p]
     pm = pops.decay_m[p]
     r_in = (1.0 - pm) / pops.g_leak[p]  # mV per pA held constant over the step
-    v = neurons.v
+    g0 = start + i0
+    vb = neurons.v[b, g0:g0 + m]
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    ieb = neurons.i_ext[b, g0:g0 + m]
+    ibb = neurons.i_bias[g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
     for j in range(m):
-        g = start + i0 + j
-        if step - neurons.last_spike[b, g] >= ref:
-            v1 = v_rest + (v[b, g] - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + D[j]
+        if step - lsb[j] >= ref:
+            v1 = v_rest + (vb[j] - v_rest) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
             if v1 > v_th:
                 v1 = v_reset
-                neurons.last_spike[b, g] = step
-                neurons.spiked[b, g] = 1
-            v[b, g] = v1
+                lsb[j] = step
+                spb[j] = 1
+            vb[j] = v1
 
 
 @njit(cache=True)
