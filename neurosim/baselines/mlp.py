@@ -353,25 +353,36 @@ class MLP:
     @classmethod
     def load(cls, path) -> "MLP":
         """Read a model written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as f:
-            if "meta" not in f.files:
-                raise ValueError(f"{path}: not a neurosim MLP file (no 'meta' entry)")
-            meta = json.loads(str(f["meta"]))
-            if meta.get("format") != _FORMAT:
-                raise ValueError(f"{path}: not a neurosim MLP file (format {meta.get('format')!r})")
-            if meta.get("version", 0) > _FORMAT_VERSION:
-                raise ValueError(f"{path}: MLP file version {meta['version']} is newer than "
-                                 f"this neurosim reads ({_FORMAT_VERSION})")
-            sizes = tuple(meta["sizes"])
-            model = cls(sizes, seed=meta.get("seed") or 0, dtype=np.dtype(meta["dtype"]))
-            for l in range(model.n_layers):
-                w, b = f[f"W{l}"], f[f"b{l}"]
-                if w.shape != model.weights[l].shape or b.shape != model.biases[l].shape:
-                    raise ValueError(f"{path}: layer {l} has shapes {w.shape}, {b.shape}; "
-                                     f"expected {model.weights[l].shape}, {model.biases[l].shape}")
-                model.weights[l] = w.astype(model.dtype)
-                model.biases[l] = b.astype(model.dtype)
+        meta, arrays = read_model_npz(path, _FORMAT, _FORMAT_VERSION, "MLP")
+        model = cls(tuple(meta["sizes"]), seed=meta.get("seed") or 0, dtype=np.dtype(meta["dtype"]))
+        model.set_layers(arrays, path)
         return model
+
+    def set_layers(self, arrays: dict, path="arrays"):
+        """Take weights ``W<l>`` and biases ``b<l>`` from ``arrays``, checking their shapes."""
+        for l in range(self.n_layers):
+            w, b = arrays[f"W{l}"], arrays[f"b{l}"]
+            if w.shape != self.weights[l].shape or b.shape != self.biases[l].shape:
+                raise ValueError(f"{path}: layer {l} has shapes {w.shape}, {b.shape}; "
+                                 f"expected {self.weights[l].shape}, {self.biases[l].shape}")
+            self.weights[l] = w.astype(self.dtype)
+            self.biases[l] = b.astype(self.dtype)
+
+
+def read_model_npz(path, fmt: str, version: int, kind: str):
+    """(meta dict, {name: array}) of a model .npz written with :func:`write_npz_atomic`; checks
+    the format name and that the file's version is not newer than ``version``."""
+    with np.load(path, allow_pickle=False) as f:
+        if "meta" not in f.files:
+            raise ValueError(f"{path}: not a neurosim {kind} file (no 'meta' entry)")
+        meta = json.loads(str(f["meta"]))
+        if meta.get("format") != fmt:
+            raise ValueError(f"{path}: not a neurosim {kind} file (format {meta.get('format')!r})")
+        if meta.get("version", 0) > version:
+            raise ValueError(f"{path}: {kind} file version {meta['version']} is newer than "
+                             f"this neurosim reads ({version})")
+        arrays = {k: f[k] for k in f.files if k != "meta"}
+    return meta, arrays
 
 
 #: Default hyperparameters of :func:`train_mnist_mlp`.

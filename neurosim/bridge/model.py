@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..baselines.mlp import MLP, prepare_inputs, _log_softmax, write_npz_atomic
+from ..baselines.mlp import MLP, prepare_inputs, _log_softmax, read_model_npz, write_npz_atomic
 from ..spec.neurons import LIFCurr, neuron_from_dict
 from .rates import lif_params, lif_rate, lif_rate_grid, soft_lif_rate_and_grad
 
@@ -273,27 +273,14 @@ class RateModel(MLP):
     @classmethod
     def load(cls, path) -> "RateModel":
         """Read a model written by :meth:`save` (its ``extra`` dict is in ``model.extra``)."""
-        with np.load(path, allow_pickle=False) as f:
-            if "meta" not in f.files:
-                raise ValueError(f"{path}: not a neurosim RateModel file (no 'meta' entry)")
-            meta = json.loads(str(f["meta"]))
-            if meta.get("format") != _FORMAT:
-                raise ValueError(f"{path}: not a neurosim RateModel file (format {meta.get('format')!r})")
-            if meta.get("version", 0) > _FORMAT_VERSION:
-                raise ValueError(f"{path}: RateModel file version {meta['version']} is newer than this "
-                                 f"neurosim reads ({_FORMAT_VERSION})")
-            model = cls(tuple(meta["sizes"]), neuron=neuron_from_dict(meta["neuron"]),
-                        max_rate=meta["max_rate"], current_scale=meta["current_scale"], gamma=meta["gamma"],
-                        dt=meta["dt"], output=meta["output"], output_gain=meta["output_gain"],
-                        noise=meta.get("noise", 0.0), train_mode=meta.get("train_mode", "soft"), seed=meta.get("seed") or 0, dtype=np.dtype(meta["dtype"]))
-            for l in range(model.n_layers):
-                w, b = f[f"W{l}"], f[f"b{l}"]
-                if w.shape != model.weights[l].shape or b.shape != model.biases[l].shape:
-                    raise ValueError(f"{path}: layer {l} has shapes {w.shape}, {b.shape}; expected "
-                                     f"{model.weights[l].shape}, {model.biases[l].shape}")
-                model.weights[l] = w.astype(model.dtype)
-                model.biases[l] = b.astype(model.dtype)
-            model.extra = meta.get("extra", {})
+        meta, arrays = read_model_npz(path, _FORMAT, _FORMAT_VERSION, "RateModel")
+        model = cls(tuple(meta["sizes"]), neuron=neuron_from_dict(meta["neuron"]),
+                    max_rate=meta["max_rate"], current_scale=meta["current_scale"], gamma=meta["gamma"],
+                    dt=meta["dt"], output=meta["output"], output_gain=meta["output_gain"],
+                    noise=meta.get("noise", 0.0), train_mode=meta.get("train_mode", "soft"),
+                    seed=meta.get("seed") or 0, dtype=np.dtype(meta["dtype"]))
+        model.set_layers(arrays, path)
+        model.extra = meta.get("extra", {})
         return model
 
 
