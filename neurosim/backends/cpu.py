@@ -16,7 +16,7 @@ class CPUBackend(Backend):
 
     def run_chunk(self, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
                   out_step, out_id, out_trial, out_counts):
-        return self._run(self.state, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
+        return self._run(self.state, key, dt, step0, n_steps, numba.get_num_threads(), per_step_max, mon_first, mon_buf_off, out_state,
                          out_step, out_id, out_trial, out_counts)
 
     def download(self):

@@ -62,6 +62,9 @@ class Channels(NamedTuple):
     mg: np.ndarray            # mM, < 0 means no Mg2+ block
     prop_d: np.ndarray        # exact propagator of the decay component into v (mV/pA), LIFCurr
     prop_r: np.ndarray        # exact propagator of the rise component into v (mV/pA), LIFCurr
+    direct: np.ndarray        # bool: every input arrives one step after the spike and nothing scales
+                              # arrivals, so propagation adds ``w * norm`` straight into g_decay (and
+                              # g_rise) instead of the ring buffer (the ring slot is never read)
 
 
 class NeuronState(NamedTuple):
@@ -84,6 +87,9 @@ class Synapses(NamedTuple):
     proj_rp_off: np.ndarray   # (n_proj,) int64 offset of the projection's row pointer
     proj_dense: np.ndarray    # (n_proj,) bool: all-to-all rows (post 0..n-1 in order) with one delay
     proj_slot0: np.ndarray    # (n_proj,) int64 slot of post neuron 0 (dense projections)
+    proj_direct: np.ndarray   # (n_proj,) bool: the target channel is ``direct`` (see Channels)
+    proj_norm: np.ndarray     # (n_proj,) peak normalisation of the target channel
+    proj_rise: np.ndarray     # (n_proj,) bool: the target channel has a rise component
     out_ptr: np.ndarray       # (n_pops+1,) int64 projections leaving each population ...
     out_proj: np.ndarray      # ... listed here
     row_ptr: np.ndarray       # concatenated (n_pre+1,) row pointers, relative to proj_syn_off

@@ -158,13 +158,15 @@ def build_state(net):
     if ch_rows:
         cols = list(zip(*ch_rows))
     else:
-        cols = [[] for _ in A.Channels._fields]
-    chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_}
+        cols = [[] for _ in range(len(A.Channels._fields) - 1)]
+    cols = list(cols) + [[True] * len(ch_rows)]   # direct: decided below, with the delays
+    chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_, "direct": np.bool_}
     chans = A.Channels(*[np.asarray(c, dtype=chan_dtypes.get(f, fdt)) for f, c in zip(A.Channels._fields, cols)])
     layout.channels = ch_rows
 
     # --- synapses
     proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
+    proj_chan = []
     row_ptrs, posts, targets, delays, weights = [], [], [], [], []
     syn_off = 0
     rp_off = 0
@@ -203,6 +205,10 @@ def build_state(net):
             proj_pre_pop.append(pos[q.pre.index])
             slot0 = int(pops.slot_off[post_k] + c * n_post)
             proj_slot0.append(slot0)
+            ch_g = int(pops.ch_off[post_k] + c)
+            proj_chan.append(ch_g)
+            if d_steps.size and d_steps.max() > 1:
+                chans.direct[ch_g] = False
             proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
                                    and np.array_equal(tgt, np.tile(slot0 + np.arange(n_post), n_pre))))
             proj_syn_off.append(syn_off)
@@ -216,6 +222,13 @@ def build_state(net):
             syn_off += n_syn
             rp_off += n_pre + 1
         layout.proj_blocks[q.index] = blocks
+    for e in getattr(net, "modulations", []):
+        # a modulator that scales the arrivals of a channel needs them apart from its state
+        if e.quantity != "b":
+            for c, rec in enumerate(layout.pop_channels.get(e.pop.index, [])):
+                if rec.name == e.quantity[2:]:
+                    chans.direct[pops.ch_off[pos[e.pop.index]] + c] = False
+    proj_chan = np.asarray(proj_chan, np.int64)
     n_proj = len(proj_pre_pop)
     proj_pre_pop = np.asarray(proj_pre_pop, np.int64)
     order_out = np.argsort(proj_pre_pop, kind="stable")
@@ -225,7 +238,9 @@ def build_state(net):
     syn = A.Synapses(
         proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
         proj_rp_off=np.asarray(proj_rp_off, np.int64), proj_dense=np.asarray(proj_dense, np.bool_),
-        proj_slot0=np.asarray(proj_slot0, np.int64), out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
+        proj_slot0=np.asarray(proj_slot0, np.int64), proj_direct=chans.direct[proj_chan].astype(np.bool_),
+        proj_norm=chans.norm[proj_chan].astype(fdt), proj_rise=chans.has_rise[proj_chan].astype(np.bool_),
+        out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
         row_ptr=cat(row_ptrs, np.int64), post=cat(posts, np.int64), target=cat(targets, np.int64),
         delay=cat(delays, np.int64), w=cat(weights, fdt)[None, :].copy())
     max_delay = int(syn.delay.max()) if syn.delay.size else 1

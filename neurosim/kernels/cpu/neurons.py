@@ -15,31 +15,88 @@ they vectorise.
 import numpy as np
 from numba import njit, prange
 
+from .fastexp import exp_block
+
 BLOCK = 512
-PARALLEL_MIN_WORK = 2048   # trials x neurons below which threads cost more than they save
+PARALLEL_MIN_WORK = 16384  # neuron_work() below which threads cost more than they save (measured)
+N_WORK = 4                 # float64 scratch rows per block
 
 
-@njit(cache=True, inline="always")
-def _take_arrivals(neurons, chans, ch, b, s0, i0, i1, cur):
-    """Move the ring-buffer slot ``cur`` of channel ``ch`` into the receptor state."""
-    ring = neurons.ring
-    gd = neurons.g_decay
-    gr = neurons.g_rise
+@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+def _threshold(vb, lsb, spb, v_new, m, step, ref, v_th, v_reset):
+    """Phase 4 for one block, branch-free (vectorised): a neuron out of its refractory period takes
+    ``v_new``, and spikes (reset, ``last_spike``, flag) when that exceeds ``v_th``.  Returns the
+    number of spikes."""
+    n_spk = 0
+    for j in range(m):
+        active = step - lsb[j] >= ref
+        v1 = v_new[j] if active else vb[j]
+        fire = active and v1 > v_th
+        vb[j] = v_reset if fire else v1
+        lsb[j] = step if fire else lsb[j]
+        spb[j] = 1 if fire else 0
+        n_spk += 1 if fire else 0
+    return n_spk
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr):
+    for j in range(m):
+        x = rb[j] * norm
+        rb[j] = 0.0
+        gd = gdb[j] + x
+        gr = grb[j] + x
+        X[j] = gd - gr
+        gdb[j] = gd * dd
+        grb[j] = gr * dr
+
+
+@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
+    """Channel ``ch`` of one block (slots ``s0:s0+m``): take this step's arrivals, write the value
+    entering the membrane equation this step (conductance in nS after the Mg2+ block, or current in
+    pA) to ``X[:m]`` and decay the state one step.  The NMDA block uses ``v`` at the start of the
+    step (``vb``)."""
     norm = chans.norm[ch]
+    dd = chans.decay_d[ch]
+    gdb = neurons.g_decay[b, s0:s0 + m]
+    rb = neurons.ring[b, cur, s0:s0 + m]
     if chans.has_rise[ch]:
-        for i in range(i0, i1):
-            x = ring[b, cur, s0 + i] * norm
-            ring[b, cur, s0 + i] = 0.0
-            gd[b, s0 + i] += x
-            gr[b, s0 + i] += x
+        grb = neurons.g_rise[b, s0:s0 + m]
+        dr = chans.decay_r[ch]
+        if chans.direct[ch]:   # arrivals are already in the state (propagate.py)
+            for j in range(m):
+                gd = gdb[j]
+                gr = grb[j]
+                X[j] = gd - gr
+                gdb[j] = gd * dd
+                grb[j] = gr * dr
+        else:
+            _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr)
+    elif chans.direct[ch]:
+        for j in range(m):
+            gd = gdb[j]
+            X[j] = gd
+            gdb[j] = gd * dd
     else:
-        for i in range(i0, i1):
-            gd[b, s0 + i] += ring[b, cur, s0 + i] * norm
-            ring[b, cur, s0 + i] = 0.0
+        for j in range(m):
+            gd = gdb[j] + rb[j] * norm
+            rb[j] = 0.0
+            X[j] = gd
+            gdb[j] = gd * dd
+    mg = chans.mg[ch]
+    if chans.cond[ch] and mg >= 0.0:
+        # Jahr & Stevens (1990) Mg2+ block at the start-of-step v
+        for j in range(m):
+            E[j] = -0.062 * vb[j]
+        exp_block(E, bits, m)
+        k_mg = mg * (1.0 / 3.57)
+        for j in range(m):
+            X[j] = X[j] / (1.0 + k_mg * E[j])
 
 
-@njit(cache=True)
-def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
+@njit(cache=True, _nrt=False, error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
+def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     start = pops.start[p]
     n = pops.end[p] - start
     g_leak = pops.g_leak[p]
@@ -47,94 +104,82 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, G, I):
     a_ad = pops.a[p]
     b_ad = pops.b[p]
     adapt = a_ad > 0.0 or b_ad > 0.0
-    v = neurons.v
-    gd = neurons.g_decay
-    gr = neurons.g_rise
+    G = work[0]
+    I = work[1]
+    X = work[2]
+    E = work[3]
     m = i1 - i0
     g0 = start + i0
-    vb = v[b, g0:g0 + m]
+    vb = neurons.v[b, g0:g0 + m]
     wb = neurons.w_adapt[b, g0:g0 + m]
-    lsb = neurons.last_spike[b, g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
     for j in range(m):
         G[j] = g_leak
         I[j] = g_leak * v_rest + ibb[j] + ieb[j] - wb[j]
-    ring = neurons.ring
     for c in range(pops.n_ch[p]):
         ch = pops.ch_off[p] + c
         s0 = pops.slot_off[p] + c * n + i0
-        dd = chans.decay_d[ch]
-        cond = chans.cond[ch]
-        e_rev = chans.e_rev[ch]
-        mg = chans.mg[ch]
-        norm = chans.norm[ch]
-        if not chans.has_rise[ch] and cond and mg < 0.0:
-            # the common case (exponential conductance, no block): a branch-free loop over 1-D views
-            gdb = gd[b, s0:s0 + m]
-            rb = ring[b, cur, s0:s0 + m]
-            for j in range(m):
-                gval = gdb[j] + rb[j] * norm
-                rb[j] = 0.0
-                gdb[j] = gval * dd
-                G[j] += gval
-                I[j] += gval * e_rev
-            continue
-        _take_arrivals(neurons, chans, ch, b, s0 - i0, i0, i1, cur)
-        if chans.has_rise[ch]:
-            dr = chans.decay_r[ch]
-            for j in range(m):
-                s = s0 + j
-                gval = gd[b, s] - gr[b, s]
-                gd[b, s] *= dd
-                gr[b, s] *= dr
-                if cond:
-                    if mg >= 0.0:
-                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
+        if not chans.has_rise[ch] and chans.cond[ch] and chans.mg[ch] < 0.0:
+            # the common case (exponential conductance, no block): one fused loop
+            gdb = neurons.g_decay[b, s0:s0 + m]
+            rb = neurons.ring[b, cur, s0:s0 + m]
+            norm = chans.norm[ch]
+            dd = chans.decay_d[ch]
+            e_rev = chans.e_rev[ch]
+            if chans.direct[ch]:   # arrivals are already in the state (propagate.py)
+                for j in range(m):
+                    gval = gdb[j]
+                    gdb[j] = gval * dd
                     G[j] += gval
                     I[j] += gval * e_rev
-                else:
-                    I[j] += gval
+            else:
+                for j in range(m):
+                    gval = gdb[j] + rb[j] * norm
+                    rb[j] = 0.0
+                    gdb[j] = gval * dd
+                    G[j] += gval
+                    I[j] += gval * e_rev
+            continue
+        _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits)
+        if chans.cond[ch]:
+            e_rev = chans.e_rev[ch]
+            for j in range(m):
+                G[j] += X[j]
+                I[j] += X[j] * e_rev
         else:
             for j in range(m):
-                s = s0 + j
-                gval = gd[b, s]
-                gd[b, s] = gval * dd
-                if cond:
-                    if mg >= 0.0:
-                        gval = gval / (1.0 + mg * (1.0 / 3.57) * np.exp(-0.062 * v[b, start + i0 + j]))
-                    G[j] += gval
-                    I[j] += gval * e_rev
-                else:
-                    I[j] += gval
-    v_th = pops.v_th[p]
-    v_reset = pops.v_reset[p]
-    ref = pops.ref_steps[p]
+                I[j] += X[j]
+    # exponential Euler: v -> v_inf + (v - v_inf) exp(-dt G / c_m), G and I frozen over the step
     k_m = -dt / pops.c_m[p]
-    decay_w = pops.decay_w[p]
     for j in range(m):
-        v0 = vb[j]
-        if adapt:
-            wa = a_ad * (v0 - v_rest)
+        E[j] = k_m * G[j]
+    exp_block(E, bits, m)
+    for j in range(m):
+        v_inf = I[j] / G[j]
+        X[j] = v_inf + (vb[j] - v_inf) * E[j]
+    if adapt:
+        decay_w = pops.decay_w[p]
+        for j in range(m):
+            wa = a_ad * (vb[j] - v_rest)
             wb[j] = wa + (wb[j] - wa) * decay_w
-        if step - lsb[j] >= ref:
-            v_inf = I[j] / G[j]
-            v1 = v_inf + (v0 - v_inf) * np.exp(k_m * G[j])
-            if v1 > v_th:
-                v1 = v_reset
-                lsb[j] = step
-                spb[j] = 1
-                if adapt:
-                    wb[j] += b_ad
-            vb[j] = v1
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+    if adapt and n_spk:
+        for j in range(m):
+            if spb[j]:
+                wb[j] += b_ad
+    return n_spk
 
 
-@njit(cache=True)
-def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, D):
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     start = pops.start[p]
     n = pops.end[p] - start
     m = i1 - i0
+    D = work[0]
+    X = work[2]
     for j in range(m):
         D[j] = 0.0
     for c in range(pops.n_ch[p]):
@@ -150,15 +195,24 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, D):
             grb = neurons.g_rise[b, s0:s0 + m]
             pr = chans.prop_r[ch]
             dr = chans.decay_r[ch]
+            if not chans.direct[ch]:
+                for j in range(m):
+                    x = rb[j] * norm
+                    rb[j] = 0.0
+                    gdb[j] += x
+                    grb[j] += x
             for j in range(m):
-                x = rb[j] * norm
-                rb[j] = 0.0
-                gd = gdb[j] + x
-                gr = grb[j] + x
+                gd = gdb[j]
+                gr = grb[j]
                 D[j] += gd * pd
                 D[j] -= gr * pr
                 gdb[j] = gd * dd
                 grb[j] = gr * dr
+        elif chans.direct[ch]:   # arrivals are already in the state (propagate.py)
+            for j in range(m):
+                gd = gdb[j]
+                D[j] += gd * pd
+                gdb[j] = gd * dd
         else:
             for j in range(m):
                 gd = gdb[j] + rb[j] * norm
@@ -166,37 +220,20 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, D):
                 D[j] += gd * pd
                 gdb[j] = gd * dd
     v_rest = pops.v_rest[p]
-    v_th = pops.v_th[p]
-    v_reset = pops.v_reset[p]
-    ref = pops.ref_steps[p]
     pm = pops.decay_m[p]
     r_in = (1.0 - pm) / pops.g_leak[p]  # mV per pA held constant over the step
     g0 = start + i0
     vb = neurons.v[b, g0:g0 + m]
-    lsb = neurons.last_spike[b, g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
     for j in range(m):
-        if step - lsb[j] >= ref:
-            v1 = v_rest + (vb[j] - v_rest) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
-            if v1 > v_th:
-                v1 = v_reset
-                lsb[j] = step
-                spb[j] = 1
-            vb[j] = v1
+        X[j] = v_rest + (vb[j] - v_rest) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
 
 
-@njit(cache=True)
-def _n_jobs(pops, batch):
-    total = 0
-    for p in range(pops.kind.shape[0]):
-        if pops.kind[p] <= 1:
-            total += batch * ((pops.end[p] - pops.start[p] + BLOCK - 1) // BLOCK)
-    return total
-
-
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _locate(pops, batch, job):
     """(population, trial, block) of a job number."""
     rem = job
@@ -211,52 +248,92 @@ def _locate(pops, batch, job):
     return -1, 0, 0
 
 
-@njit(cache=True)
-def _run_job(job, pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2):
+@njit(cache=True, _nrt=False)
+def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
     p, b, blk = _locate(pops, batch, job)
     n = pops.end[p] - pops.start[p]
     i0 = blk * BLOCK
     i1 = min(n, i0 + BLOCK)
     if pops.kind[p] == 0:
-        _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1, tmp2)
+        _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
     else:
-        _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, tmp1)
+        _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
 
 
 @njit(cache=True, parallel=True)
-def _update_parallel(pops, chans, neurons, step, dt, n_jobs):
+def _update_parallel(pops, chans, neurons, step, dt, n_jobs, work, bits):
     batch = neurons.v.shape[0]
     cur = step % neurons.ring.shape[1]
     for job in prange(n_jobs):
-        tmp1 = np.empty(BLOCK)
-        tmp2 = np.empty(BLOCK)
-        _run_job(np.int64(job), pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2)
+        _run_job(np.int64(job), pops, chans, neurons, step, dt, cur, batch, work[job], bits[job])
 
 
-@njit(cache=True)
-def update_neurons(pops, chans, neurons, step, dt, tmp1, tmp2):
-    """Integrate every neuron population one step.  With at least ``PARALLEL_MIN_WORK`` neuron
-    updates (over all trials) the blocks run in parallel threads, else serially (no thread
-    synchronisation per step)."""
+@njit(cache=True, _nrt=False)
+def n_jobs(pops, batch):
+    """Blocks of one population and one trial (at most ``BLOCK`` neurons each)."""
+    total = 0
+    for p in range(pops.kind.shape[0]):
+        if pops.kind[p] <= 1:
+            total += batch * ((pops.end[p] - pops.start[p] + BLOCK - 1) // BLOCK)
+    return total
+
+
+@njit(cache=True, _nrt=False)
+def neuron_work(pops, chans, batch):
+    """Relative cost of one step's neuron update, in units of a current-based neuron with one
+    exponential receptor (measured: an exp-Euler conductance neuron costs about 4, each extra
+    channel about 1, a Mg2+ block about 3)."""
+    total = 0
+    for p in range(pops.kind.shape[0]):
+        if pops.kind[p] > 1:
+            continue
+        per = 4 if pops.kind[p] == 0 else 1
+        for c in range(pops.n_ch[p]):
+            ch = pops.ch_off[p] + c
+            per += 1
+            if chans.has_rise[ch]:
+                per += 1
+            if chans.cond[ch] and chans.mg[ch] >= 0.0:
+                per += 3
+        total += batch * (pops.end[p] - pops.start[p]) * per
+    return total
+
+
+@njit(cache=True, _nrt=False)
+def update_neurons(pops, chans, neurons, step, dt, jobs, parallel, work, bits):
+    """Integrate every neuron population one step (``jobs`` blocks, see ``n_jobs``): in parallel
+    threads when ``parallel`` (scratch ``work[job]``, ``bits[job]`` per block), else serially
+    (scratch row 0)."""
     batch = neurons.v.shape[0]
-    n_jobs = _n_jobs(pops, batch)
-    if n_jobs >= 2 and batch * neurons.v.shape[1] >= PARALLEL_MIN_WORK:
-        _update_parallel(pops, chans, neurons, step, dt, n_jobs)
+    if parallel and jobs >= 2:
+        _update_parallel(pops, chans, neurons, step, dt, jobs, work, bits)
     else:
         cur = step % neurons.ring.shape[1]
-        for job in range(n_jobs):
-            _run_job(job, pops, chans, neurons, step, dt, cur, batch, tmp1, tmp2)
+        for job in range(jobs):
+            _run_job(job, pops, chans, neurons, step, dt, cur, batch, work[0], bits[0])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def collect_spikes(neurons):
-    """Turn the ``spiked`` flags into ascending ``spike_list`` rows and clear the flags."""
+    """Turn the ``spiked`` flags into ascending ``spike_list`` rows and clear the flags (eight
+    flags at a time: most are 0)."""
     spiked = neurons.spiked
+    n_all = spiked.shape[1]
+    n8 = n_all // 8 * 8
     for b in range(spiked.shape[0]):
         cnt = 0
         row = spiked[b]
+        words = row[:n8].view(np.uint64)
         lst = neurons.spike_list[b]
-        for g in range(row.shape[0]):
+        for w in range(words.shape[0]):
+            if words[w] == 0:
+                continue
+            for g in range(8 * w, 8 * w + 8):
+                if row[g]:
+                    lst[cnt] = g
+                    cnt += 1
+            words[w] = 0
+        for g in range(n8, n_all):
             if row[g]:
                 row[g] = 0
                 lst[cnt] = g

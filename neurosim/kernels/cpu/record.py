@@ -3,7 +3,7 @@ spike counts per step, sampled state variables."""
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
     """Write the start-of-step value (after this step's arrivals) of every column of each monitor due at ``step``."""
     for m in range(rec.mon_every.shape[0]):
@@ -35,7 +35,7 @@ def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
             out_state[base + c - c0] = x
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def record_spikes(pops, rec, neurons, step, rel_step, out_step, out_id, out_trial, n_out, out_counts):
     n_pops = pops.kind.shape[0]
     for b in range(neurons.spike_count.shape[0]):

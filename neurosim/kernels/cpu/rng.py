@@ -21,7 +21,7 @@ STREAM_POISSON = 1 << 32
 STREAM_DRIVE = 2 << 32
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False, inline="always")
 def mix64(z):
     z = z + _GOLDEN
     z = (z ^ (z >> _S30)) * _M1
@@ -29,27 +29,27 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False, inline="always")
 def step_base(key, stream, step):
     """The part of a draw that depends on (key, stream, step) only; see :func:`uniform_at`."""
     x = mix64(np.uint64(key) ^ mix64(np.uint64(stream)))
     return mix64(x ^ np.uint64(step))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False, inline="always")
 def uniform_at(base, index):
     """``uniform(key, stream, step, index)`` from ``base = step_base(key, stream, step)``."""
     x = mix64(base ^ np.uint64(index))
     return float(x >> _S11) * _INV53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False, inline="always")
 def uniform(key, stream, step, index):
     """A float64 in [0, 1) for the counter (key, stream, step, index) (all integers >= 0)."""
     return uniform_at(step_base(key, stream, step), index)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def binomial(key, stream, step, index, n, p):
     """Binomial(n, p) by CDF inversion of one counter-based uniform (exact); for a mean above
     100 a normal approximation from two uniforms (Box-Muller), rounded and clipped to [0, n]."""

@@ -1,9 +1,9 @@
 """Device twin of kernels/cpu/neurons.py: one thread per (trial, neuron), the same arithmetic in
 the same order; a spiking neuron appends itself to its trial's spike list (atomic counter)."""
-import math
 
 from numba import cuda
 
+from .fastexp import exp_scalar
 from .inputs import THREADS, blocks
 
 
@@ -54,7 +54,7 @@ def _update(pops, chans, neurons, step, dt):
             if chans.cond[ch]:
                 mg = chans.mg[ch]
                 if mg >= 0.0:
-                    gval = gval / (1.0 + mg * (1.0 / 3.57) * math.exp(-0.062 * v0))
+                    gval = gval / (1.0 + mg * (1.0 / 3.57) * exp_scalar(-0.062 * v0))
                 G += gval
                 I += gval * chans.e_rev[ch]
             else:
@@ -64,7 +64,7 @@ def _update(pops, chans, neurons, step, dt):
             neurons.w_adapt[b, g] = wa + (w0 - wa) * pops.decay_w[p]
         if step - neurons.last_spike[b, g] >= ref:
             v_inf = I / G
-            v1 = v_inf + (v0 - v_inf) * math.exp((-dt / pops.c_m[p]) * G)
+            v1 = v_inf + (v0 - v_inf) * exp_scalar((-dt / pops.c_m[p]) * G)
             if v1 > pops.v_th[p]:
                 v1 = pops.v_reset[p]
                 spiked = True

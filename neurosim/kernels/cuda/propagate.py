@@ -1,6 +1,6 @@
 """Device twin of kernels/cpu/propagate.py: one thread block per spike (grid-stride), its
 threads walk the spike's CSR rows and add ``w`` atomically into the ring-buffer slot ``delay``
-steps ahead.  Atomic adds make the summation order, and so the last bits, order-dependent."""
+steps ahead (or ``w * norm`` into the receptor state of a ``direct`` channel).  Atomic adds make the summation order, and so the last bits, order-dependent."""
 from numba import config, cuda
 
 # the simulator runs every CUDA thread as a Python thread: keep its grids tiny
@@ -33,6 +33,16 @@ def _propagate(pops, syn, neurons, step):
             rp = syn.proj_rp_off[q]
             k0 = base + syn.row_ptr[rp + i]
             k1 = base + syn.row_ptr[rp + i + 1]
+            if syn.proj_direct[q]:
+                # straight into the receptor state (see kernels/cpu/propagate.py)
+                norm = syn.proj_norm[q]
+                rise = syn.proj_rise[q]
+                for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
+                    x = syn.w[wrow, k] * norm
+                    cuda.atomic.add(neurons.g_decay, (b, syn.target[k]), x)
+                    if rise:
+                        cuda.atomic.add(neurons.g_rise, (b, syn.target[k]), x)
+                continue
             for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
                 sl = cur + syn.delay[k]
                 if sl >= n_slots:
