@@ -48,6 +48,8 @@ class Populations(NamedTuple):
     decay_m: np.ndarray       # exp(-dt/tau_m)  (current-based exact propagator)
     rate_factor: np.ndarray   # dt/1000 (probability per Hz in one step) for Poisson sources
     table: np.ndarray         # int64 rate table of a Poisson population, -1 otherwise
+    has_bias: np.ndarray      # int64 1 when some neuron's i_bias is not 0
+    has_ext: np.ndarray       # int64 1 when a current injection targets the population
 
 
 class Channels(NamedTuple):

@@ -117,7 +117,7 @@ def build_state(net):
 
     n_pops = len(order)
     P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
-                                                   "ref_steps", "table")}
+                                                   "ref_steps", "table", "has_bias", "has_ext")}
     F = {k: np.zeros(n_pops) for k in ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "a", "b", "decay_w",
                                         "decay_m", "rate_factor")}
     ch_rows = []
@@ -263,6 +263,7 @@ def build_state(net):
                 raise SpecError(f"population {p.name!r}: v_init must have {p.n} values, got {v0.shape[0]}")
         v[:, s:s + p.n] = v0
         i_bias[s:s + p.n] = m.i_bias if p.i_bias is None else p.i_bias
+        pops.has_bias[pos[p.index]] = int(np.any(i_bias[s:s + p.n] != 0))
     neurons = A.NeuronState(
         v=v, w_adapt=np.zeros((batch, N), fdt), last_spike=np.full((batch, N), -(1 << 40), np.int64),
         i_bias=i_bias, i_ext=np.zeros((batch, N), fdt),
@@ -291,6 +292,7 @@ def build_state(net):
         cur_table.append(add_table(as_schedule("inject: amplitude", c.amplitude, idx.size, batch, "pA")))
         cur_idx.append(idx + layout.pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
+        pops.has_ext[pos[p.index]] = 1
     drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm", "rise")}
     for p, rec, d in net.drives:
         c = _channel_index(layout, p.index, rec)

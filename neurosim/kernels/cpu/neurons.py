@@ -233,6 +233,138 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def _two_plain_channels(pops, chans, p, cond):
+    """True when population ``p`` has exactly two receptor channels, both single-exponential,
+    ``direct`` and without Mg2+ block, conductance-based if ``cond`` else current-based: the
+    common E/I case that the fused loops below handle (one pass over the block, not five)."""
+    if pops.n_ch[p] != 2:
+        return False
+    for c in range(2):
+        ch = pops.ch_off[p] + c
+        if chans.has_rise[ch] or not chans.direct[ch] or chans.cond[ch] != cond:
+            return False
+        if cond and chans.mg[ch] >= 0.0:
+            return False
+    return True
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
+    """``_cond_block`` for two plain conductance channels: the same arithmetic in the same order
+    (so the same bits), in two passes and one vectorised exp."""
+    start = pops.start[p]
+    n = pops.end[p] - start
+    m = i1 - i0
+    g0 = start + i0
+    ch1 = pops.ch_off[p]
+    ch2 = ch1 + 1
+    s1 = pops.slot_off[p] + i0
+    s2 = s1 + n
+    gd1 = neurons.g_decay[b, s1:s1 + m]
+    gd2 = neurons.g_decay[b, s2:s2 + m]
+    dd1 = chans.decay_d[ch1]
+    dd2 = chans.decay_d[ch2]
+    e1 = chans.e_rev[ch1]
+    e2 = chans.e_rev[ch2]
+    g_leak = pops.g_leak[p]
+    v_rest = pops.v_rest[p]
+    k_m = -dt / pops.c_m[p]
+    a_ad = pops.a[p]
+    b_ad = pops.b[p]
+    adapt = a_ad > 0.0 or b_ad > 0.0
+    E = work[3]
+    X = work[2]
+    I0 = work[1]
+    # the constant part of I: g_leak v_rest + i_bias + i_ext - w (terms that are 0 are skipped:
+    # adding 0.0 does not change a sum)
+    base = g_leak * v_rest
+    ibb = neurons.i_bias[g0:g0 + m]
+    ieb = neurons.i_ext[b, g0:g0 + m]
+    wb = neurons.w_adapt[b, g0:g0 + m]
+    if pops.has_bias[p]:
+        for j in range(m):
+            I0[j] = base + ibb[j]
+    else:
+        for j in range(m):
+            I0[j] = base
+    if pops.has_ext[p]:
+        for j in range(m):
+            I0[j] += ieb[j]
+    if adapt:
+        for j in range(m):
+            I0[j] -= wb[j]
+    for j in range(m):
+        g1 = gd1[j]
+        g2 = gd2[j]
+        gd1[j] = g1 * dd1
+        gd2[j] = g2 * dd2
+        G = (g_leak + g1) + g2
+        I = (I0[j] + g1 * e1) + g2 * e2
+        E[j] = k_m * G
+        X[j] = I / G
+    exp_block(E, bits, m)
+    vb = neurons.v[b, g0:g0 + m]
+    for j in range(m):
+        v_inf = X[j]
+        X[j] = v_inf + (vb[j] - v_inf) * E[j]
+    if adapt:
+        decay_w = pops.decay_w[p]
+        for j in range(m):
+            wa = a_ad * (vb[j] - v_rest)
+            wb[j] = wa + (wb[j] - wa) * decay_w
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+    if adapt and n_spk:
+        for j in range(m):
+            if spb[j]:
+                wb[j] += b_ad
+    return n_spk
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
+    """``_curr_block`` for two plain current channels: same arithmetic, same order, one pass
+    plus the threshold pass."""
+    start = pops.start[p]
+    n = pops.end[p] - start
+    m = i1 - i0
+    g0 = start + i0
+    ch1 = pops.ch_off[p]
+    ch2 = ch1 + 1
+    s1 = pops.slot_off[p] + i0
+    s2 = s1 + n
+    gd1 = neurons.g_decay[b, s1:s1 + m]
+    gd2 = neurons.g_decay[b, s2:s2 + m]
+    dd1 = chans.decay_d[ch1]
+    dd2 = chans.decay_d[ch2]
+    pd1 = chans.prop_d[ch1]
+    pd2 = chans.prop_d[ch2]
+    v_rest = pops.v_rest[p]
+    pm = pops.decay_m[p]
+    r_in = (1.0 - pm) / pops.g_leak[p]
+    X = work[2]
+    vb = neurons.v[b, g0:g0 + m]
+    ibb = neurons.i_bias[g0:g0 + m]
+    ieb = neurons.i_ext[b, g0:g0 + m]
+    if pops.has_bias[p] or pops.has_ext[p]:
+        for j in range(m):
+            X[j] = (ibb[j] + ieb[j]) * r_in
+    else:
+        for j in range(m):
+            X[j] = 0.0
+    for j in range(m):
+        g1 = gd1[j]
+        g2 = gd2[j]
+        gd1[j] = g1 * dd1
+        gd2[j] = g2 * dd2
+        X[j] = v_rest + (vb[j] - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+
+
 @njit(cache=True, _nrt=False)
 def _locate(pops, batch, job):
     """(population, trial, block) of a job number."""
@@ -255,9 +387,15 @@ def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
     i0 = blk * BLOCK
     i1 = min(n, i0 + BLOCK)
     if pops.kind[p] == 0:
-        _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+        if _two_plain_channels(pops, chans, p, True):
+            _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+        else:
+            _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
     else:
-        _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+        if _two_plain_channels(pops, chans, p, False):
+            _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+        else:
+            _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
 
 
 @njit(cache=True, parallel=True)
