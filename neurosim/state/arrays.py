@@ -92,6 +92,8 @@ class Synapses(NamedTuple):
     proj_direct: np.ndarray   # (n_proj,) bool: the target channel is ``direct`` (see Channels)
     proj_norm: np.ndarray     # (n_proj,) peak normalisation of the target channel
     proj_rise: np.ndarray     # (n_proj,) bool: the target channel has a rise component
+    proj_post_pop: np.ndarray # (n_proj,) int64 post population
+    proj_sorted: np.ndarray   # (n_proj,) bool: ``post`` ascends within every row
     out_ptr: np.ndarray       # (n_pops+1,) int64 projections leaving each population ...
     out_proj: np.ndarray      # ... listed here
     row_ptr: np.ndarray       # concatenated (n_pre+1,) row pointers, relative to proj_syn_off

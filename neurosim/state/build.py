@@ -166,7 +166,7 @@ def build_state(net):
 
     # --- synapses
     proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
-    proj_chan = []
+    proj_chan, proj_post_pop, proj_sorted = [], [], []
     row_ptrs, posts, targets, delays, weights = [], [], [], [], []
     syn_off = 0
     rp_off = 0
@@ -207,6 +207,9 @@ def build_state(net):
             proj_slot0.append(slot0)
             ch_g = int(pops.ch_off[post_k] + c)
             proj_chan.append(ch_g)
+            proj_post_pop.append(post_k)
+            same_row = pre[1:] == pre[:-1]
+            proj_sorted.append(bool(np.all(post[1:][same_row] >= post[:-1][same_row])))
             if d_steps.size and d_steps.max() > 1:
                 chans.direct[ch_g] = False
             proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
@@ -240,6 +243,7 @@ def build_state(net):
         proj_rp_off=np.asarray(proj_rp_off, np.int64), proj_dense=np.asarray(proj_dense, np.bool_),
         proj_slot0=np.asarray(proj_slot0, np.int64), proj_direct=chans.direct[proj_chan].astype(np.bool_),
         proj_norm=chans.norm[proj_chan].astype(fdt), proj_rise=chans.has_rise[proj_chan].astype(np.bool_),
+        proj_post_pop=np.asarray(proj_post_pop, np.int64), proj_sorted=np.asarray(proj_sorted, np.bool_),
         out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
         row_ptr=cat(row_ptrs, np.int64), post=cat(posts, np.int64), target=cat(targets, np.int64),
         delay=cat(delays, np.int64), w=cat(weights, fdt)[None, :].copy())

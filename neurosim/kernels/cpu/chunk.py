@@ -8,30 +8,54 @@
 5. propagation into the ring buffer, 6. plasticity and neuromodulators (plasticity.py)
 7. spike recording and per-population counts
 
+Threads: ``run_chunk`` is called by ``n_threads`` threads at once (thread ``tid``; see
+backends/cpu.py), all inside compiled code without the GIL for the whole chunk.  Phases 2-4 are
+split into blocks (neurons.py) and each thread updates a fixed, contiguous range of them.  With
+one trial, each thread also collects the spikes of its blocks and propagates every spike into its
+own neurons only (propagate.py), so the state a thread writes stays in its core's cache; thread 0
+runs phases 1, 6 and 7.  With several trials thread 0 collects and propagates for everyone.
+Barriers (sync.py) separate the phases: 3 a step (4 with plasticity, a Poisson drive or state
+monitors).  Each neuron is written by one block and each synaptic target receives its inputs in
+the same order whatever the number of threads, so the result does not depend on it.
+
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it.
 """
 import numpy as np
 from numba import njit
 
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
-from .neurons import update_neurons, collect_spikes, n_jobs, neuron_work, BLOCK, N_WORK, PARALLEL_MIN_WORK
-from .propagate import propagate
+from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs,
+                      BLOCK, N_WORK)
+from .sync import barrier, atomic_load, SYNC_STOP, SYNC_COUNTS, SYNC_STRIDE
+from .propagate import propagate, propagate_owned
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
 
 
-@njit(cache=True)
-def run_chunk(st, key, dt, step0, n_steps, n_threads, per_step_max, mon_first, mon_buf_off, out_state,
-              out_step, out_id, out_trial, out_counts):
+@njit(cache=True, nogil=True)
+def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
+              out_state, out_step, out_id, out_trial, out_counts):
+    """Run up to ``n_steps`` steps from ``step0``; returns (steps done, spikes written) (thread 0's
+    values are the ones that count).  ``sync``: see sync.new_sync()."""
     pops = st.pops
     neurons = st.neurons
+    chans = st.chans
+    batch = neurons.v.shape[0]
     cap = out_step.shape[0]
     n_out = 0
-    jobs = n_jobs(pops, neurons.v.shape[0])
-    parallel = n_threads > 1 and neuron_work(pops, st.chans, neurons.v.shape[0]) >= PARALLEL_MIN_WORK
-    n_scratch = jobs if parallel else 1
-    work = np.empty((n_scratch, N_WORK, BLOCK))
-    bits = np.empty((n_scratch, BLOCK), np.int64)
+    jobs = n_jobs(pops, batch)
+    job0 = tid * jobs // n_threads
+    job1 = (tid + 1) * jobs // n_threads
+    work = np.empty((N_WORK, BLOCK))
+    bits = np.empty(BLOCK, np.int64)
+    job_spikes = np.zeros(jobs, np.int64)
+    # one trial on several threads: spikes collected and propagated by every thread for its own
+    # neurons (see propagate_owned); otherwise thread 0 does both for everyone
+    owned = n_threads > 1 and batch == 1
+    own_lo = np.zeros(pops.kind.shape[0], np.int64)
+    own_hi = np.zeros(pops.kind.shape[0], np.int64)
+    owned_ranges(pops, job0, job1, own_lo, own_hi)
+    first_source = neurons.v.shape[1]
     # phases with nothing to do are not called: a call costs ~0.1-1 us (argument passing), the
     # whole step of a small network only a few us
     has_tables = st.tables.k_n.shape[0] > 0
@@ -42,24 +66,54 @@ def run_chunk(st, key, dt, step0, n_steps, n_threads, per_step_max, mon_first, m
         has_sources = has_sources or pops.kind[p] == 2
     has_monitors = st.rec.mon_every.shape[0] > 0
     has_plasticity = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
+    # thread 0's phases after propagation that must wait for every thread's propagation
+    wait_after_propagation = owned and (has_plasticity or has_drive or has_monitors)
+    done = n_steps
     for rel in range(n_steps):
-        if cap - n_out < per_step_max:
-            return rel, n_out
         step = step0 + rel
-        if has_tables:
-            advance_tables(st.tables, step)
-        if has_currents:
-            inject_currents(st.inputs, st.tables, neurons)
-        if has_drive:
-            poisson_drive(st.inputs, st.tables, pops, neurons, st.chans, key, step, dt)
-        if has_sources:
-            source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
-        if has_monitors:
-            sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
-        update_neurons(pops, st.chans, neurons, step, dt, jobs, parallel, work, bits)
-        collect_spikes(neurons)
-        propagate(pops, st.syn, neurons, step)
-        if has_plasticity:
-            plasticity(pops, st.syn, neurons, st.plast, step)
-        n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
-    return n_steps, n_out
+        if tid == 0:
+            if cap - n_out < per_step_max:
+                sync[SYNC_STOP] = rel
+            else:
+                if has_tables:
+                    advance_tables(st.tables, step)
+                if has_currents:
+                    inject_currents(st.inputs, st.tables, neurons)
+                if has_drive:
+                    poisson_drive(st.inputs, st.tables, pops, neurons, chans, key, step, dt)
+                if has_sources:
+                    source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
+                if has_monitors:
+                    sample_state(st.rec, chans, neurons, step, mon_first, mon_buf_off, out_state)
+        barrier(sync, n_threads)
+        if atomic_load(sync, SYNC_STOP) == rel:
+            done = rel
+            break
+        n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes)
+        if owned:
+            sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
+            barrier(sync, n_threads)
+            first = 0
+            total = 0
+            for t in range(n_threads):
+                c = sync[SYNC_COUNTS + SYNC_STRIDE * t]
+                if t < tid:
+                    first += c
+                total += c
+            collect_owned(pops, neurons, job0, job1, job_spikes, first)
+            if tid == 0:
+                collect_sources(neurons, first_source, total)
+            barrier(sync, n_threads)
+            propagate_owned(pops, st.syn, neurons, step, own_lo, own_hi)
+            if wait_after_propagation:
+                barrier(sync, n_threads)
+        else:
+            barrier(sync, n_threads)
+            if tid == 0:
+                collect_spikes(neurons)
+                propagate(pops, st.syn, neurons, step)
+        if tid == 0:
+            if has_plasticity:
+                plasticity(pops, st.syn, neurons, st.plast, step)
+            n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
+    return done, n_out

@@ -7,18 +7,23 @@ Current-based LIF: exact propagator for exponentially decaying currents (Rotter 
 Refractoriness as Brian2: not refractory when ``step - last_spike >= ref_steps``; a refractory
 neuron keeps ``v`` (its receptors and adaptation still evolve) and cannot spike.
 
-Work is split into blocks of at most ``BLOCK`` neurons of one population and one trial; blocks
-run in parallel (``prange``) and each neuron is written by exactly one block, so the result does
-not depend on the number of threads.  Inside a block the loops run channel by channel so that
-they vectorise.
+Work is split into blocks of at most ``BLOCK`` neurons of one population and one trial; the
+threads of chunk.py each update a fixed range of blocks, and each neuron is written by exactly
+one block, so the result does not depend on the number of threads.  Inside a block the loops are
+branch-free passes over contiguous arrays, so that LLVM vectorises them (a population with two
+plain receptor channels, the usual E/I case, takes a fused pass instead of one per channel).
+The kernels are compiled without reference counting (``_nrt=False``): they allocate nothing
+and only borrow the state's arrays, and counting references cost about 0.5 us a call (an atomic
+increment and decrement of every array of the state tuples), more than a whole block update.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .fastexp import exp_block
 
 BLOCK = 512
-PARALLEL_MIN_WORK = 16384  # neuron_work() below which threads cost more than they save (measured)
+PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than they save (measured:
+                           # COBA N=2000 gains from 2 threads, COBA N=1000 and CUBA N=4000 do not)
 N_WORK = 4                 # float64 scratch rows per block
 
 
@@ -388,22 +393,11 @@ def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
     i1 = min(n, i0 + BLOCK)
     if pops.kind[p] == 0:
         if _two_plain_channels(pops, chans, p, True):
-            _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
-        else:
-            _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
-    else:
-        if _two_plain_channels(pops, chans, p, False):
-            _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
-        else:
-            _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
-
-
-@njit(cache=True, parallel=True)
-def _update_parallel(pops, chans, neurons, step, dt, n_jobs, work, bits):
-    batch = neurons.v.shape[0]
-    cur = step % neurons.ring.shape[1]
-    for job in prange(n_jobs):
-        _run_job(np.int64(job), pops, chans, neurons, step, dt, cur, batch, work[job], bits[job])
+            return _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+        return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+    if _two_plain_channels(pops, chans, p, False):
+        return _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+    return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
 
 
 @njit(cache=True, _nrt=False)
@@ -418,14 +412,15 @@ def n_jobs(pops, batch):
 
 @njit(cache=True, _nrt=False)
 def neuron_work(pops, chans, batch):
-    """Relative cost of one step's neuron update, in units of a current-based neuron with one
-    exponential receptor (measured: an exp-Euler conductance neuron costs about 4, each extra
-    channel about 1, a Mg2+ block about 3)."""
+    """Relative cost of one step's neuron update, in units of one receptor channel of one
+    neuron (measured on the CUBA and COBA benchmarks: a current-based neuron with two channels
+    costs about 3, a conductance-based one, with its exp and division, about 8; a rise
+    component adds 1, a Mg2+ block 3)."""
     total = 0
     for p in range(pops.kind.shape[0]):
         if pops.kind[p] > 1:
             continue
-        per = 4 if pops.kind[p] == 0 else 1
+        per = 6 if pops.kind[p] == 0 else 1
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
             per += 1
@@ -438,17 +433,72 @@ def neuron_work(pops, chans, batch):
 
 
 @njit(cache=True, _nrt=False)
-def update_neurons(pops, chans, neurons, step, dt, jobs, parallel, work, bits):
-    """Integrate every neuron population one step (``jobs`` blocks, see ``n_jobs``): in parallel
-    threads when ``parallel`` (scratch ``work[job]``, ``bits[job]`` per block), else serially
-    (scratch row 0)."""
+def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes):
+    """Integrate blocks ``job0 .. job1-1`` (see ``n_jobs``) one step, in scratch ``work``
+    (N_WORK x BLOCK floats) and ``bits`` (BLOCK int64); ``job_spikes[job]`` gets each block's
+    number of spikes.  Returns their sum."""
     batch = neurons.v.shape[0]
-    if parallel and jobs >= 2:
-        _update_parallel(pops, chans, neurons, step, dt, jobs, work, bits)
-    else:
-        cur = step % neurons.ring.shape[1]
-        for job in range(jobs):
-            _run_job(job, pops, chans, neurons, step, dt, cur, batch, work[0], bits[0])
+    cur = step % neurons.ring.shape[1]
+    total = 0
+    for job in range(job0, job1):
+        k = _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits)
+        job_spikes[job] = k
+        total += k
+    return total
+
+
+@njit(cache=True, _nrt=False)
+def owned_ranges(pops, job0, job1, own_lo, own_hi):
+    """Local neuron index range ``own_lo[p] .. own_hi[p]-1`` of each population that blocks
+    ``job0 .. job1-1`` cover (one trial; an empty range is lo = hi = 0)."""
+    own_lo[:] = 0
+    own_hi[:] = 0
+    for job in range(job0, job1):
+        p, b, blk = _locate(pops, 1, job)
+        n = pops.end[p] - pops.start[p]
+        i0 = blk * BLOCK
+        i1 = min(n, i0 + BLOCK)
+        if own_hi[p] == own_lo[p]:
+            own_lo[p] = i0
+        own_hi[p] = i1
+
+
+@njit(cache=True, _nrt=False)
+def collect_owned(pops, neurons, job0, job1, job_spikes, first):
+    """One trial: write the spikes of blocks ``job0 .. job1-1`` (ascending) into ``spike_list[0]``
+    from position ``first`` on and clear their flags; returns the position after the last."""
+    row = neurons.spiked[0]
+    lst = neurons.spike_list[0]
+    cnt = first
+    for job in range(job0, job1):
+        left = job_spikes[job]
+        if left == 0:
+            continue
+        p, b, blk = _locate(pops, 1, job)
+        g = pops.start[p] + blk * BLOCK
+        while left > 0:
+            if row[g]:
+                row[g] = 0
+                lst[cnt] = g
+                cnt += 1
+                left -= 1
+            g += 1
+    return cnt
+
+
+@njit(cache=True, _nrt=False)
+def collect_sources(neurons, first_source, first):
+    """One trial: append the spikes of the source ids (``first_source`` on) to ``spike_list[0]``
+    from position ``first``, clear their flags and set ``spike_count[0]``."""
+    row = neurons.spiked[0]
+    lst = neurons.spike_list[0]
+    cnt = first
+    for g in range(first_source, row.shape[0]):
+        if row[g]:
+            row[g] = 0
+            lst[cnt] = g
+            cnt += 1
+    neurons.spike_count[0] = cnt
 
 
 @njit(cache=True, _nrt=False)

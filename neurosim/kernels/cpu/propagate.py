@@ -4,23 +4,66 @@
 A projection onto a ``direct`` channel (every input to it has a delay of one step, see
 state/arrays.py) adds ``w * norm`` straight into the receptor state instead: the neuron update of
 this step has already decayed it, so the sum is the one the next step would have taken from the
-ring (in Brian2's order: state + w1 + w2 + ...), and the ring slot is never touched."""
+ring (in Brian2's order: state + w1 + w2 + ...), and the ring slot is never touched.
+
+``propagate_owned`` is the multi-threaded form (one trial): every thread walks every spike but
+adds only into the post neurons whose blocks it updates (``own_lo``/``own_hi``: a range of local
+indices per population), so no two threads write the same memory and each target still receives
+its inputs in the serial order, bit for bit."""
 from numba import njit
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
+    """Add synapses ``ka..kb-1`` of the row starting at ``k0`` of projection ``q``."""
+    if kb <= ka:
+        return
+    if syn.proj_direct[q]:
+        norm = syn.proj_norm[q]
+        if syn.proj_dense[q]:
+            t0 = syn.proj_slot0[q] - k0
+            for k in range(ka, kb):
+                gdb[t0 + k] += wr[k] * norm
+            if syn.proj_rise[q]:
+                for k in range(ka, kb):
+                    grb[t0 + k] += wr[k] * norm
+        elif syn.proj_rise[q]:
+            for k in range(ka, kb):
+                x = wr[k] * norm
+                gdb[syn.target[k]] += x
+                grb[syn.target[k]] += x
+        else:
+            for k in range(ka, kb):
+                gdb[syn.target[k]] += wr[k] * norm
+        return
+    if syn.proj_dense[q]:
+        # all-to-all row: contiguous targets and one delay -> a vectorised row add
+        sl = cur + syn.delay[k0]
+        if sl >= n_slots:
+            sl -= n_slots
+        dst = ring[sl]
+        t0 = syn.proj_slot0[q] - k0
+        for k in range(ka, kb):
+            dst[t0 + k] += wr[k]
+        return
+    for k in range(ka, kb):
+        sl = cur + syn.delay[k]
+        if sl >= n_slots:
+            sl -= n_slots
+        ring[sl, syn.target[k]] += wr[k]
 
 
 @njit(cache=True, _nrt=False)
 def propagate(pops, syn, neurons, step):
-    ring = neurons.ring
-    gd = neurons.g_decay
-    gr = neurons.g_rise
-    n_slots = ring.shape[1]
+    """All trials, all targets (one thread)."""
+    n_slots = neurons.ring.shape[1]
     cur = step % n_slots
     shared_w = syn.w.shape[0] == 1
-    for b in range(ring.shape[0]):
-        wrow = 0 if shared_w else b
-        wr = syn.w[wrow]
-        gdb = gd[b]
-        grb = gr[b]
+    for b in range(neurons.ring.shape[0]):
+        wr = syn.w[0 if shared_w else b]
+        ring = neurons.ring[b]
+        gdb = neurons.g_decay[b]
+        grb = neurons.g_rise[b]
         p = 0
         for s in range(neurons.spike_count[b]):
             g = neurons.spike_list[b, s]
@@ -33,38 +76,60 @@ def propagate(pops, syn, neurons, step):
                 rp = syn.proj_rp_off[q]
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
-                if k1 <= k0:
-                    continue
-                if syn.proj_direct[q]:
-                    norm = syn.proj_norm[q]
-                    if syn.proj_dense[q]:
-                        t0 = syn.proj_slot0[q] - k0
-                        for k in range(k0, k1):
-                            gdb[t0 + k] += wr[k] * norm
-                        if syn.proj_rise[q]:
-                            for k in range(k0, k1):
-                                grb[t0 + k] += wr[k] * norm
-                    elif syn.proj_rise[q]:
-                        for k in range(k0, k1):
-                            x = wr[k] * norm
-                            gdb[syn.target[k]] += x
-                            grb[syn.target[k]] += x
-                    else:
-                        for k in range(k0, k1):
-                            gdb[syn.target[k]] += wr[k] * norm
-                    continue
-                if syn.proj_dense[q]:
-                    # all-to-all row: contiguous targets and one delay -> a vectorised row add
-                    sl = cur + syn.delay[k0]
-                    if sl >= n_slots:
-                        sl -= n_slots
-                    dst = ring[b, sl]
-                    t0 = syn.proj_slot0[q] - k0
-                    for k in range(k0, k1):
-                        dst[t0 + k] += wr[k]
-                    continue
+                _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _first_at_least(post, ka, kb, x):
+    """First k in [ka, kb) with post[k] >= x (post ascending there), else kb."""
+    lo = ka
+    hi = kb
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if post[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, _nrt=False)
+def propagate_owned(pops, syn, neurons, step, own_lo, own_hi):
+    """Trial 0 only, targets restricted to local post indices ``own_lo[p] .. own_hi[p]-1`` of
+    each population ``p`` (see the module docstring)."""
+    n_slots = neurons.ring.shape[1]
+    cur = step % n_slots
+    wr = syn.w[0]
+    ring = neurons.ring[0]
+    gdb = neurons.g_decay[0]
+    grb = neurons.g_rise[0]
+    post = syn.post
+    p = 0
+    for s in range(neurons.spike_count[0]):
+        g = neurons.spike_list[0, s]
+        while g >= pops.end[p]:
+            p += 1
+        i = g - pops.start[p]
+        for qq in range(syn.out_ptr[p], syn.out_ptr[p + 1]):
+            q = syn.out_proj[qq]
+            pp = syn.proj_post_pop[q]
+            lo = own_lo[pp]
+            hi = own_hi[pp]
+            if hi <= lo:
+                continue
+            base = syn.proj_syn_off[q]
+            rp = syn.proj_rp_off[q]
+            k0 = base + syn.row_ptr[rp + i]
+            k1 = base + syn.row_ptr[rp + i + 1]
+            if k1 <= k0:
+                continue
+            if syn.proj_dense[q]:
+                _add_range(syn, ring, gdb, grb, q, k0, k0 + lo, k0 + hi, cur, n_slots, wr)
+            elif syn.proj_sorted[q]:
+                ka = k0 if post[k0] >= lo else _first_at_least(post, k0, k1, lo)
+                kb = k1 if post[k1 - 1] < hi else _first_at_least(post, ka, k1, hi)
+                _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr)
+            else:
                 for k in range(k0, k1):
-                    sl = cur + syn.delay[k]
-                    if sl >= n_slots:
-                        sl -= n_slots
-                    ring[b, sl, syn.target[k]] += wr[k]
+                    if post[k] >= lo and post[k] < hi:
+                        _add_range(syn, ring, gdb, grb, q, k0, k, k + 1, cur, n_slots, wr)

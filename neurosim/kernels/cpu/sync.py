@@ -1,0 +1,96 @@
+"""Thread synchronisation for the multi-threaded chunk runner (kernels/cpu/chunk.py).
+
+Numba has no atomics on the CPU, so the two used here are LLVM instructions emitted through
+``numba.extending.intrinsic`` (sequentially consistent, so each is also a full memory fence on
+every target): a fetch-and-add and a load, both on one int64 element of an array.
+
+``barrier`` is a generation barrier for ``n_threads`` threads over a ``sync`` array of int64 (arrival counter and generation on separate cache lines): the last thread to
+arrive resets the counter and advances the generation; the others spin until the generation
+moves, and after ``SPIN_LIMIT`` polls (tens of microseconds) give their core away with
+``sched_yield`` between polls, so that a thread descheduled by a busy machine is not starved by
+its spinning partner.  Everything a thread wrote before the barrier is visible to every thread
+after it.
+"""
+import sys
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+SYNC_ARRIVED = 0     # threads arrived at the current barrier
+SYNC_GENERATION = 8  # barriers completed (one cache line further)
+SYNC_STOP = 16       # step at which thread 0 asks everyone to stop (-1: run on)
+SYNC_COUNTS = 24     # per-thread spike counts, SYNC_STRIDE apart (one cache line each)
+SYNC_STRIDE = 8
+SPIN_LIMIT = 20000
+_HAS_SCHED_YIELD = sys.platform != "win32"
+
+
+@intrinsic
+def atomic_add(typingctx, arr, idx, val):
+    """``arr[idx] += val`` atomically; returns the old value (int64 arrays)."""
+    if not (isinstance(arr, types.Array) and arr.dtype == types.int64):
+        return None
+    sig = types.int64(arr, types.intp, types.int64)
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])
+        return builder.atomic_rmw("add", ptr, args[2], "seq_cst")
+    return sig, codegen
+
+
+@intrinsic
+def atomic_load(typingctx, arr, idx):
+    """``arr[idx]`` read atomically (int64 arrays), never cached in a register."""
+    if not (isinstance(arr, types.Array) and arr.dtype == types.int64):
+        return None
+    sig = types.int64(arr, types.intp)
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])
+        return builder.load_atomic(ptr, "seq_cst", 8)
+    return sig, codegen
+
+
+@intrinsic
+def yield_cpu(typingctx):
+    """``sched_yield()`` from the C library (POSIX); nothing where it does not exist."""
+    sig = types.void()
+
+    def codegen(context, builder, sig, args):
+        if _HAS_SCHED_YIELD:
+            fnty = ir.FunctionType(ir.IntType(32), [])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "sched_yield")
+            builder.call(fn, [])
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@njit(cache=True, _nrt=False)
+def barrier(sync, n_threads):
+    """Wait until all ``n_threads`` threads have called ``barrier`` (no-op for one thread)."""
+    if n_threads <= 1:
+        return
+    gen = atomic_load(sync, SYNC_GENERATION)
+    if atomic_add(sync, SYNC_ARRIVED, 1) == n_threads - 1:
+        atomic_add(sync, SYNC_ARRIVED, -n_threads)
+        atomic_add(sync, SYNC_GENERATION, 1)
+    else:
+        polls = 0
+        while atomic_load(sync, SYNC_GENERATION) == gen:
+            polls += 1
+            if polls > SPIN_LIMIT:
+                yield_cpu()
+
+
+def new_sync(n_threads):
+    """A fresh ``sync`` array for ``n_threads`` threads (host side)."""
+    s = np.zeros(SYNC_COUNTS + SYNC_STRIDE * max(1, n_threads), np.int64)
+    s[SYNC_STOP] = -1
+    return s
