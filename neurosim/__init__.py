@@ -48,19 +48,6 @@ def _use_versioned_numba_cache():
 _use_versioned_numba_cache()
 
 
-def _bounded_thread_spin():
-    """Bound how long idle OpenMP threads spin between the short parallel regions of a time step
-    (``GOMP_SPINCOUNT=50000``), unless the user set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``.
-    Measured on 2 cores (COBA / CUBA N=4000, 1 s): idle machine 0.47 / 0.28 s, the same as the
-    fully spinning ACTIVE policy (PASSIVE: 0.98 / 0.91 s, a futex wake-up every step); with three
-    busy processes beside it 3.0 / 1.4 s, where the unbounded default spin took up to 50x longer."""
-    import os
-    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-        os.environ["GOMP_SPINCOUNT"] = "50000"
-
-
-_bounded_thread_spin()
-
 from . import units
 from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
 from .spec.neurons import LIFCond, LIFCurr

@@ -20,7 +20,7 @@ NET_SRC = textwrap.dedent('''
     import numpy as np
     import neurosim as ns
 
-    def make(seed, dtype="float64", batch=1):
+    def make(seed, dtype="float64", batch=1, delay=0.5):
         net = ns.Network(dt=0.1, seed=seed, dtype=dtype, batch=batch)
         cell = ns.LIFCond(v_init=ns.Uniform(-60.0, -50.0))
         exc = net.population("exc", 160, cell)
@@ -30,14 +30,14 @@ NET_SRC = textwrap.dedent('''
         gaba = ns.GABA_A(tau_decay=10.0, e_rev=-80.0)
         net.connect(src, [exc, inh], ns.fixed_probability(0.1), receptor=ampa, weight=ns.Uniform(2.0, 4.0),
                     delay=ns.Uniform(0.1, 1.5))
-        net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ampa, weight=1.0, delay=0.5)
-        net.connect(inh, [exc, inh], ns.fixed_probability(0.1), receptor=gaba, weight=6.0, delay=0.5)
+        net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ampa, weight=1.0, delay=delay)
+        net.connect(inh, [exc, inh], ns.fixed_probability(0.1), receptor=gaba, weight=6.0, delay=delay)
         net.poisson_drive(exc, ampa, 50, 5.0, 0.5)
         return net, net.monitor(exc, "spikes"), net.monitor(inh, "spikes")
 
-    def spikes(seed, T=300.0, dtype="float64", split=None, batch=1):
+    def spikes(seed, T=300.0, dtype="float64", split=None, batch=1, delay=0.5):
         """(step, trial, population, index) rows of all spikes, sorted."""
-        net, m_e, m_i = make(seed, dtype, batch)
+        net, m_e, m_i = make(seed, dtype, batch, delay)
         if split is None:
             net.run(T)
         else:
@@ -86,24 +86,35 @@ def _run_sub(code, env_extra, tmp_path, name):
 
 
 @pytest.mark.slow
-def test_same_spikes_with_1_and_2_threads(tmp_path):
-    """batch=2 gives 2 populations x 2 trials = 4 blocks of neurons, enough for the parallel
-    neuron update (and the per-trial parallel loops) to be used."""
+@pytest.mark.parametrize("batch,delay", [(1, 0.5), (1, 0.1), (2, 0.5)])
+def test_same_spikes_with_1_and_2_threads(tmp_path, batch, delay):
+    """The multi-threaded chunk runner is forced on (this network is below the size where the
+    backend would choose it): with one trial each thread propagates into its own neurons
+    (through the ring buffer with delay 0.5 ms, straight into the receptor state with 0.1 ms),
+    with two trials thread 0 propagates for both.  Spikes and final state equal the
+    single-thread run's, bit for bit."""
     outs = []
     for threads in (1, 2):
-        out = tmp_path / f"spikes_{threads}.npy"
+        out = tmp_path / f"spikes_{threads}.npz"
         code = NET_SRC + textwrap.dedent(f'''
             import numba
+            import neurosim.kernels.cpu.neurons as kernels
             assert numba.get_num_threads() == {threads}, numba.get_num_threads()
-            np.save({str(out)!r}, spikes({SEED_A}, T=200.0, batch=2))
+            kernels.PARALLEL_MIN_WORK = 0
+            net, m_e, m_i = make({SEED_A}, "float64", {batch}, {delay})
+            net.run(200.0)
+            assert net._sim.backend.threads() == {threads}
+            np.savez({str(out)!r}, spikes=spikes({SEED_A}, T=200.0, batch={batch}, delay={delay}),
+                     v=net._sim.state.neurons.v, g=net._sim.state.neurons.g_decay)
         ''')
         r = _run_sub(code, {"NUMBA_NUM_THREADS": str(threads)}, tmp_path, f"threads_{threads}")
         assert r.returncode == 0, r.stderr[-3000:]
-        outs.append(np.load(out))
-    assert outs[0].shape[0] > 300 and set(outs[0][:, 1]) == {0, 1}
-    np.testing.assert_array_equal(outs[0], outs[1])
+        outs.append(dict(np.load(out)))
+    assert outs[0]["spikes"].shape[0] > 300 and set(outs[0]["spikes"][:, 1]) == set(range(batch))
+    for key in ("spikes", "v", "g"):
+        np.testing.assert_array_equal(outs[0][key], outs[1][key], err_msg=key)
     # and equal to this process's run
-    np.testing.assert_array_equal(outs[0], spikes(SEED_A, T=200.0, batch=2))
+    np.testing.assert_array_equal(outs[0]["spikes"], spikes(SEED_A, T=200.0, batch=batch, delay=delay))
 
 
 def test_seed_key_above_int64_range(tmp_path):
