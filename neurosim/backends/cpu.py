@@ -5,16 +5,21 @@ With more than one thread (``numba.get_num_threads()``, set by ``NUMBA_NUM_THREA
 each chunk runs on that many OS threads at once: every thread calls the compiled ``run_chunk``
 (which releases the GIL) with its own thread number, and the threads meet at barriers inside it
 (kernels/cpu/chunk.py).  One parallel region per chunk instead of one per step: a step of the
-4000-neuron benchmarks takes a few microseconds, as long as starting a thread team."""
+4000-neuron benchmarks takes a few microseconds, as long as starting a thread team.  When other
+processes hold the cores, a step waits a scheduler time slice for a descheduled thread; the
+kernel then ends the chunk early and the backend runs on one thread for a few seconds before it
+tries again."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numba
 
 from .base import Backend
 
 MIN_PARALLEL_STEPS = 20   # shorter chunks run on one thread (starting threads costs ~0.1 ms)
+SOLO_AFTER_CONTENTION_S = 5.0   # one thread for this long after the threads kept waiting for each other
 
 
 class CPUBackend(Backend):
@@ -30,10 +35,11 @@ class CPUBackend(Backend):
         self._jobs = int(n_jobs(state.pops, batch))
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
         self._new_sync = new_sync
+        self._solo_until = 0.0
 
     def _threads_for(self, n_steps: int) -> int:
         t = numba.get_num_threads()
-        if t <= 1 or not self._parallel or n_steps < MIN_PARALLEL_STEPS:
+        if t <= 1 or not self._parallel or n_steps < MIN_PARALLEL_STEPS or time.monotonic() < self._solo_until:
             return 1
         return min(t, self._jobs)
 
@@ -67,6 +73,11 @@ class CPUBackend(Backend):
                 th.join()
         if errors:
             raise errors[0]
+        from ..kernels.cpu.sync import SYNC_SLOW, SLOW_LIMIT
+        if sync[SYNC_SLOW] > SLOW_LIMIT:
+            # the chunk ended early because the threads kept waiting for a descheduled partner:
+            # other processes hold the cores; one thread does not wait for anyone
+            self._solo_until = time.monotonic() + SOLO_AFTER_CONTENTION_S
         return result
 
     def download(self):

@@ -18,7 +18,9 @@ Barriers (sync.py) separate the phases: 3 a step (4 with plasticity, a Poisson d
 monitors).  Each neuron is written by one block and each synaptic target receives its inputs in
 the same order whatever the number of threads, so the result does not depend on it.
 
-Returns early, before a step, when the spike buffer could overflow, so the caller can flush it.
+Returns early, before a step, when the spike buffer could overflow, so the caller can flush it,
+and when the threads keep waiting for each other (a machine with more busy threads than cores),
+so that the caller can go on with one thread.
 """
 import numpy as np
 from numba import njit
@@ -26,7 +28,7 @@ from numba import njit
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs,
                       BLOCK, N_WORK)
-from .sync import barrier, atomic_load, SYNC_STOP, SYNC_COUNTS, SYNC_STRIDE
+from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT
 from .propagate import propagate, propagate_owned
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
@@ -72,7 +74,7 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
     for rel in range(n_steps):
         step = step0 + rel
         if tid == 0:
-            if cap - n_out < per_step_max:
+            if cap - n_out < per_step_max or (rel > 0 and sync[SYNC_SLOW] > SLOW_LIMIT):
                 sync[SYNC_STOP] = rel
             else:
                 if has_tables:
@@ -85,14 +87,14 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
                     source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
                 if has_monitors:
                     sample_state(st.rec, chans, neurons, step, mon_first, mon_buf_off, out_state)
-        barrier(sync, n_threads)
+        barrier(sync, n_threads, tid)
         if atomic_load(sync, SYNC_STOP) == rel:
             done = rel
             break
         n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes)
         if owned:
             sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
-            barrier(sync, n_threads)
+            barrier(sync, n_threads, tid)
             first = 0
             total = 0
             for t in range(n_threads):
@@ -103,12 +105,12 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
             collect_owned(pops, neurons, job0, job1, job_spikes, first)
             if tid == 0:
                 collect_sources(neurons, first_source, total)
-            barrier(sync, n_threads)
+            barrier(sync, n_threads, tid)
             propagate_owned(pops, st.syn, neurons, step, own_lo, own_hi)
             if wait_after_propagation:
-                barrier(sync, n_threads)
+                barrier(sync, n_threads, tid)
         else:
-            barrier(sync, n_threads)
+            barrier(sync, n_threads, tid)
             if tid == 0:
                 collect_spikes(neurons)
                 propagate(pops, st.syn, neurons, step)

@@ -6,7 +6,7 @@ every target): a fetch-and-add and a load, both on one int64 element of an array
 
 ``barrier`` is a generation barrier for ``n_threads`` threads over a ``sync`` array of int64 (arrival counter and generation on separate cache lines): the last thread to
 arrive resets the counter and advances the generation; the others spin until the generation
-moves, and after ``SPIN_LIMIT`` polls (tens of microseconds) give their core away with
+moves, and after ``SPIN_LIMIT`` polls (a few hundred microseconds) give their core away with
 ``sched_yield`` between polls, so that a thread descheduled by a busy machine is not starved by
 its spinning partner.  Everything a thread wrote before the barrier is visible to every thread
 after it.
@@ -22,9 +22,11 @@ from numba.extending import intrinsic
 SYNC_ARRIVED = 0     # threads arrived at the current barrier
 SYNC_GENERATION = 8  # barriers completed (one cache line further)
 SYNC_STOP = 16       # step at which thread 0 asks everyone to stop (-1: run on)
-SYNC_COUNTS = 24     # per-thread spike counts, SYNC_STRIDE apart (one cache line each)
+SYNC_SLOW = 24       # barriers at which thread 0 waited past SPIN_LIMIT (its partners were descheduled)
+SYNC_COUNTS = 32     # per-thread spike counts, SYNC_STRIDE apart (one cache line each)
 SYNC_STRIDE = 8
-SPIN_LIMIT = 20000
+SPIN_LIMIT = 200000  # polls (0.2-0.5 ms) before a waiting thread starts yielding its core
+SLOW_LIMIT = 20      # slow barriers after which thread 0 ends the chunk (see backends/cpu.py)
 _HAS_SCHED_YIELD = sys.platform != "win32"
 
 
@@ -73,8 +75,11 @@ def yield_cpu(typingctx):
 
 
 @njit(cache=True, _nrt=False)
-def barrier(sync, n_threads):
-    """Wait until all ``n_threads`` threads have called ``barrier`` (no-op for one thread)."""
+def barrier(sync, n_threads, tid):
+    """Wait until all ``n_threads`` threads have called ``barrier`` (no-op for one thread).
+    Thread 0 counts the waits that outlast SPIN_LIMIT in ``sync[SYNC_SLOW]``: on a machine with
+    more busy threads than cores a descheduled partner costs a scheduler time slice per step,
+    and the caller then goes on with one thread."""
     if n_threads <= 1:
         return
     gen = atomic_load(sync, SYNC_GENERATION)
@@ -86,6 +91,8 @@ def barrier(sync, n_threads):
         while atomic_load(sync, SYNC_GENERATION) == gen:
             polls += 1
             if polls > SPIN_LIMIT:
+                if polls == SPIN_LIMIT + 1 and tid == 0:
+                    sync[SYNC_SLOW] += 1
                 yield_cpu()
 
 
