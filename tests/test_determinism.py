@@ -103,7 +103,7 @@ def test_same_spikes_with_1_and_2_threads(tmp_path, batch, delay):
             kernels.PARALLEL_MIN_WORK = 0
             net, m_e, m_i = make({SEED_A}, "float64", {batch}, {delay})
             net.run(200.0)
-            assert net._sim.backend.threads() == {threads}
+            assert (net._sim.backend.threaded_chunks > 0) == ({threads} > 1)
             np.savez({str(out)!r}, spikes=spikes({SEED_A}, T=200.0, batch={batch}, delay={delay}),
                      v=net._sim.state.neurons.v, g=net._sim.state.neurons.g_decay)
         ''')

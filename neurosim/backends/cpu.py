@@ -36,6 +36,7 @@ class CPUBackend(Backend):
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
         self._new_sync = new_sync
         self._solo_until = 0.0
+        self.threaded_chunks = 0   # chunks run on more than one thread (for tests and diagnostics)
 
     def _threads_for(self, n_steps: int) -> int:
         t = numba.get_num_threads()
@@ -54,6 +55,7 @@ class CPUBackend(Backend):
 
         if n_threads == 1:
             return call(0)
+        self.threaded_chunks += 1
         errors = []
 
         def helper(tid):
