@@ -28,13 +28,14 @@ class CPUBackend(Backend):
     def upload(self, state):
         from ..kernels.cpu.chunk import run_chunk
         from ..kernels.cpu.neurons import n_jobs, neuron_work, PARALLEL_MIN_WORK
-        from ..kernels.cpu.sync import new_sync
+        from ..kernels.cpu.sync import new_sync, SYNC_SLOW, SLOW_LIMIT
         self._run = run_chunk
         self.state = state
         batch = state.neurons.v.shape[0]
         self._jobs = int(n_jobs(state.pops, batch))
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
         self._new_sync = new_sync
+        self._slow_index, self._slow_limit = SYNC_SLOW, SLOW_LIMIT
         self._solo_until = 0.0
         self.threaded_chunks = 0   # chunks run on more than one thread (for tests and diagnostics)
 
@@ -75,8 +76,7 @@ class CPUBackend(Backend):
                 th.join()
         if errors:
             raise errors[0]
-        from ..kernels.cpu.sync import SYNC_SLOW, SLOW_LIMIT
-        if sync[SYNC_SLOW] > SLOW_LIMIT:
+        if sync[self._slow_index] > self._slow_limit:
             # the chunk ended early because the threads kept waiting for a descheduled partner:
             # other processes hold the cores; one thread does not wait for anyone
             self._solo_until = time.monotonic() + SOLO_AFTER_CONTENTION_S

@@ -15,7 +15,8 @@ Outside [X_MIN, X_MAX]: 0 below, inf above; NaN stays NaN.
 import math
 
 import numpy as np
-from numba import njit
+
+from .jit import kernel
 
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01   # high bits of ln 2 (the low 32 bits of its mantissa are 0)
@@ -66,10 +67,10 @@ def exp_scalar_py(x):
     return math.ldexp(p, int(nf))
 
 
-exp_scalar = njit(cache=True, inline="always")(exp_scalar_py)
+exp_scalar = kernel(inline="always")(exp_scalar_py)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def exp_block(x, bits, m):
     """``x[:m] = exp(x[:m])`` in place; ``bits`` is int64 scratch of length >= m.  Vectorised:
     both loops are branch-free over contiguous arrays."""

@@ -1,11 +1,11 @@
 """Phase 1 of a step: schedules, injected currents, Poisson drive, Poisson sources, generators."""
 import numpy as np
-from numba import njit
 
+from .jit import kernel
 from .rng import step_base, uniform_at, binomial, STREAM_POISSON, STREAM_DRIVE
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def advance_tables(tables, step):
     """Move each schedule's pointer to the last change point at or before ``step``."""
     for t in range(tables.k_n.shape[0]):
@@ -17,7 +17,7 @@ def advance_tables(tables, step):
         tables.ptr[t] = ptr
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def table_value(tables, t, b, j):
     k = tables.ptr[t]
     if k < 0:
@@ -29,7 +29,7 @@ def table_value(tables, t, b, j):
     return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def inject_currents(inputs, tables, neurons):
     """Set ``i_ext`` (pA) for this step from every current injection (rebuilt only in the
     steps where one of their schedules changes value)."""
@@ -55,7 +55,7 @@ def inject_currents(inputs, tables, neurons):
                 i_ext[b, inputs.cur_idx[a + j]] += table_value(tables, t, b, j)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
     """Add Binomial(n_sources, rate*dt) events times the weight to each target's receptor."""
     for d in range(inputs.drv_table.shape[0]):
@@ -77,7 +77,7 @@ def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
                         neurons.g_rise[b, slot0 + i] += k * wn
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def source_spikes(pops, tables, inputs, neurons, key, step, dt):
     """Mark the spikes of Poisson sources and spike generators in ``neurons.spiked``."""
     spiked = neurons.spiked

@@ -12,14 +12,12 @@ threads of chunk.py each update a fixed range of blocks, and each neuron is writ
 one block, so the result does not depend on the number of threads.  Inside a block the loops are
 branch-free passes over contiguous arrays, so that LLVM vectorises them (a population with two
 plain receptor channels, the usual E/I case, takes a fused pass instead of one per channel).
-The kernels are compiled without reference counting (``_nrt=False``): they allocate nothing
-and only borrow the state's arrays, and counting references cost about 0.5 us a call (an atomic
-increment and decrement of every array of the state tuples), more than a whole block update.
+All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see jit.py).
 """
 import numpy as np
-from numba import njit
 
 from .fastexp import exp_block
+from .jit import kernel
 
 BLOCK = 512
 PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than they save (measured:
@@ -27,7 +25,7 @@ PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than th
 N_WORK = 4                 # float64 scratch rows per block
 
 
-@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+@kernel(inline="always", error_model="numpy")
 def _threshold(vb, lsb, spb, v_new, m, step, ref, v_th, v_reset):
     """Phase 4 for one block, branch-free (vectorised): a neuron out of its refractory period takes
     ``v_new``, and spikes (reset, ``last_spike``, flag) when that exceeds ``v_th``.  Returns the
@@ -44,7 +42,37 @@ def _threshold(vb, lsb, spb, v_new, m, step, ref, v_th, v_reset):
     return n_spk
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always", error_model="numpy")
+def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits):
+    """The end of a conductance-based block, given ``X[:m]`` = v_inf = I/G (mV) and
+    ``E[:m]`` = -dt G / c_m: exponential Euler v -> v_inf + (v - v_inf) exp(-dt G / c_m) (G and I
+    frozen over the step), adaptation, threshold and reset.  Returns the number of spikes."""
+    exp_block(E, bits, m)
+    vb = neurons.v[b, g0:g0 + m]
+    for j in range(m):
+        v_inf = X[j]
+        X[j] = v_inf + (vb[j] - v_inf) * E[j]
+    a_ad = pops.a[p]
+    b_ad = pops.b[p]
+    adapt = a_ad > 0.0 or b_ad > 0.0
+    wb = neurons.w_adapt[b, g0:g0 + m]
+    if adapt:
+        v_rest = pops.v_rest[p]
+        decay_w = pops.decay_w[p]
+        for j in range(m):
+            wa = a_ad * (vb[j] - v_rest)
+            wb[j] = wa + (wb[j] - wa) * decay_w
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+    if adapt and n_spk:
+        for j in range(m):
+            if spb[j]:
+                wb[j] += b_ad
+    return n_spk
+
+
+@kernel(inline="always")
 def _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr):
     for j in range(m):
         x = rb[j] * norm
@@ -56,7 +84,7 @@ def _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr):
         grb[j] = gr * dr
 
 
-@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+@kernel(inline="always", error_model="numpy")
 def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
     """Channel ``ch`` of one block (slots ``s0:s0+m``): take this step's arrivals, write the value
     entering the membrane equation this step (conductance in nS after the Mg2+ block, or current in
@@ -100,15 +128,12 @@ def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
             X[j] = X[j] / (1.0 + k_mg * E[j])
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
+@kernel(error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
 def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     start = pops.start[p]
     n = pops.end[p] - start
     g_leak = pops.g_leak[p]
     v_rest = pops.v_rest[p]
-    a_ad = pops.a[p]
-    b_ad = pops.b[p]
-    adapt = a_ad > 0.0 or b_ad > 0.0
     G = work[0]
     I = work[1]
     X = work[2]
@@ -155,30 +180,14 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
         else:
             for j in range(m):
                 I[j] += X[j]
-    # exponential Euler: v -> v_inf + (v - v_inf) exp(-dt G / c_m), G and I frozen over the step
     k_m = -dt / pops.c_m[p]
     for j in range(m):
         E[j] = k_m * G[j]
-    exp_block(E, bits, m)
-    for j in range(m):
-        v_inf = I[j] / G[j]
-        X[j] = v_inf + (vb[j] - v_inf) * E[j]
-    if adapt:
-        decay_w = pops.decay_w[p]
-        for j in range(m):
-            wa = a_ad * (vb[j] - v_rest)
-            wb[j] = wa + (wb[j] - wa) * decay_w
-    lsb = neurons.last_spike[b, g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
-    if adapt and n_spk:
-        for j in range(m):
-            if spb[j]:
-                wb[j] += b_ad
-    return n_spk
+        X[j] = I[j] / G[j]
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits)
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@kernel(error_model="numpy")
 def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     start = pops.start[p]
     n = pops.end[p] - start
@@ -238,7 +247,7 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _two_plain_channels(pops, chans, p, cond):
     """True when population ``p`` has exactly two receptor channels, both single-exponential,
     ``direct`` and without Mg2+ block, conductance-based if ``cond`` else current-based: the
@@ -254,7 +263,7 @@ def _two_plain_channels(pops, chans, p, cond):
     return True
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@kernel(error_model="numpy")
 def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     """``_cond_block`` for two plain conductance channels: the same arithmetic in the same order
     (so the same bits), in two passes and one vectorised exp."""
@@ -275,9 +284,7 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     g_leak = pops.g_leak[p]
     v_rest = pops.v_rest[p]
     k_m = -dt / pops.c_m[p]
-    a_ad = pops.a[p]
-    b_ad = pops.b[p]
-    adapt = a_ad > 0.0 or b_ad > 0.0
+    adapt = pops.a[p] > 0.0 or pops.b[p] > 0.0
     E = work[3]
     X = work[2]
     I0 = work[1]
@@ -308,27 +315,10 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
         I = (I0[j] + g1 * e1) + g2 * e2
         E[j] = k_m * G
         X[j] = I / G
-    exp_block(E, bits, m)
-    vb = neurons.v[b, g0:g0 + m]
-    for j in range(m):
-        v_inf = X[j]
-        X[j] = v_inf + (vb[j] - v_inf) * E[j]
-    if adapt:
-        decay_w = pops.decay_w[p]
-        for j in range(m):
-            wa = a_ad * (vb[j] - v_rest)
-            wb[j] = wa + (wb[j] - wa) * decay_w
-    lsb = neurons.last_spike[b, g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
-    if adapt and n_spk:
-        for j in range(m):
-            if spb[j]:
-                wb[j] += b_ad
-    return n_spk
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits)
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@kernel(error_model="numpy")
 def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     """``_curr_block`` for two plain current channels: same arithmetic, same order, one pass
     plus the threshold pass."""
@@ -370,7 +360,7 @@ def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _locate(pops, batch, job):
     """(population, trial, block) of a job number."""
     rem = job
@@ -385,7 +375,7 @@ def _locate(pops, batch, job):
     return -1, 0, 0
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
     p, b, blk = _locate(pops, batch, job)
     n = pops.end[p] - pops.start[p]
@@ -400,7 +390,7 @@ def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
     return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def n_jobs(pops, batch):
     """Blocks of one population and one trial (at most ``BLOCK`` neurons each)."""
     total = 0
@@ -410,7 +400,7 @@ def n_jobs(pops, batch):
     return total
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def neuron_work(pops, chans, batch):
     """Relative cost of one step's neuron update, in units of one receptor channel of one
     neuron (measured on the CUBA and COBA benchmarks: a current-based neuron with two channels
@@ -432,7 +422,7 @@ def neuron_work(pops, chans, batch):
     return total
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes):
     """Integrate blocks ``job0 .. job1-1`` (see ``n_jobs``) one step, in scratch ``work``
     (N_WORK x BLOCK floats) and ``bits`` (BLOCK int64); ``job_spikes[job]`` gets each block's
@@ -447,7 +437,7 @@ def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_s
     return total
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def owned_ranges(pops, job0, job1, own_lo, own_hi):
     """Local neuron index range ``own_lo[p] .. own_hi[p]-1`` of each population that blocks
     ``job0 .. job1-1`` cover (one trial; an empty range is lo = hi = 0)."""
@@ -463,7 +453,7 @@ def owned_ranges(pops, job0, job1, own_lo, own_hi):
         own_hi[p] = i1
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def collect_owned(pops, neurons, job0, job1, job_spikes, first):
     """One trial: write the spikes of blocks ``job0 .. job1-1`` (ascending) into ``spike_list[0]``
     from position ``first`` on and clear their flags; returns the position after the last."""
@@ -486,7 +476,7 @@ def collect_owned(pops, neurons, job0, job1, job_spikes, first):
     return cnt
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def collect_sources(neurons, first_source, first):
     """One trial: append the spikes of the source ids (``first_source`` on) to ``spike_list[0]``
     from position ``first``, clear their flags and set ``spike_count[0]``."""
@@ -501,7 +491,7 @@ def collect_sources(neurons, first_source, first):
     neurons.spike_count[0] = cnt
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def collect_spikes(neurons):
     """Turn the ``spiked`` flags into ascending ``spike_list`` rows and clear the flags (eight
     flags at a time: most are 0)."""

@@ -26,8 +26,8 @@ per-step start-up cost outweighed the work on small networks.)  The helpers take
 and scalars -- passing the whole state tuple to each call costs about half a microsecond.
 """
 import numpy as np
-from numba import njit
 
+from .jit import kernel
 from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
                              PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
                              PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
@@ -39,7 +39,7 @@ from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAP
 TINY = 1e-300  # eligibility below this is flushed to 0 (avoids denormal arithmetic)
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _f_plus(w, w_min, w_max, mu):
     """Potentiation weight dependence (1 - u)**mu, u = (w - w_min)/(w_max - w_min)."""
     if mu == 0.0:
@@ -52,7 +52,7 @@ def _f_plus(w, w_min, w_max, mu):
     return u ** mu
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _f_minus(w, w_min, w_max, mu):
     """Depression weight dependence u**mu."""
     if mu == 0.0:
@@ -65,7 +65,7 @@ def _f_minus(w, w_min, w_max, mu):
     return u ** mu
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _clip(w, lo, hi):
     if w < lo:
         return lo
@@ -74,7 +74,7 @@ def _clip(w, lo, hi):
     return w
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest, tr1, tr2):
     """Decay one population's traces by one step into ``slot`` and add this step's spikes."""
     for i in range(n):
@@ -100,7 +100,7 @@ def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest,
                 tr2[b, slot, c] += 1.0
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, tr2, spk, spk_n, elig):
     """Presynaptic arrivals at ``step`` (spikes emitted ``d`` steps earlier) for block ``q``."""
     rule = pi[q, PI_RULE]
@@ -154,7 +154,7 @@ def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, t
                     w[wrow, k] = _clip(w[wrow, k] - w_max * y * amp, w_min, w_max)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, w, tr1, tr2, spk, spk_n, elig):
     """Postsynaptic events at ``step`` (spikes emitted ``dendritic_delay`` steps earlier)."""
     kp = step - pi[q, PI_DEND]
@@ -213,7 +213,7 @@ def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, 
                 w[wrow, k] = _clip(w[wrow, k] + w_max * x * amp, w_min, w_max)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
     """Exact integration of dw/dt = w_max c [DA] over one step; decay of c."""
     m = pi[q, PI_MOD]
@@ -236,7 +236,7 @@ def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
         elig[b, el + kk] = c
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, ring):
     """Releases are added before the plasticity updates (see _releases); here: effects and decay."""
     n_eff = ei.shape[0]
@@ -269,7 +269,7 @@ def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, ring):
                     ring[b, nxt, s0 + i] *= f
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def _releases(b, lst, n_spk, mi, mf, mod_c):
     for m in range(mi.shape[0]):
         s0 = mi[m, MI_SRC_START]
@@ -284,7 +284,7 @@ def _releases(b, lst, n_spk, mi, mf, mod_c):
                 mod_c[b, m] += cnt * mf[m, MF_AMOUNT]
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def plasticity(pops, syn, neurons, pl, step):
     """Phase 6 for every trial (see the module docstring)."""
     pi = pl.pi

@@ -10,10 +10,10 @@ ring (in Brian2's order: state + w1 + w2 + ...), and the ring slot is never touc
 adds only into the post neurons whose blocks it updates (``own_lo``/``own_hi``: a range of local
 indices per population), so no two threads write the same memory and each target still receives
 its inputs in the serial order, bit for bit."""
-from numba import njit
+from .jit import kernel
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
     """Add synapses ``ka..kb-1`` of the row starting at ``k0`` of projection ``q``."""
     if kb <= ka:
@@ -53,7 +53,7 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
         ring[sl, syn.target[k]] += wr[k]
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def propagate(pops, syn, neurons, step):
     """All trials, all targets (one thread)."""
     n_slots = neurons.ring.shape[1]
@@ -79,7 +79,7 @@ def propagate(pops, syn, neurons, step):
                 _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr)
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def _first_at_least(post, ka, kb, x):
     """First k in [ka, kb) with post[k] >= x (post ascending there), else kb."""
     lo = ka
@@ -93,7 +93,7 @@ def _first_at_least(post, ka, kb, x):
     return lo
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def propagate_owned(pops, syn, neurons, step, own_lo, own_hi):
     """Trial 0 only, targets restricted to local post indices ``own_lo[p] .. own_hi[p]-1`` of
     each population ``p`` (see the module docstring)."""

@@ -1,9 +1,9 @@
 """Phase 7 (and the start-of-step sampling): spikes into preallocated buffers, per-population
 spike counts per step, sampled state variables."""
-from numba import njit
+from .jit import kernel
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
     """Write the start-of-step value (after this step's arrivals) of every column of each monitor due at ``step``."""
     for m in range(rec.mon_every.shape[0]):
@@ -35,9 +35,8 @@ def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
             out_state[base + c - c0] = x
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def record_spikes(pops, rec, neurons, step, rel_step, out_step, out_id, out_trial, n_out, out_counts):
-    n_pops = pops.kind.shape[0]
     for b in range(neurons.spike_count.shape[0]):
         p = 0
         for s in range(neurons.spike_count[b]):

@@ -6,7 +6,8 @@ and on the GPU.  Streams used by the simulator: ``(1 << 32) + p`` for the Poisso
 ``p`` and ``(2 << 32) + d`` for the Poisson drive ``d``.
 """
 import numpy as np
-from numba import njit
+
+from .jit import kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -21,7 +22,7 @@ STREAM_POISSON = 1 << 32
 STREAM_DRIVE = 2 << 32
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def mix64(z):
     z = z + _GOLDEN
     z = (z ^ (z >> _S30)) * _M1
@@ -29,27 +30,27 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def step_base(key, stream, step):
     """The part of a draw that depends on (key, stream, step) only; see :func:`uniform_at`."""
     x = mix64(np.uint64(key) ^ mix64(np.uint64(stream)))
     return mix64(x ^ np.uint64(step))
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def uniform_at(base, index):
     """``uniform(key, stream, step, index)`` from ``base = step_base(key, stream, step)``."""
     x = mix64(base ^ np.uint64(index))
     return float(x >> _S11) * _INV53
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@kernel(inline="always")
 def uniform(key, stream, step, index):
     """A float64 in [0, 1) for the counter (key, stream, step, index) (all integers >= 0)."""
     return uniform_at(step_base(key, stream, step), index)
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def binomial(key, stream, step, index, n, p):
     """Binomial(n, p) by CDF inversion of one counter-based uniform (exact); for a mean above
     100 a normal approximation from two uniforms (Box-Muller), rounded and clipped to [0, n]."""

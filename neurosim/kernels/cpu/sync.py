@@ -15,9 +15,11 @@ import sys
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from .jit import kernel
 
 SYNC_ARRIVED = 0     # threads arrived at the current barrier
 SYNC_GENERATION = 8  # barriers completed (one cache line further)
@@ -74,7 +76,7 @@ def yield_cpu(typingctx):
     return sig, codegen
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def barrier(sync, n_threads, tid):
     """Wait until all ``n_threads`` threads have called ``barrier`` (no-op for one thread).
     Thread 0 counts the waits that outlast SPIN_LIMIT in ``sync[SYNC_SLOW]``: on a machine with
