@@ -21,57 +21,44 @@ g_AMPA,ext 2.1, g_AMPA,rec 0.05, g_NMDA 0.165, g_GABA 1.3 nS; onto I cells 1.62,
 1.0 nS.  Recurrent weights are scaled by 1600/N_E (excitatory) and 400/N_I (inhibitory) when
 ``n`` changes, so that the total recurrent conductance stays the paper's.
 
-NMDA saturation (the one structural deviation)
-----------------------------------------------
+NMDA saturation
+---------------
 Wang's NMDA gating is kept per presynaptic cell: ``dx/dt = -x/2 ms + sum_k delta(t - t_k)``,
-``ds/dt = -s/100 ms + alpha x (1 - s)`` (alpha = 0.5/ms), ``g_post = g_NMDA sum_j w_j s_j``.  A
-spike moves ``s`` by ``a (1 - s)`` with ``a = 1 - exp(-alpha tau_rise) = 0.632``, so for a
-Poisson train at rate r the mean is ``<s> = r T / (1 + r T)`` with ``T = a tau_decay = 63.2 ms``:
-linear below ~10 Hz, saturating near 1 above ~30 Hz.  neurosim's projections do not support
-the saturating form yet (``NMDA(saturating=True)`` is refused by ``Network.connect``).
+``ds/dt = -s/100 ms + alpha x (1 - s)`` (alpha = 0.5/ms), ``g_post = g_NMDA sum_j w_j s_j``; this is
+neurosim's ``NMDA(saturating=True)`` (default ``nmda_mode="saturating"``).  A spike moves ``s`` by
+about ``a (1 - s)`` with ``a = 1 - exp(-alpha tau_rise) = 0.63``, so ``s`` grows linearly with the
+presynaptic rate below ~10 Hz and saturates near 1 above ~30 Hz: the saturation is what holds
+the winning pool at 30-40 Hz.
 
-``nmda_mode="relay"`` (default) reproduces that saturation with the public API: each E cell
-drives a private *dead-time relay* (one_to_one, delay dt), a fast current-based cell that
-fires on every input spike unless it fired less than T = 63.2 ms ago (its refractory period).
-For Poisson input the relay rate is exactly ``r / (1 + r T)``, so its output through neurosim's
-linear NMDA receptor (difference of exponentials, rise 2 ms, decay 100 ms, peak = weight,
-integral = 108.3 ms x weight) gives the mean conductance of Wang's ``s`` when the weight is
-``g_NMDA T / 108.3 ms = 0.584 g_NMDA``.  The relay -> target delay is ``delay - dt`` so the
-total NMDA delay stays ``delay``.  The paper's g_NMDA is used unchanged (``nmda_scale=1``);
-what differs from Wang is the fluctuation of the NMDA input (discrete relay events instead of
-a smooth ``s``) and the response to regular trains (a regular train is thinned to every
-ceil(T r)-th spike).  Relays are not monitored.
+``nmda_mode="linear"`` drives neurosim's linear NMDA receptor (difference of exponentials, rise
+2 ms, decay 100 ms, peak = weight) from the E cells instead, weight = ``nmda_scale`` x g_NMDA per
+spike.  Without saturation the recurrent NMDA drive grows linearly with the presynaptic rate
+(40 Hz x 108 ms = 4.3 weight units per synapse where Wang's ``s`` stays at ~0.72), and no value
+of g_NMDA gives a 30-40 Hz attractor.  Measured at N = 2000, seed 1, c = 51.2 %: with the paper's
+g_NMDA the spontaneous state is right (E 2.3-3.6 Hz, I 8 Hz) but the stimulated pool runs away
+to ~420 Hz (I ~290 Hz); scaling g_NMDA by 0.35 gives no decision (e1 3 Hz), by 0.38 the pool
+ramps through ~57 Hz during the stimulus and then runs away to ~210 Hz, by 0.45 it reaches
+~260 Hz.
 
-``nmda_mode="linear"`` drives the linear NMDA receptor directly from the E cells (weight =
-``nmda_scale`` x g_NMDA per spike).  Without saturation the recurrent NMDA drive grows
-linearly with the presynaptic rate (40 Hz x 108 ms = 4.3 weight units per synapse where
-Wang's ``s`` stays at ~0.72), and no value of g_NMDA gives a 30-40 Hz attractor.  Measured at
-N = 2000, seed 1, c = 51.2 %: with the paper's g_NMDA the spontaneous state is right (E
-2.3-3.6 Hz, I 8 Hz) but the stimulated pool runs away to ~420 Hz (I ~290 Hz); scaling g_NMDA
-by 0.35 gives no decision (e1 3 Hz), by 0.38 the pool ramps through ~57 Hz during the stimulus
-and then runs away to ~210 Hz, by 0.45 it reaches ~260 Hz.  The bistable high state of the
-linear network always sits near the refractory limit; the saturation is what holds Wang's
-winner at 30-40 Hz.  Spike-frequency adaptation (b 40-200 pA, tau_w 100 ms) did not fix this
-either (either ~150 Hz winners or no ignition).
-
-Measured with the default (relay) model, N = 2000, seed 1, rates in the last 300 ms of the
-stimulus (900-1200 ms): c = 51.2 %: e1 29 Hz, e2 1.9 Hz, non-selective 4.2 Hz, I 14 Hz, and e1
-persists at ~24 Hz after the stimulus (working memory); c = 25.6 %: e1 17 Hz, e2 3.8 Hz; c = 0
-(seed 2): one pool wins by chance (e1 17 Hz, e2 5 Hz); no stimulus, 3 s: E 2.2-3.4 Hz, I 9 Hz,
-stable.  ``nmda_scale`` = 1.15 gives winners of ~37 Hz at c = 25.6 % but the spontaneous state
-is then unstable (a pool ignites without stimulus after ~2 s), so the paper's value is kept.
+Measured with the default (saturating) model, N = 2000, rates in the last 300 ms of the stimulus
+(900-1200 ms) and after it (1200-1500 ms): c = 51.2 %: seed 1 e1 29.9 Hz, e2 1.8 Hz, non-selective
+4.4 Hz, I 14 Hz, then e1 20.7 Hz without stimulus (working memory); seed 2 e1 30.7, e2 1.6, then
+e1 23.4 Hz; c = -51.2 % (seed 1): e2 35.1 Hz, e1 1.2 Hz; c = 25.6 %: e1 23.2 Hz, e2 3.1 Hz;
+c = 6.4 %: e1 8.3, e2 5.8 Hz (undecided after 1 s); c = 0: seed 2 e1 wins by chance (19.6 vs
+4.0 Hz), seeds 1 and 3 undecided (e1/e2 5.5/8.0 and 11.0/8.8 Hz); no stimulus (mu0 = 0), 3 s,
+seeds 1-2: E 2.2-4.4 Hz, I 9-10 Hz in the last 300 ms, stable.  The paper: spontaneous E ~2 Hz,
+I ~9 Hz, winner 30-40 Hz, persistent activity after the stimulus.  1.5 s of the network run in
+2.2-2.8 s on 2 cores.
 
 Run: ``python models/wang2002.py --set coherence=25.6`` (prints whole-run rates of e1, e2,
 ens, inh); ``decision_rates(result)`` gives the rates in the last 300 ms of the stimulus.
 """
-import math
-
 import numpy as np
 
 import neurosim as ns
 
 DEFAULTS = dict(n=2000, exc_fraction=0.8, f=0.15, w_plus=1.7, coherence=51.2, mu0=40.0, stim_on=200.0,
-                stim_off=1200.0, nmda_mode="relay", nmda_scale=1.0, ext_sources=800, ext_rate=3.0, delay=0.5,
+                stim_off=1200.0, nmda_mode="saturating", nmda_scale=1.0, ext_sources=800, ext_rate=3.0, delay=0.5,
                 dt=0.1)
 DURATION = 1500.0  # ms
 
@@ -83,22 +70,14 @@ G_GABA = dict(e=1.3, i=1.0)
 WANG_ALPHA = 0.5  # 1/ms, NMDA saturation rate of Wang (2002)
 
 
-def nmda_relay_parameters(nmda: ns.Receptor, alpha: float = WANG_ALPHA):
-    """(dead time T in ms, weight factor) of the dead-time relay that reproduces Wang's
-    saturating NMDA gating with neurosim's linear NMDA receptor (see the module docstring)."""
-    dead = nmda.tau_decay * (1.0 - math.exp(-alpha * nmda.tau_rise))
-    per_spike = dead / (nmda.peak_norm * (nmda.tau_decay - nmda.tau_rise))
-    return dead, per_spike
-
-
 def build(seed: int = 1, n: int = 2000, exc_fraction: float = 0.8, f: float = 0.15, w_plus: float = 1.7,
           coherence: float = 51.2, mu0: float = 40.0, stim_on: float = 200.0, stim_off: float = 1200.0,
-          nmda_mode: str = "relay", nmda_scale: float = 1.0, ext_sources: int = 800, ext_rate: float = 3.0,
+          nmda_mode: str = "saturating", nmda_scale: float = 1.0, ext_sources: int = 800, ext_rate: float = 3.0,
           delay: float = 0.5, dt: float = 0.1) -> ns.Network:
     """Wang's (2002) decision network.  ``n`` cells in all (``exc_fraction`` excitatory), selective
     pools of ``f`` N_E cells with potentiation ``w_plus``; stimulus rates ``mu0 (1 +/- coherence/100)``
-    Hz (coherence in %) from ``stim_on`` to ``stim_off`` ms; ``nmda_mode`` ``"relay"`` (saturating,
-    default) or ``"linear"``; ``nmda_scale`` multiplies the paper's g_NMDA; background
+    Hz (coherence in %) from ``stim_on`` to ``stim_off`` ms; ``nmda_mode`` ``"saturating"`` (Wang's
+    kinetics, default) or ``"linear"``; ``nmda_scale`` multiplies the paper's g_NMDA; background
     ``ext_sources`` Poisson sources at ``ext_rate`` Hz; ``delay`` and ``dt`` in ms."""
     n_e = int(round(n * exc_fraction))
     n_i = int(n) - n_e
@@ -120,7 +99,10 @@ def build(seed: int = 1, n: int = 2000, exc_fraction: float = 0.8, f: float = 0.
     exc = [e1, e2, ens]
 
     ampa = ns.AMPA(tau_decay=2.0, e_rev=0.0)
-    nmda = ns.NMDA(tau_decay=100.0, tau_rise=2.0, e_rev=0.0, mg=1.0)
+    if nmda_mode not in ("saturating", "linear"):
+        raise ns.SpecError(f"wang2002: nmda_mode must be 'saturating' or 'linear', got {nmda_mode!r}")
+    nmda = ns.NMDA(tau_decay=100.0, tau_rise=2.0, e_rev=0.0, mg=1.0, saturating=nmda_mode == "saturating",
+                   alpha=WANG_ALPHA)
     gaba = ns.GABA_A(tau_decay=5.0, e_rev=-70.0)
     a2a = ns.all_to_all()
 
@@ -129,37 +111,19 @@ def build(seed: int = 1, n: int = 2000, exc_fraction: float = 0.8, f: float = 0.
             return 1.0
         return w_plus if pre is post else w_minus   # onto a selective pool: own w+, others w-
 
-    # NMDA sources: the E cells themselves (linear) or their dead-time relays (saturating)
-    if nmda_mode == "relay":
-        dead, per_spike = nmda_relay_parameters(nmda)
-        relay_cell = ns.LIFCurr(tau_m=1.0, c_m=1.0, v_rest=0.0, v_th=1.0, v_reset=0.0, t_ref=dead)
-        kick = ns.ExpCurrent(tau_decay=0.1, name="relay_in")  # 100 pA: v reaches ~6 (> 1) in one step
-        src = {}
-        for pre in exc:
-            relay = net.population(f"{pre.name}_relay", pre.n, relay_cell)
-            net.connect(pre, relay, ns.one_to_one(), receptor=kick, weight=100.0, delay=dt,
-                        name=f"{pre.name}_to_relay")
-            src[pre] = relay
-        nmda_delay = max(dt, delay - dt)
-    elif nmda_mode == "linear":
-        per_spike = 1.0
-        src = {pre: pre for pre in exc}
-        nmda_delay = delay
-    else:
-        raise ns.SpecError(f"wang2002: nmda_mode must be 'relay' or 'linear', got {nmda_mode!r}")
-    g_nmda_e = per_spike * nmda_scale * G_NMDA["e"] * se
-    g_nmda_i = per_spike * nmda_scale * G_NMDA["i"] * se
+    g_nmda_e = nmda_scale * G_NMDA["e"] * se
+    g_nmda_i = nmda_scale * G_NMDA["i"] * se
 
     for pre in exc:
         for post in exc:
             k = factor(pre, post)
             net.connect(pre, post, a2a, receptor=ampa, weight=k * G_AMPA["e"] * se, delay=delay,
                         name=f"{pre.name}_{post.name}_AMPA")
-            net.connect(src[pre], post, a2a, receptor=nmda, weight=k * g_nmda_e, delay=nmda_delay,
+            net.connect(pre, post, a2a, receptor=nmda, weight=k * g_nmda_e, delay=delay,
                         name=f"{pre.name}_{post.name}_NMDA")
         net.connect(pre, inh, a2a, receptor=ampa, weight=G_AMPA["i"] * se, delay=delay,
                     name=f"{pre.name}_inh_AMPA")
-        net.connect(src[pre], inh, a2a, receptor=nmda, weight=g_nmda_i, delay=nmda_delay,
+        net.connect(pre, inh, a2a, receptor=nmda, weight=g_nmda_i, delay=delay,
                     name=f"{pre.name}_inh_NMDA")
     for post in exc:
         net.connect(inh, post, a2a, receptor=gaba, weight=G_GABA["e"] * si, delay=delay,

@@ -235,12 +235,14 @@ class Network:
         weight : nS (conductance-based receptor, >= 0) or pA (current-based, any sign);
             scalar, per-synapse array (in the order of ``connections()``: sorted by pre, then post),
             an (n_pre, n_post) matrix read at each synapse's (pre, post), or a distribution
-            (clipped at 0 for conductances)
+            (clipped at 0 for conductances); for a saturating receptor, nS per unit of the gating ``s``
         delay : axonal delay (ms), scalar, array, (n_pre, n_post) matrix or distribution; default ``dt``.  Rounded to
             the nearest whole step (half up), at least one step; a spike stamped ``t`` enters the
-            receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``)
+            receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``).
+            A saturating receptor (``NMDA(saturating=True)``, Wang 2002) keeps its gating per
+            presynaptic neuron and needs one delay for all synapses (a scalar).
         plasticity : an :class:`~neurosim.spec.plasticity.STDP`, ``TripletSTDP`` or ``DopamineSTDP``
-            rule (single receptor only; initial weights must lie in its [w_min, w_max], weights
+            rule (single receptor, not saturating; initial weights must lie in its [w_min, w_max], weights
             drawn from a distribution are clipped into it); None (default) keeps ``w`` static
         Returns the Projection, or a list of them when ``pre`` or ``post`` is a list.
         """
@@ -274,9 +276,13 @@ class Network:
             if rec.conductance_based and isinstance(post.model, LIFCurr):
                 raise SpecError(f"connect: receptor {rec.name!r} is conductance-based but {post.name!r} is a "
                                 "current-based LIFCurr population; use ExpCurrent or an LIFCond population")
-            if rec.saturating:
-                raise SpecError(f"connect: receptor {rec.name!r}: saturating (Wang 2002) NMDA kinetics are not "
-                                "supported by the simulator yet; use saturating=False (difference of exponentials)")
+            if rec.saturating and plasticity is not None:
+                raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
+                                f"presynaptic neuron and its weights cannot be plastic; plasticity must be None, "
+                                f"got {type(plasticity).__name__}")
+            if rec.saturating and isinstance(delay, Distribution):
+                raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
+                                f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
         self._check_weight(name, weight, receptors)
         if plasticity is not None:
             self._check_plasticity(name, plasticity, receptors, weight)
@@ -351,6 +357,9 @@ class Network:
         rec = recs[0][0]
         if rec.conductance_based and isinstance(pop.model, LIFCurr):
             raise SpecError(f"poisson_drive: receptor {rec.name!r} is conductance-based but {pop.name!r} is LIFCurr")
+        if rec.saturating:
+            raise SpecError(f"poisson_drive: receptor {rec.name!r} is saturating (Wang 2002), whose gating belongs to "
+                            "presynaptic neurons; use a poisson population and net.connect for saturating input")
         n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
         as_schedule("poisson_drive: rate", rate, pop.n, self.batch, "Hz", low=0.0)
         weight = V.number("poisson_drive: weight", weight, "nS or pA")

@@ -17,11 +17,16 @@ Conventions translated (neurosim -> Brian2):
 * the Mg2+ block is a ``(constant over dt)`` subexpression: evaluated once per step from the
   start-of-step ``v``, as neurosim does (and it keeps ``dv/dt`` linear in ``v`` for exponential Euler).
 * neurosim's delay ``d`` (>= dt) is Brian2's ``d - dt`` (Brian2 applies delay 0 on the next step).
+* a saturating receptor (Wang 2002): ``x`` and ``s`` are clock-driven variables of the synapses
+  (``method='exponential_euler'``, as neurosim: ``x`` frozen over the step), ``on_pre: x += 1``,
+  and each projection sums ``w*s`` into its own variable of the post group, ``sg_<receptor>_<k>``
+  (``(summed)``: updated before the groups, from the start-of-step ``s``); the conductance is their
+  sum (Brian2 refuses two summed variables with one target).
 * adaptation (LIFCond ``a``, ``b``): ``dw_ad/dt = (a*(v - v_rest) - w_ad)/tau_w`` (not refractory-held),
   ``w_ad += b`` at reset.
 
 Not translated (refused with NotImplementedError): ``poisson_drive`` (random in both simulators,
-so it cannot be replayed), plasticity, neuromodulators, saturating NMDA, batch > 1, float32.
+so it cannot be replayed), plasticity, neuromodulators, batch > 1, float32.
 """
 from __future__ import annotations
 
@@ -57,12 +62,16 @@ def setup(target: str | None = None, dt: float = 0.1) -> str:
     return target
 
 
-def _receptor_terms(rec):
-    """(equation lines, current term, namespace) of one receptor channel of a post population."""
+def _receptor_terms(rec, sat_sources=()):
+    """(equation lines, current term, namespace) of one receptor channel of a post population;
+    ``sat_sources``: indices of the projections summing into a saturating receptor."""
     nm = rec.name
     unit = "siemens" if rec.conductance_based else "amp"
     ns = {f"tau_d_{nm}": rec.tau_decay * b2.ms}
-    if rec.tau_rise > 0:
+    if rec.saturating:
+        lines = [f"sg_{nm}_{k} : siemens" for k in sat_sources]
+        x = "(" + " + ".join([f"sg_{nm}_{k}" for k in sat_sources] or ["0*nS"]) + ")"
+    elif rec.tau_rise > 0:
         ns[f"tau_r_{nm}"] = rec.tau_rise * b2.ms
         lines = [f"dxd_{nm}/dt = -xd_{nm}/tau_d_{nm} : {unit}",
                  f"dxr_{nm}/dt = -xr_{nm}/tau_r_{nm} : {unit}"]
@@ -83,10 +92,17 @@ def _receptor_terms(rec):
     return lines, term, ns
 
 
-def _on_pre(rec):
-    """(synapse weight variable, on_pre lines, namespace) for one receptor of a projection."""
+def _on_pre(rec, k=0):
+    """(synapse model lines, on_pre lines, namespace) for one receptor of projection ``k``."""
     nm = rec.name
     unit = "siemens" if rec.conductance_based else "amp"
+    if rec.saturating:
+        model = "\n".join([f"w_{nm} : siemens",
+                           f"dx_{nm}/dt = -x_{nm}/tau_r_{nm} : 1 (clock-driven)",
+                           f"ds_{nm}/dt = -s_{nm}/tau_d_{nm} + alpha_{nm}*x_{nm}*(1 - s_{nm}) : 1 (clock-driven)",
+                           f"sg_{nm}_{k}_post = w_{nm}*s_{nm} : siemens (summed)"])
+        return model, [f"x_{nm} += 1"], {f"tau_r_{nm}": rec.tau_rise * b2.ms, f"tau_d_{nm}": rec.tau_decay * b2.ms,
+                                          f"alpha_{nm}": rec.alpha / b2.ms}
     if rec.tau_rise > 0:
         return (f"w_{nm} : {unit}", [f"xd_{nm}_post += f_{nm}*w_{nm}", f"xr_{nm}_post += f_{nm}*w_{nm}"],
                 {f"f_{nm}": rec.peak_norm})
@@ -144,8 +160,6 @@ class Brian2Twin:
         for q in net.projections:
             if getattr(q, "plasticity", None) is not None:
                 raise NotImplementedError(f"projection {q.name!r} is plastic; Brian2Twin handles static synapses")
-            if any(rec.saturating for rec, _ in q.receptors):
-                raise NotImplementedError(f"projection {q.name!r}: saturating NMDA kinetics are not translated")
         dt = net.dt
         if abs(b2.defaultclock.dt / b2.ms - dt) > 1e-12:
             raise ValueError(f"call setup(dt={dt}) first (defaultclock.dt is {b2.defaultclock.dt})")
@@ -190,12 +204,13 @@ class Brian2Twin:
             c = net.connections(q)
             model, on_pre, ns = [], [], {}
             for rec, _ in q.receptors:
-                var, lines, nsr = _on_pre(rec)
+                var, lines, nsr = _on_pre(rec, q.index)
                 model.append(var)
                 on_pre += lines
                 ns.update(nsr)
             syn = b2.Synapses(self.groups[q.pre.name], self.groups[q.post.name], model="\n".join(model),
-                              on_pre="\n".join(on_pre), namespace=ns, name=f"syn_{q.name}")
+                              on_pre="\n".join(on_pre), namespace=ns, name=f"syn_{q.name}",
+                              method="exponential_euler")
             if c["pre"].size:
                 syn.connect(i=np.asarray(c["pre"], np.int64), j=np.asarray(c["post"], np.int64))
                 for rec, _ in q.receptors:
@@ -215,7 +230,8 @@ class Brian2Twin:
               "v_reset": m.v_reset * b2.mV}
         lines, terms = [], []
         for rec in chans:
-            l_, t_, n_ = _receptor_terms(rec)
+            l_, t_, n_ = _receptor_terms(rec, [q.index for q in self.net.projections if q.post is p
+                                               and any(r == rec for r, _ in q.receptors)])
             lines += l_
             terms.append(t_)
             ns.update(n_)

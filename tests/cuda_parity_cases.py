@@ -36,6 +36,23 @@ def case_coba_nmda():
     return net, [(e, "v"), (e, "g_NMDA"), (i, "w_adapt")]
 
 
+def case_saturating_nmda():
+    """Wang (2002) saturating NMDA: one weight all-to-all (summed gating), per-synapse weights,
+    sparse, two delays from one population, two trials with their own input."""
+    net = ns.Network(dt=0.1, seed=24, batch=2)
+    e = net.population("e", 24, ns.LIFCond(i_bias=120.0, v_init=ns.Uniform(-60.0, -52.0)))
+    i = net.population("i", 8, ns.LIFCond(i_bias=100.0))
+    gen = net.spike_generator("gen", 4, times=[0.5, 1.0, 2.0, 2.0, 3.3, 5.0, 7.5], ids=[0, 1, 2, 3, 0, 1, 2],
+                              trials=[0, 1, 0, 1, 1, 0, 1])
+    nmda = ns.NMDA(tau_decay=40.0, saturating=True)
+    net.connect(gen, [e, i], ns.fixed_outdegree(6), receptor="AMPA", weight=6.0)
+    net.connect(gen, e, ns.all_to_all(), receptor=nmda, weight=np.linspace(1.0, 3.0, 96).reshape(4, 24), delay=0.2)
+    net.connect(e, e, ns.all_to_all(), receptor=nmda, weight=0.3, delay=0.5)
+    net.connect(e, i, ns.fixed_probability(0.4), receptor=nmda, weight=ns.Uniform(0.5, 1.5), delay=0.3)
+    net.connect(i, e, ns.fixed_probability(0.3), receptor=ns.GABA_A(), weight=4.0)
+    return net, [(e, "v"), (e, "g_NMDA"), (i, "g_NMDA")]
+
+
 def case_batch_inputs():
     net = ns.Network(dt=0.1, seed=23, batch=4)
     src = net.poisson("src", 10, rate=np.linspace(20.0, 200.0, 40).reshape(4, 10))
@@ -120,11 +137,12 @@ def case_acetylcholine():
     return net, [(cells, "v"), (cells, "w_adapt"), (cells, "g_AMPA")], {"between": lambda n: n.release(ach, 2.0)}
 
 
-CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "batch_inputs": case_batch_inputs,
+CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
+         "batch_inputs": case_batch_inputs,
          "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
          "acetylcholine": case_acetylcholine}
-DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0, "stdp_triplet": 12.0,
-            "dopamine": 14.0, "acetylcholine": 12.0}
+DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
+            "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0}
 
 
 def run_case(name, backend):

@@ -13,6 +13,11 @@ Written from the documented equations (DESIGN.md "One time step", the docstrings
 * LIFCond: exponential Euler, ``v1 = v_inf + (v0 - v_inf) exp(-dt G / c_m)`` with
   ``G = g_leak + sum_r g_r B_r(v0)``, ``v_inf = (g_leak v_rest + sum_r g_r B_r(v0) e_r + I) / G``;
 * LIFCurr: exact propagator for exponentially decaying synaptic currents;
+* saturating receptors (Wang 2002): every synapse keeps its own ``x`` and ``s`` (the simulator keeps
+  them per presynaptic neuron); a spike adds 1 to ``x`` ``delay_steps`` later, the receptor's
+  conductance is ``sum_k w_k s_k`` with the start-of-step ``s``, then ``s`` advances by exponential
+  Euler with ``x`` frozen (``s_inf + (s - s_inf) exp(-dt (1/tau_decay + alpha x))``) and ``x`` decays
+  exactly;
 * refractoriness: a neuron integrates when ``step - last_spike_step >= round(t_ref/dt)``,
   otherwise ``v`` stays (at ``v_reset``).
 
@@ -68,6 +73,8 @@ class _Channel:
         self.norm = peak_norm(rec.tau_rise, rec.tau_decay)
         self.qd = math.exp(-dt / rec.tau_decay)    # exact decay over one step
         self.qr = math.exp(-dt / rec.tau_rise) if self.rise else 0.0
+        if rec.saturating:   # the value is recomputed from the synapses' gating every step
+            self.rise, self.norm, self.qd, self.qr = False, 1.0, 0.0, 0.0
 
     def value(self):
         return self.gd - self.gr if self.rise else self.gd.copy()
@@ -121,11 +128,18 @@ class Reference:
             return c
 
         self.syn = []   # (pre name, post name, pre idx, post idx, delay steps, weight, channel)
+        self.sat = []   # saturating projections, per-synapse gating (see the module docstring)
         for q in net.projections:
             con = net.connections(q)
             d_steps = np.maximum(1, np.rint(np.asarray(con["delay"]) / dt).astype(np.int64))
             for rec, _factor in q.receptors:
                 c = chan(q.post, rec)
+                if rec.saturating:
+                    n_syn = np.asarray(con["pre"]).size
+                    self.sat.append(dict(pre=q.pre.name, pi=np.asarray(con["pre"]), po=np.asarray(con["post"]),
+                                         d=d_steps, w=np.asarray(con["weight"][rec.name], float), c=c, rec=rec,
+                                         x=np.zeros((B, n_syn)), s=np.zeros((B, n_syn))))
+                    continue
                 self.syn.append((q.pre.name, q.post.name, np.asarray(con["pre"]), np.asarray(con["post"]),
                                  d_steps, np.asarray(con["weight"][rec.name], float), c))
         self.gen = {}
@@ -136,7 +150,10 @@ class Reference:
             self.gen[p.name] = (st, np.asarray(m.ids, np.int64), tr)
         self.currents = [(p, c) for p, c in net.currents]
         # delay ring buffer per channel: slot (k mod L) holds what arrives at step k
-        self.L = 1 + max([int(d.max()) for *_, d, _w, _c in self.syn if d.size] + [1])
+        self.L = 1 + max([int(d.max()) for *_, d, _w, _c in self.syn if d.size]
+                         + [int(e["d"].max()) for e in self.sat if e["d"].size] + [1])
+        for e in self.sat:
+            e["ring"] = np.zeros((self.L,) + e["x"].shape)
         for cs in self.chans.values():
             for c in cs:
                 c.ring = np.zeros((self.L,) + c.gd.shape)
@@ -177,6 +194,11 @@ class Reference:
                     c.gd += x
                     if c.rise:
                         c.gr += x
+            for e in self.sat:
+                e["x"] += e["ring"][k % self.L]
+                e["ring"][k % self.L] = 0.0
+                for b in range(B):
+                    np.add.at(e["c"].gd[b], e["po"], e["w"] * e["s"][b])
             # state sample (start of step k)
             for (pname, var) in record:
                 if var == "v":
@@ -210,7 +232,7 @@ class Reference:
                         if c.rise:
                             v1 = v1 - c.gr * psc_propagator(dt, tau_m, c_m, c.rec.tau_rise)
                 for c in self.chans[p.name]:
-                    c.gd = c.gd * c.qd
+                    c.gd = c.gd * c.qd      # 0 for a saturating receptor
                     if c.rise:
                         c.gr = c.gr * c.qr
                 active = (k - self.last[p.name]) >= self.ref_steps[p.name]
@@ -222,7 +244,18 @@ class Reference:
                 spiked[p.name] = fire
                 for b, i in zip(*np.nonzero(fire)):
                     self.spikes.append((k, int(b), p.name, int(i)))
+            for e in self.sat:
+                r = e["rec"]
+                rate = 1.0 / r.tau_decay + r.alpha * e["x"]
+                s_inf = r.alpha * e["x"] / rate
+                e["s"] = s_inf + (e["s"] - s_inf) * np.exp(-dt * rate)
+                e["x"] = e["x"] * math.exp(-dt / r.tau_rise)
             # 5. propagation
+            for e in self.sat:
+                for b in range(B):
+                    act = spiked[e["pre"]][b][e["pi"]]
+                    slot = (k + e["d"][act]) % self.L
+                    np.add.at(e["ring"][:, b, :], (slot, np.nonzero(act)[0]), 1.0)
             for pre, post, pi, po, d, w, c in self.syn:
                 s = spiked[pre]
                 for b in range(B):
@@ -233,6 +266,17 @@ class Reference:
                     np.add.at(c.ring[:, b, :], (slot, po[act]), w[act])
             self.step += 1
         return {key: np.asarray(val) for key, val in samples.items()}
+
+    def gating_conductance(self, pop_name, rec_name):
+        """(B, n) conductance a saturating receptor will deliver at the start of the next step."""
+        out = None
+        for e in self.sat:
+            if e["c"] in self.chans[pop_name] and e["rec"].name == rec_name:
+                if out is None:
+                    out = np.zeros_like(e["c"].gd)
+                for b in range(self.B):
+                    np.add.at(out[b], e["po"], e["w"] * e["s"][b])
+        return out
 
     def spike_list(self, pop_name):
         """Sorted (step, trial, index) triples of one population's spikes."""

@@ -129,6 +129,23 @@ CASES = [
     # receptors
     ("unknown_receptor", _connect(receptor="AMPAR"), [r"receptor", r"'AMPAR'", r"allowed: .*'AMPA'"], None),
     ("unknown_receptor_drive", _drive(receptor="XX"), [r"receptor", r"'XX'", r"allowed"], None),
+    # saturating NMDA (Wang 2002): gating per presynaptic neuron
+    ("saturating_alpha_zero", _ignore_net(lambda: ns.NMDA(saturating=True, alpha=0.0)), [r"alpha", r"got 0", r"> 0"],
+     None),
+    ("saturating_without_rise", _ignore_net(lambda: ns.Receptor("s", tau_decay=10.0, e_rev=0.0, saturating=True)),
+     [r"saturating", r"tau_rise", r"> 0"], None),
+    ("saturating_delay_distribution", _connect(receptor=ns.NMDA(saturating=True), delay=ns.Uniform(0.1, 0.5)),
+     [r"delay", r"Uniform\(low=0\.1, high=0\.5\)", r"one value"], None),
+    ("saturating_delays_differ", _connect(receptor=ns.NMDA(saturating=True), delay=np.linspace(0.1, 2.0, 20)),
+     [r"delay", r"0\.1 to 2 ms", r"one delay"], None),
+    ("saturating_plastic", _connect(receptor=ns.NMDA(saturating=True), weight=1.0, plasticity=ns.STDP(w_max=2.0)),
+     [r"plasticity", r"STDP", r"must be None"], None),
+    ("saturating_drive", _drive(receptor=ns.NMDA(saturating=True)), [r"poisson_drive", r"'NMDA'", r"saturating"],
+     None),
+    ("saturating_modulated", lambda net: (net.connect(*_two_pops(net), receptor=ns.NMDA(saturating=True)),
+                                          net.modulate(net.modulator(ns.Acetylcholine()), "b", "g_NMDA", 0.5),
+                                          net.run(1.0)),
+     [r"modulate", r"'g_NMDA'", r"saturating"], None),
     # weights
     ("weight_negative_conductance", _connect(weight=-1.0), [r"weight", r"-1", r">= 0 nS"], None),
     ("weight_array_negative", _connect(weight=np.array([1.0] * 19 + [-0.5])), [r"weight", r"-0\.5", r">= 0"],

@@ -3,7 +3,8 @@
 * single neurons under a current step (and under synaptic input from a spike generator):
   v(t) of neurosim and Brian2 agree to < 1e-6 mV over 200 ms;
 * small recurrent networks with delays (CUBA: current-based, exact integration; COBA:
-  exponential conductances, exponential Euler; AMPA + NMDA (rise/decay, Mg2+ block) + GABA_A),
+  exponential conductances, exponential Euler; AMPA + NMDA (rise/decay, Mg2+ block) + GABA_A;
+  the same with Wang's (2002) saturating NMDA synapses),
   driven by Poisson spikes drawn in neurosim and replayed in Brian2, with the connectivity,
   delays and initial v exported from neurosim (``tests/brian2_models.py`` builds the twin):
   >= 99 % of the spikes of each simulator lie within one dt of a spike of the same neuron in
@@ -129,7 +130,7 @@ def test_single_neuron_synaptic_input(kind):
 
 
 # --------------------------------------------------------------------------- small networks
-def small_network(kind, seed=3, n_exc=240, n_inh=60):
+def small_network(kind, seed=3, n_exc=240, n_inh=60, w_nmda_sat=0.5):
     """A recurrent E/I network with heterogeneous delays (0.5-3 ms), driven by 200 Poisson
     sources at 10 Hz (p = 0.1 onto every neuron); recurrent p = 0.1.
 
@@ -137,6 +138,8 @@ def small_network(kind, seed=3, n_exc=240, n_inh=60):
     coba: LIFCond, AMPA (5 ms, 0 mV) and GABA_A (10 ms, -80 mV)
     nmda: LIFCond, recurrent excitation through AMPA (2 ms) + NMDA (rise 2 ms, decay 100 ms,
           Mg2+ block, nmda_ratio 0.3), GABA_A (5 ms, -70 mV)
+    nmda_sat: as nmda, but the NMDA synapses are Wang's (2002) saturating ones (alpha 0.5/ms,
+          ``w_nmda_sat`` nS per unit of s), a separate projection (p = 0.1) with one delay (1 ms)
     """
     net = ns.Network(dt=DT, seed=seed)
     if kind == "cuba":
@@ -159,6 +162,9 @@ def small_network(kind, seed=3, n_exc=240, n_inh=60):
     net.connect(noise, [exc, inh], ns.fixed_probability(0.1), receptor=ex, weight=w_in)
     net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor="glutamate" if kind == "nmda" else ex,
                 weight=w_e, delay=ns.Uniform(0.5, 3.0), nmda_ratio=0.3)
+    if kind == "nmda_sat":
+        net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ns.NMDA(saturating=True),
+                    weight=w_nmda_sat, delay=1.0)
     net.connect(inh, [exc, inh], ns.fixed_probability(0.1), receptor=ix, weight=w_i, delay=ns.Uniform(0.5, 3.0))
     for p in (exc, inh, noise):
         net.monitor(p, "spikes")
@@ -180,7 +186,7 @@ def _compare(res, twin, pops=("exc", "inh")):
             t_a.size, t_b.size)
 
 
-@pytest.mark.parametrize("kind", ["cuba", "coba", "nmda"])
+@pytest.mark.parametrize("kind", ["cuba", "coba", "nmda", "nmda_sat"])
 def test_small_network_spikes_match(kind):
     duration = 500.0
     net = small_network(kind)
@@ -203,6 +209,13 @@ def test_small_network_spikes_match(kind):
     g_ns, _, _, g_c = _compare(res, bad)
     print(f"{kind}: with recurrent delays one step off: {100 * g_ns:.1f} % matched, Brian2 {g_c} spikes")
     assert g_ns < 0.9
+    if kind == "nmda_sat":
+        # the saturating NMDA input shapes the spikes: without it neurosim's own spikes differ
+        res0 = small_network(kind, w_nmda_sat=0.0).run(duration, progress=False)
+        st0, st = res0.spikes["exc"], res.spikes["exc"]
+        same = bm.match_spikes(st.node_ids, st.times, st0.node_ids, st0.times, st.n, DT * (1 + 1e-6))
+        print(f"nmda_sat: without the saturating NMDA {st0.times.size} exc spikes ({100 * same:.1f} % matched)")
+        assert same < 0.5
 
 
 # --------------------------------------------------------------------------- COBA N = 4000

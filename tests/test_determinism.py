@@ -20,7 +20,7 @@ NET_SRC = textwrap.dedent('''
     import numpy as np
     import neurosim as ns
 
-    def make(seed, dtype="float64", batch=1, delay=0.5):
+    def make(seed, dtype="float64", batch=1, delay=0.5, nmda=False):
         net = ns.Network(dt=0.1, seed=seed, dtype=dtype, batch=batch)
         cell = ns.LIFCond(v_init=ns.Uniform(-60.0, -50.0))
         exc = net.population("exc", 160, cell)
@@ -33,11 +33,14 @@ NET_SRC = textwrap.dedent('''
         net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ampa, weight=1.0, delay=delay)
         net.connect(inh, [exc, inh], ns.fixed_probability(0.1), receptor=gaba, weight=6.0, delay=delay)
         net.poisson_drive(exc, ampa, 50, 5.0, 0.5)
+        if nmda:   # Wang's saturating NMDA (gating per presynaptic neuron, summed into the targets)
+            net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ns.NMDA(saturating=True),
+                        weight=0.3, delay=delay)
         return net, net.monitor(exc, "spikes"), net.monitor(inh, "spikes")
 
-    def spikes(seed, T=300.0, dtype="float64", split=None, batch=1, delay=0.5):
+    def spikes(seed, T=300.0, dtype="float64", split=None, batch=1, delay=0.5, nmda=False):
         """(step, trial, population, index) rows of all spikes, sorted."""
-        net, m_e, m_i = make(seed, dtype, batch, delay)
+        net, m_e, m_i = make(seed, dtype, batch, delay, nmda)
         if split is None:
             net.run(T)
         else:
@@ -86,12 +89,13 @@ def _run_sub(code, env_extra, tmp_path, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("batch,delay", [(1, 0.5), (1, 0.1), (2, 0.5)])
-def test_same_spikes_with_1_and_2_threads(tmp_path, batch, delay):
+@pytest.mark.parametrize("batch,delay,nmda", [(1, 0.5, False), (1, 0.1, False), (2, 0.5, False), (1, 0.5, True)])
+def test_same_spikes_with_1_and_2_threads(tmp_path, batch, delay, nmda):
     """The multi-threaded chunk runner is forced on (this network is below the size where the
     backend would choose it): with one trial each thread propagates into its own neurons
     (through the ring buffer with delay 0.5 ms, straight into the receptor state with 0.1 ms),
-    with two trials thread 0 propagates for both.  Spikes and final state equal the
+    with two trials thread 0 propagates for both; saturating NMDA gating (thread 0, before the
+    neuron update) with one trial.  Spikes and final state equal the
     single-thread run's, bit for bit."""
     outs = []
     for threads in (1, 2):
@@ -101,20 +105,22 @@ def test_same_spikes_with_1_and_2_threads(tmp_path, batch, delay):
             import neurosim.kernels.cpu.neurons as kernels
             assert numba.get_num_threads() == {threads}, numba.get_num_threads()
             kernels.PARALLEL_MIN_WORK = 0
-            net, m_e, m_i = make({SEED_A}, "float64", {batch}, {delay})
+            net, m_e, m_i = make({SEED_A}, "float64", {batch}, {delay}, {nmda})
             net.run(200.0)
             assert (net._sim.backend.threaded_chunks > 0) == ({threads} > 1)
-            np.savez({str(out)!r}, spikes=spikes({SEED_A}, T=200.0, batch={batch}, delay={delay}),
-                     v=net._sim.state.neurons.v, g=net._sim.state.neurons.g_decay)
+            st = net._sim.state
+            np.savez({str(out)!r}, spikes=spikes({SEED_A}, T=200.0, batch={batch}, delay={delay}, nmda={nmda}),
+                     v=st.neurons.v, g=st.neurons.g_decay, s=st.sat.s, x=st.sat.x)
         ''')
         r = _run_sub(code, {"NUMBA_NUM_THREADS": str(threads)}, tmp_path, f"threads_{threads}")
         assert r.returncode == 0, r.stderr[-3000:]
         outs.append(dict(np.load(out)))
     assert outs[0]["spikes"].shape[0] > 300 and set(outs[0]["spikes"][:, 1]) == set(range(batch))
-    for key in ("spikes", "v", "g"):
+    assert (outs[0]["s"].size > 0 and outs[0]["s"].max() > 0.1) == nmda
+    for key in ("spikes", "v", "g", "s", "x"):
         np.testing.assert_array_equal(outs[0][key], outs[1][key], err_msg=key)
     # and equal to this process's run
-    np.testing.assert_array_equal(outs[0]["spikes"], spikes(SEED_A, T=200.0, batch=batch, delay=delay))
+    np.testing.assert_array_equal(outs[0]["spikes"], spikes(SEED_A, T=200.0, batch=batch, delay=delay, nmda=nmda))
 
 
 def test_seed_key_above_int64_range(tmp_path):

@@ -7,7 +7,6 @@ model (a dead or exploding network, a sign error, a lost stimulus).
 """
 import importlib.util
 import inspect
-import math
 import os
 
 import numpy as np
@@ -92,23 +91,28 @@ def test_brunel_ai_is_irregular_and_sr_regular():
     assert cv_ai > 0.5 and cv_sr < 0.2 and cv_ai > cv_sr + 0.3, (cv_ai, cv_sr)
 
 
-def test_wang_relay_matches_saturating_nmda():
-    mod = load("wang2002")
-    nmda = ns.NMDA(tau_decay=100.0, tau_rise=2.0)
-    dead, per_spike = mod.nmda_relay_parameters(nmda)
-    assert dead == pytest.approx(100.0 * (1.0 - math.exp(-1.0)))          # 63.2 ms
-    # one relay spike through the linear receptor carries Wang's per-spike charge a * tau_decay
-    assert per_spike * nmda.peak_norm * (100.0 - 2.0) == pytest.approx(dead)
-
-
 @pytest.mark.parametrize("coherence,winner,loser", [(50.0, "e1", "e2"), (-50.0, "e2", "e1")])
 def test_wang_stimulated_pool_wins(coherence, winner, loser):
-    # n = 500, stimulus 100-1000 ms, rates over 700-1000 ms.  Seeds 1-3: winner 9-31 Hz, loser
-    # 1.5-3.2 Hz, either sign of the coherence.
+    # n = 500, stimulus 100-1000 ms, rates over 700-1000 ms.  Seeds 1-3 measured: winner 18-30 Hz,
+    # loser 1.3-2.9 Hz, either sign of the coherence.  Without the NMDA saturation the winner runs
+    # away to hundreds of Hz (models/wang2002.py), hence the upper bound.
     mod = load("wang2002")
     net = mod.build(seed=1, n=500, coherence=coherence, stim_on=100.0, stim_off=1000.0)
     r = net.run(1000.0, progress=False)
     rates = mod.decision_rates(r, 700.0, 1000.0)
-    assert rates[winner] > 6.0 and rates[winner] > 2.0 * rates[loser], rates
-    assert rates[loser] < 6.0 and rates["inh"] > rates["ens"], rates
+    assert 12.0 < rates[winner] < 45.0 and rates[winner] > 4.0 * rates[loser], rates
+    assert rates[loser] < 5.0 and rates["inh"] > rates["ens"], rates
     assert np.isfinite(list(rates.values())).all()
+
+
+def test_wang_full_size_decision_and_memory():
+    """The paper's network (N = 2000, saturating NMDA, c = 51.2 %, stimulus 200-1200 ms): Wang
+    (2002) reports a winner at ~30-40 Hz, the loser suppressed below spontaneous (~2 Hz), and
+    persistent activity of the winner after the stimulus.  Measured (seeds 1, 2): winner 29.9,
+    30.7 Hz, loser 1.8, 1.6 Hz over 900-1200 ms; winner 20.7, 23.4 Hz over 1200-1500 ms."""
+    mod = load("wang2002")
+    r = mod.build(seed=1).run(1500.0, progress=False)
+    during = mod.decision_rates(r)
+    after = mod.decision_rates(r, 1200.0, 1500.0)
+    assert 22.0 < during["e1"] < 40.0 and during["e2"] < 4.0, during
+    assert after["e1"] > 12.0 and after["e2"] < 4.0, after

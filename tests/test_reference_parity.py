@@ -20,26 +20,37 @@ DT = 0.1
 T_MS = 150.0
 
 
-def _random_net(seed, batch):
-    rng = np.random.default_rng(1000 + seed)
-    net = ns.Network(dt=DT, seed=seed, batch=batch)
-    exc = net.population("exc", 24, ns.LIFCond(t_ref=2.0, v_init=ns.Uniform(-65.0, -50.5)),
-                         i_bias=rng.uniform(0.0, 120.0, 24))
-    inh = net.population("inh", 10, ns.LIFCond(c_m=150.0, g_leak=12.0, v_rest=-62.0, v_th=-52.0,
-                                               v_reset=-66.0, t_ref=1.0, v_init=ns.Uniform(-66.0, -53.0)),
-                         i_bias=rng.uniform(50.0, 140.0, 10))
-    cur = net.population("cur", 12, ns.LIFCurr(tau_m=15.0, c_m=200.0, t_ref=0.25,
-                                               v_init=tuple(rng.uniform(-70.0, -56.0, 12).tolist())),
-                         i_bias=rng.uniform(100.0, 220.0, 12))
-    # spike-generator input; with batch > 1 each spike belongs to one trial (per-trial input)
-    n_in, n_spk = 8, 160
+def _exc_inh(net, rng, n_exc, n_inh, v_top, bias):
+    """Two LIFCond populations with random biases (pA): exc (v_init up to ``v_top`` mV, bias up to
+    ``bias``) and inh."""
+    exc = net.population("exc", n_exc, ns.LIFCond(t_ref=2.0, v_init=ns.Uniform(-65.0, v_top)),
+                         i_bias=rng.uniform(0.0, bias, n_exc))
+    inh = net.population("inh", n_inh, ns.LIFCond(c_m=150.0, g_leak=12.0, v_rest=-62.0, v_th=-52.0,
+                                                  v_reset=-66.0, t_ref=1.0, v_init=ns.Uniform(-66.0, -53.0)),
+                         i_bias=rng.uniform(50.0, 140.0, n_inh))
+    return exc, inh
+
+
+def _generator(net, rng, n_in, n_spk, batch):
+    """Spike-generator input; with batch > 1 each spike belongs to one trial (per-trial input)."""
     times = np.round(rng.uniform(0.0, T_MS - 1.0, n_spk), 3)
     ids = rng.integers(0, n_in, n_spk)
     # a source fires at most once per step
     key = np.floor(times / DT + 0.5 + 1e-9).astype(int) * n_in + ids
     _, keep = np.unique(key, return_index=True)
     trials = rng.integers(0, batch, keep.size) if batch > 1 else None
-    gen = net.spike_generator("gen", n_in, times[keep], ids[keep], trials=trials)
+    return net.spike_generator("gen", n_in, times[keep], ids[keep], trials=trials)
+
+
+def _random_net(seed, batch):
+    rng = np.random.default_rng(1000 + seed)
+    net = ns.Network(dt=DT, seed=seed, batch=batch)
+    exc, inh = _exc_inh(net, rng, 24, 10, -50.5, 120.0)
+    cur = net.population("cur", 12, ns.LIFCurr(tau_m=15.0, c_m=200.0, t_ref=0.25,
+                                               v_init=tuple(rng.uniform(-70.0, -56.0, 12).tolist())),
+                         i_bias=rng.uniform(100.0, 220.0, 12))
+    n_in = 8
+    gen = _generator(net, rng, n_in, 160, batch)
 
     nmda = ns.NMDA(tau_decay=60.0, tau_rise=3.0)
     gaba_b = ns.GABA_B(tau_decay=80.0, tau_rise=20.0)
@@ -106,3 +117,49 @@ def test_parity_with_reference(seed, batch):
     for name in mons:
         assert len(ref.spike_list(name)) > 5, name
     assert total > 100
+
+
+def _saturating_net(seed, batch):
+    """Saturating (Wang 2002) NMDA on every path of the kernel: all-to-all with one weight (the
+    summed-gating shortcut), all-to-all with per-synapse weights, sparse; two delays from one
+    population (two gating groups); a second saturating receptor without Mg2+ block."""
+    rng = np.random.default_rng(2000 + seed)
+    net = ns.Network(dt=DT, seed=seed, batch=batch)
+    exc, inh = _exc_inh(net, rng, 20, 8, -52.0, 150.0)
+    n_in = 6
+    gen = _generator(net, rng, n_in, 150, batch)
+    nmda = ns.NMDA(tau_decay=60.0, saturating=True)
+    sat2 = ns.Receptor("sat2", tau_decay=30.0, tau_rise=1.0, e_rev=-10.0, saturating=True, alpha=1.2)
+    net.connect(gen, [exc, inh], ns.fixed_probability(0.6), receptor="AMPA", weight=ns.Uniform(2.0, 6.0),
+                delay=ns.Uniform(0.1, 0.4))
+    net.connect(gen, exc, ns.all_to_all(), receptor=nmda, weight=rng.uniform(0.5, 2.0, (n_in, 20)), delay=0.1)
+    net.connect(exc, exc, ns.all_to_all(), receptor=nmda, weight=0.4, delay=0.5)
+    net.connect(exc, inh, ns.fixed_probability(0.5), receptor=nmda, weight=ns.Uniform(0.5, 1.5), delay=0.3)
+    net.connect(exc, inh, ns.fixed_indegree(6), receptor=sat2, weight=ns.Uniform(0.5, 2.0), delay=0.5)
+    net.connect(inh, exc, ns.fixed_probability(0.5), receptor=ns.GABA_A(), weight=ns.Uniform(2.0, 6.0), delay=0.2)
+    mons = {
+        "exc": (net.monitor(exc, "spikes"), net.monitor(exc, ["v", "g_NMDA"])),
+        "inh": (net.monitor(inh, "spikes"), net.monitor(inh, ["v", "g_NMDA", "g_sat2"])),
+    }
+    return net, mons
+
+
+@pytest.mark.parametrize("seed,batch", [(0, 1), (5, 2)])
+def test_saturating_nmda_parity_with_reference(seed, batch):
+    net, mons = _saturating_net(seed, batch)
+    net.build()
+    ref = Reference(net)
+    n_steps = int(round(T_MS / DT))
+    rec = [("exc", "v"), ("exc", "g_NMDA"), ("inh", "v"), ("inh", "g_NMDA"), ("inh", "g_sat2")]
+    ref_samples = ref.run(n_steps, record=rec)
+    net.run(T_MS)
+    for name, (spk, st) in mons.items():
+        assert _ns_spikes(spk) == ref.spike_list(name), name
+        assert len(ref.spike_list(name)) > 20, name      # the network is active
+        for var in st.variables:
+            want = ref_samples[(name, var)]
+            if var != "v":
+                assert want.max() > 0.5, (name, var)     # the gating is exercised
+            np.testing.assert_allclose(st.trace(var), want, rtol=0, atol=1e-9, err_msg=f"{name}.{var}")
+    for name, var in (("exc", "NMDA"), ("inh", "NMDA"), ("inh", "sat2")):
+        np.testing.assert_allclose(net.get(name, "g_" + var), ref.gating_conductance(name, var), rtol=0, atol=1e-9)

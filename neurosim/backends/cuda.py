@@ -62,6 +62,12 @@ class CUDABackend(Backend):
             "has_generators": bool(inp.gen_step.shape[0] > 0),
             "spike_bound": int(state.neurons.spike_list.shape[0] * state.neurons.spike_list.shape[1]),
         }
+        sat = state.sat
+        n_grp = int(sat.grp_off.shape[0])
+        self.info["n_total"] = int(state.neurons.spike_list.shape[1])
+        self.info["sat_sizes"] = None if n_grp == 0 else (
+            int(state.neurons.v.shape[0]), n_grp, int(sat.proj.shape[0]), max(1, int(sat.grp_n.max())),
+            int(sat.x.shape[1]))
         from ..kernels.cuda.plasticity import plan
         self.info["plast"] = plan(state.plast, state.neurons.v.shape[0], self.info["spike_bound"])
         self._dirty = False

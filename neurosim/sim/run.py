@@ -102,7 +102,7 @@ class Simulation:
 
     def get(self, pop, variable):
         st = self.backend.download()
-        code, base, _ = _variable_column(self.net, self.layout, pop, variable)
+        code, base, rec = _variable_column(self.net, self.layout, pop, variable)
         n = pop.n
         if code == A.VAR_V:
             return st.neurons.v[:, base:base + n].astype(np.float64)
@@ -110,6 +110,11 @@ class Simulation:
             return st.neurons.w_adapt[:, base:base + n].astype(np.float64)
         if code == A.VAR_I_EXT:
             return st.neurons.i_ext[:, base:base + n].astype(np.float64)
+        if rec.saturating:   # the gating lives with the presynaptic neurons (kernels/cpu/saturating.py)
+            from ..kernels.cpu.saturating import gating_conductance
+            g = np.zeros_like(st.neurons.g_decay)
+            gating_conductance(st.sat, st.syn, g)
+            return g[:, base:base + n].astype(np.float64)
         return (st.neurons.g_decay[:, base:base + n] - st.neurons.g_rise[:, base:base + n]).astype(np.float64)
 
     def weight_tables(self, proj):

@@ -11,8 +11,12 @@ A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conduct
 * optional voltage-dependent Mg2+ block (Jahr & Stevens 1990):
   ``B(v) = 1 / (1 + [Mg2+]/3.57 mM * exp(-0.062 v/mV))``, evaluated at the start-of-step ``v``;
 * optional saturating NMDA kinetics (Wang 2002, Neuron 36:955), kept per presynaptic neuron:
-  ``dx/dt = -x/tau_rise + sum_k delta(t - t_k)``, ``ds/dt = -s/tau_decay + alpha x (1 - s)``,
-  ``g_post = sum_j w_j s_j``.
+  ``dx/dt = -x/tau_rise + sum_k delta(t - t_k - delay)``, ``ds/dt = -s/tau_decay + alpha x (1 - s)``,
+  ``g_post = sum_j w_j s_j`` (``w`` in nS per unit of ``s``, ``s`` dimensionless in [0, 1]);
+  integrated by exponential Euler with ``x`` frozen over the step (as Brian2's
+  ``exponential_euler``; kernels/cpu/saturating.py).  A projection through a saturating
+  receptor takes one delay for all its synapses and static weights, and Poisson drive cannot
+  target it.
 
 Units: tau_* ms, e_rev mV, mg mM, alpha 1/ms, weights nS (conductance) or pA (current).
 """
@@ -37,8 +41,8 @@ class Receptor:
     e_rev : reversal potential (mV); ``None`` makes a current-based receptor (weights in pA)
     mg_block : apply the Jahr & Stevens (1990) Mg2+ block
     mg : extracellular [Mg2+] (mM), >= 0
-    saturating : Wang (2002) saturating NMDA kinetics (needs tau_rise > 0 and mg_block
-                 conductance-based); ``alpha`` (1/ms) is its saturation rate
+    saturating : Wang (2002) saturating NMDA kinetics (needs tau_rise > 0 and a conductance-based
+                 receptor); ``alpha`` (1/ms) is its saturation rate, > 0
     """
     name: str
     tau_decay: float

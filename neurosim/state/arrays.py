@@ -222,6 +222,36 @@ class Plasticity(NamedTuple):
     ef: np.ndarray            # (n_eff, N_EF) float
 
 
+class Saturating(NamedTuple):
+    """Saturating NMDA kinetics (Wang 2002), kept per presynaptic neuron; zero-row arrays when a
+    network has none.
+
+    A *group* is one presynaptic population seen through one saturating receptor with one delay
+    (projections with equal (pre, tau_rise, tau_decay, alpha, delay) share it).  Its neurons own
+    ``x`` (rise variable, spikes) and ``s`` (gating, dimensionless, in [0, 1]) at
+    ``grp_off[q] + i``.  A spike of pre neuron ``i`` adds 1 to ``x`` ``delay`` steps later (the
+    ring ``x_ring``).  A saturating projection ``k`` (a block of ``Synapses``, left out of
+    ``out_proj``: its spikes are not propagated) adds ``w * s_pre`` into the receptor state of
+    its targets every step; with one weight for all its synapses (``proj_uniform``) that is
+    ``w * sum_i s_i`` (``s_sum``) onto every target.
+    """
+    grp_pre_start: np.ndarray  # (n_grp,) int64 first global id of the pre population
+    grp_n: np.ndarray          # (n_grp,) int64 its size
+    grp_off: np.ndarray        # (n_grp,) int64 first column of x, s, x_ring
+    grp_delay: np.ndarray      # (n_grp,) int64 delay (steps, >= 1)
+    grp_decay_x: np.ndarray    # (n_grp,) exp(-dt/tau_rise)
+    grp_k_decay: np.ndarray    # (n_grp,) 1/tau_decay (1/ms)
+    grp_alpha: np.ndarray      # (n_grp,) alpha (1/ms)
+    pop_grp_ptr: np.ndarray    # (n_pops+1,) int64 groups pop_grp_ptr[p] .. pop_grp_ptr[p+1]-1 are fed by population p
+    proj: np.ndarray           # (n_sp,) int64 the Synapses block of each saturating projection
+    proj_grp: np.ndarray       # (n_sp,) int64 its group
+    proj_uniform: np.ndarray   # (n_sp,) bool: all-to-all with one weight for every synapse
+    x: np.ndarray              # (batch, n_sat) rise variable (spikes)
+    s: np.ndarray              # (batch, n_sat) gating variable
+    x_ring: np.ndarray         # (batch, n_ring, n_sat) spikes arriving at step k in slot k % n_ring
+    s_sum: np.ndarray          # (batch, n_grp) sum of s over each group (this step)
+
+
 class SimState(NamedTuple):
     pops: Populations
     chans: Channels
@@ -231,3 +261,4 @@ class SimState(NamedTuple):
     inputs: Inputs
     rec: Recording
     plast: Plasticity
+    sat: Saturating

@@ -168,6 +168,7 @@ def build_state(net):
     proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
     proj_chan, proj_post_pop, proj_sorted = [], [], []
     row_ptrs, posts, targets, delays, weights = [], [], [], [], []
+    sat_blocks = []   # (synapse block, pre population, receptor, delay steps, one weight)
     syn_off = 0
     rp_off = 0
     for q in net.projections:
@@ -210,7 +211,14 @@ def build_state(net):
             proj_post_pop.append(post_k)
             same_row = pre[1:] == pre[:-1]
             proj_sorted.append(bool(np.all(post[1:][same_row] >= post[:-1][same_row])))
-            if d_steps.size and d_steps.max() > 1:
+            if rec.saturating:
+                if d_steps.size and np.any(d_steps != d_steps[0]):
+                    raise SpecError(f"projection {q.name!r}: a saturating receptor ({rec.name!r}) keeps its gating "
+                                    "per presynaptic neuron, so the projection needs one delay for all its synapses; "
+                                    f"got delays of {d_steps.min() * dt:g} to {d_steps.max() * dt:g} ms after rounding")
+                sat_blocks.append((len(proj_pre_pop) - 1, pos[q.pre.index], rec,
+                                   int(d_steps[0]) if d_steps.size else 1, bool(w.size and np.all(w == w[0]))))
+            elif d_steps.size and d_steps.max() > 1:
                 chans.direct[ch_g] = False
             proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
                                    and np.array_equal(tgt, np.tile(slot0 + np.arange(n_post), n_pre))))
@@ -230,13 +238,21 @@ def build_state(net):
         if e.quantity != "b":
             for c, rec in enumerate(layout.pop_channels.get(e.pop.index, [])):
                 if rec.name == e.quantity[2:]:
+                    if rec.saturating:
+                        raise SpecError(f"modulate: {e.quantity!r} of {e.pop.name!r} is a saturating receptor, "
+                                        "whose gating is shared by all targets of a presynaptic neuron; its "
+                                        "arrivals cannot be scaled per target")
                     chans.direct[pops.ch_off[pos[e.pop.index]] + c] = False
     proj_chan = np.asarray(proj_chan, np.int64)
     n_proj = len(proj_pre_pop)
     proj_pre_pop = np.asarray(proj_pre_pop, np.int64)
+    # spikes are propagated through every projection but the saturating ones (saturating.py)
+    is_sat = np.zeros(n_proj, np.bool_)
+    is_sat[[blk for blk, *_ in sat_blocks]] = True
     order_out = np.argsort(proj_pre_pop, kind="stable")
+    order_out = order_out[~is_sat[order_out]]
     out_ptr = np.zeros(n_pops + 1, np.int64)
-    np.cumsum(np.bincount(proj_pre_pop, minlength=n_pops), out=out_ptr[1:])
+    np.cumsum(np.bincount(proj_pre_pop[~is_sat], minlength=n_pops), out=out_ptr[1:])
     cat = lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_)  # noqa: E731
     syn = A.Synapses(
         proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
@@ -323,11 +339,51 @@ def build_state(net):
     # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
     from .plastic import build_plasticity
     syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
-    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast)
+    sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
+    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat)
     return state, layout
 
 
+def _saturating_arrays(sat_blocks, proj_dense, pops, batch, n_ring, dt, fdt):
+    """Group the saturating projections by (pre population, kinetics, delay) and lay out their
+    per-presynaptic state (see :class:`~neurosim.state.arrays.Saturating`)."""
+    n_pops = pops.kind.shape[0]
+    groups, proj, proj_grp, proj_uniform = [], [], [], []
+    for blk, pre_k, rec, d, one_weight in sat_blocks:
+        key = (pre_k, rec.tau_rise, rec.tau_decay, rec.alpha, d)
+        if key not in groups:
+            groups.append(key)
+        proj.append(blk)
+        proj_grp.append(groups.index(key))
+        proj_uniform.append(one_weight and bool(proj_dense[blk]))
+    # groups ordered by pre population (the arrival kernel walks them per spiking population)
+    order = sorted(range(len(groups)), key=lambda g: groups[g][0])
+    rank = {g: r for r, g in enumerate(order)}
+    groups = [groups[g] for g in order]
+    proj_grp = [rank[g] for g in proj_grp]
+    n = [int(pops.end[k] - pops.start[k]) for k, *_ in groups]
+    off = np.zeros(len(groups) + 1, np.int64)
+    np.cumsum(n, out=off[1:])
+    ptr = np.zeros(n_pops + 1, np.int64)
+    np.cumsum(np.bincount([k for k, *_ in groups], minlength=n_pops), out=ptr[1:])
+    i64 = lambda x: np.asarray(x, np.int64)  # noqa: E731
+    return A.Saturating(
+        grp_pre_start=i64([pops.start[k] for k, *_ in groups]), grp_n=i64(n), grp_off=off[:-1].copy(),
+        grp_delay=i64([d for *_, d in groups]),
+        grp_decay_x=np.asarray([math.exp(-dt / g[1]) for g in groups], fdt),
+        grp_k_decay=np.asarray([1.0 / g[2] for g in groups], fdt),
+        grp_alpha=np.asarray([g[3] for g in groups], fdt),
+        pop_grp_ptr=ptr,
+        proj=i64(proj), proj_grp=i64(proj_grp), proj_uniform=np.asarray(proj_uniform, np.bool_),
+        x=np.zeros((batch, off[-1]), fdt), s=np.zeros((batch, off[-1]), fdt),
+        x_ring=np.zeros((batch, n_ring, off[-1]), fdt), s_sum=np.zeros((batch, len(groups)), fdt))
+
+
 def _channel_row(pop_k, rec, dt, tau_m, c_m):
+    if rec.saturating:
+        # the gating lives with the presynaptic neurons (Saturating); saturating.py writes
+        # sum_j w_j s_j into g_decay every step and the neuron update consumes it (decay 0)
+        return (pop_k, 0.0, 0.0, False, 1.0, rec.e_rev, True, rec.mg if rec.mg_block else -1.0, 0.0, 0.0)
     decay_d = math.exp(-dt / rec.tau_decay)
     has_rise = rec.tau_rise > 0
     decay_r = math.exp(-dt / rec.tau_rise) if has_rise else 0.0

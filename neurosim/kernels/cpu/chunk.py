@@ -3,9 +3,11 @@
 1. inputs (schedules, injected currents, Poisson drive, Poisson sources, generators)
    -- state monitors sample here: the values at the start of the step (time ``step*dt``),
       including this step's synaptic arrivals
-2. synaptic state: this step's arrivals from the ring buffer, exact decay (fused with 3-4)
+2. synaptic state: saturating NMDA gating (saturating.py), this step's arrivals from the ring
+   buffer, exact decay (fused with 3-4)
 3. membrane integration, 4. threshold, reset, refractoriness
-5. propagation into the ring buffer, 6. plasticity and neuromodulators (plasticity.py)
+5. propagation into the ring buffer (and the saturating gating's arrivals), 6. plasticity and
+   neuromodulators (plasticity.py)
 7. spike recording and per-population counts
 
 Threads: ``run_chunk`` is called by ``n_threads`` threads at once (thread ``tid``; see
@@ -13,7 +15,9 @@ backends/cpu.py), all inside compiled code without the GIL for the whole chunk. 
 split into blocks (neurons.py) and each thread updates a fixed, contiguous range of them.  With
 one trial, each thread also collects the spikes of its blocks and propagates every spike into its
 own neurons only (propagate.py), so the state a thread writes stays in its core's cache; thread 0
-runs phases 1, 6 and 7.  With several trials thread 0 collects and propagates for everyone.
+runs phases 1, 6 and 7 and the saturating NMDA gating (the part of phase 2 that runs per
+presynaptic neuron, and its arrivals).  With several trials thread 0 collects and propagates for
+everyone.
 Barriers (sync.py) separate the phases: 3 a step (4 with plasticity, a Poisson drive or state
 monitors).  Each neuron is written by one block and each synaptic target receives its inputs in
 the same order whatever the number of threads, so the result does not depend on it.
@@ -32,6 +36,7 @@ from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_
 from .propagate import propagate, propagate_owned
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
+from .saturating import saturating_step, saturating_arrivals
 
 
 @njit(cache=True, nogil=True)
@@ -68,6 +73,7 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
         has_sources = has_sources or pops.kind[p] == 2
     has_monitors = st.rec.mon_every.shape[0] > 0
     has_plasticity = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
+    has_saturating = st.sat.grp_off.shape[0] > 0
     # thread 0's phases after propagation that must wait for every thread's propagation
     wait_after_propagation = owned and (has_plasticity or has_drive or has_monitors)
     done = n_steps
@@ -85,6 +91,8 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
                     poisson_drive(st.inputs, st.tables, pops, neurons, chans, key, step, dt)
                 if has_sources:
                     source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
+                if has_saturating:
+                    saturating_step(st.sat, st.syn, neurons, step, dt)
                 if has_monitors:
                     sample_state(st.rec, chans, neurons, step, mon_first, mon_buf_off, out_state)
         barrier(sync, n_threads, tid)
@@ -115,6 +123,8 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
                 collect_spikes(neurons)
                 propagate(pops, st.syn, neurons, step)
         if tid == 0:
+            if has_saturating:
+                saturating_arrivals(pops, st.sat, neurons, step)
             if has_plasticity:
                 plasticity(pops, st.syn, neurons, st.plast, step)
             n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)

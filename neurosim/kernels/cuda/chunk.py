@@ -5,6 +5,7 @@ from .neurons import update_neurons
 from .propagate import propagate
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
+from .saturating import saturating_step, saturating_arrivals
 
 
 def run_chunk(st, key, dt, step0, n_steps, info, mon_first, mon_buf_off, out_state,
@@ -19,9 +20,13 @@ def run_chunk(st, key, dt, step0, n_steps, info, mon_first, mon_buf_off, out_sta
         poisson_drive(st.inputs, st.tables, pops, neurons, st.chans, key, step, dt, info["drive_sizes"])
         source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt, info["n_neurons"], info["has_poisson"],
                       info["has_generators"])
+        if info["sat_sizes"] is not None:
+            saturating_step(st.sat, st.syn, neurons, step, dt, info["sat_sizes"])
         sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
         update_neurons(pops, st.chans, neurons, step, dt, info["n_neurons"])
         propagate(pops, st.syn, neurons, step)
+        if info["sat_sizes"] is not None:
+            saturating_arrivals(pops, st.sat, neurons, step, info["n_total"])
         plasticity(pops, st.syn, neurons, st.plast, step, info["plast"])
         record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts,
                       info["spike_bound"])
