@@ -12,6 +12,18 @@ Cases (dt = 0.1 ms, 1 s of biological time, all spikes recorded):
     CUBA_4000    CUBA, N = 4000,  p = 0.02
     COBA_16000   COBA, N = 16000, p = 0.005   (80 per neuron)
     COBA_64000   COBA, N = 64000, p = 0.00125 (80 per neuron)
+    WANG_2000    Wang (2002) decision network, N = 2000 (``models/wang2002.py`` on its defaults:
+                 all-to-all AMPA, saturating NMDA and GABA_A, 800 x 3 Hz Poisson background, the
+                 c = 51.2 % stimulus from 200 ms on)
+
+For WANG_2000 Brian2 runs the same equations the way its own Wang (2002) example is written,
+with one simplification in Brian2's favour: the NMDA gating ``x``, ``s`` is kept per
+presynaptic neuron (the delay is uniform, so this is the same model) instead of per synapse,
+and ``sum_j w_ij s_j`` is a ``(summed)`` variable of the all-to-all synapses; the background is a
+``PoissonInput`` per receptor, the stimulus a ``PoissonGroup``.  neurosim sums ``s`` once per
+presynaptic population for projections with one weight (O(n_pre + n_post) instead of
+O(n_pre n_post) a step).  The two draw different random inputs, so their rates agree only
+statistically.
 
 What is timed (the simulation loop only):
 
@@ -67,6 +79,7 @@ CASES = {
     "CUBA_4000": dict(model="cuba", n=4000, p=0.02),
     "COBA_16000": dict(model="coba", n=16000, p=0.005),
     "COBA_64000": dict(model="coba", n=64000, p=0.00125),
+    "WANG_2000": dict(model="wang2002", n=2000, p=None),
 }
 RUNNERS = ("neurosim", "cython", "cpp_standalone")
 FIELDS = ("name", "neurosim_s", "brian2_cython_s", "brian2_cpp_s", "ratio_vs_best", "spikes", "rate_hz",
@@ -102,10 +115,12 @@ def synaptic_events(net, result) -> int:
 
 def run_neurosim(case, duration, dt, seed, backend):
     mod = _load_model(case["model"])
+    size = {} if case["p"] is None else {"p": case["p"]}
     if case["model"] not in _WARM:   # compile / load the kernels for this model's state layout
-        mod.build(seed=seed, n=400, p=0.2, dt=dt).run(10.0, backend=backend, progress=False)
+        mod.build(seed=seed, n=400, dt=dt, **({} if case["p"] is None else {"p": 0.2})).run(
+            10.0, backend=backend, progress=False)
         _WARM.add(case["model"])
-    net = mod.build(seed=seed, n=case["n"], p=case["p"], dt=dt)
+    net = mod.build(seed=seed, n=case["n"], dt=dt, **size)
     result = net.run(duration, backend=backend, progress=False)
     spikes = int(sum(st.times.size for st in result.spikes.values()))
     return {"time_s": float(result.meta["wall_time"]), "spikes": spikes,
@@ -115,10 +130,79 @@ def run_neurosim(case, duration, dt, seed, backend):
 
 
 # --------------------------------------------------------------------------- Brian2 (worker)
+def _brian2_wang(n):
+    """Wang's (2002) network with the parameters of models/wang2002.py (see the module docstring);
+    returns (network, list of spike monitors)."""
+    import brian2 as b2
+    from brian2 import ms, mV, nS, pF, Hz
+    mod = _load_model("wang2002")
+    d = mod.DEFAULTS
+    n_e = int(round(n * d["exc_fraction"]))
+    n_i = n - n_e
+    n_sel = int(round(d["f"] * n_e))
+    w_plus = d["w_plus"]
+    w_minus = 1.0 - d["f"] * (w_plus - 1.0) / (1.0 - d["f"])
+    se, si = 1600.0 / n_e, 400.0 / n_i
+    c = d["coherence"] / 100.0
+    ns_ = dict(E_L=-70 * mV, V_th=-50 * mV, V_reset=-55 * mV, E_E=0 * mV, E_I=-70 * mV, tau_ampa=2 * ms,
+               tau_gaba=5 * ms, tau_r=2 * ms, tau_d=100 * ms, alpha=mod.WANG_ALPHA / ms, mg=1.0, n_sel=n_sel,
+               w_plus=w_plus, w_minus=w_minus, mu1=d["mu0"] * (1 + c) * Hz, mu2=d["mu0"] * (1 - c) * Hz,
+               t_on=d["stim_on"] * ms, t_off=d["stim_off"] * ms)
+    eqs = """
+    dv/dt = (-g_L*(v - E_L) - g_ampa*(v - E_E) - g_nmda*B*(v - E_E) - g_gaba*(v - E_I))/C : volt (unless refractory)
+    dg_ampa/dt = -g_ampa/tau_ampa : siemens
+    dg_gaba/dt = -g_gaba/tau_gaba : siemens
+    g_nmda : siemens
+    B = 1/(1 + mg/3.57*exp(-0.062*v/mV)) : 1 (constant over dt)
+    g_L : siemens (constant)
+    C : farad (constant)
+    """
+    gating = """
+    dx/dt = -x/tau_r : 1
+    ds/dt = -s/tau_d + alpha*x*(1 - s) : 1
+    """
+    E = b2.NeuronGroup(n_e, eqs + gating, threshold="v > V_th", reset="v = V_reset", refractory=2 * ms,
+                       method="exponential_euler", namespace=ns_)
+    I = b2.NeuronGroup(n_i, eqs, threshold="v > V_th", reset="v = V_reset", refractory=1 * ms,
+                       method="exponential_euler", namespace=ns_)
+    E.g_L, E.C, I.g_L, I.C = 25 * nS, 500 * pF, 20 * nS, 200 * pF
+    E.v = "-60*mV + 10*mV*rand()"
+    I.v = "-60*mV + 10*mV*rand()"
+    delay = (d["delay"] - d["dt"]) * ms    # neurosim's delay d is Brian2's d - dt
+    pool = "(int({0} >= n_sel) + int({0} >= 2*n_sel))"     # 0: e1, 1: e2, 2: non-selective
+    k = f"(int({pool.format('j')} == 2) + int({pool.format('j')} < 2)*(w_plus*int({pool.format('i')} == " \
+        f"{pool.format('j')}) + w_minus*int({pool.format('i')} != {pool.format('j')})))"
+    syn = []
+    for post, key in ((E, "e"), (I, "i")):
+        model = "w_ampa : siemens\nw_nmda : siemens\ng_nmda_post = w_nmda*s_pre : siemens (summed)"
+        s_exc = b2.Synapses(E, post, model, on_pre="g_ampa_post += w_ampa", delay=delay, namespace=ns_)
+        s_exc.connect()
+        factor = k if post is E else "1"
+        s_exc.w_ampa = f"{factor}*{mod.G_AMPA[key] * se}*nS"
+        s_exc.w_nmda = f"{factor}*{mod.G_NMDA[key] * se}*nS"
+        s_inh = b2.Synapses(I, post, "w : siemens", on_pre="g_gaba_post += w", delay=delay, namespace=ns_)
+        s_inh.connect()
+        s_inh.w = mod.G_GABA[key] * si * nS
+        bg = b2.PoissonInput(post, "g_ampa", d["ext_sources"], d["ext_rate"] * Hz, weight=mod.G_EXT[key] * nS)
+        syn += [s_exc, s_inh, bg]
+    # the NMDA rise variable of a neuron counts its own spikes, one delay later
+    s_x = b2.Synapses(E, E, on_pre="x_post += 1", delay=delay, namespace=ns_)
+    s_x.connect(j="i")
+    stim = b2.PoissonGroup(2 * n_sel, rates="(mu1*int(i < n_sel) + mu2*int(i >= n_sel))*int(t >= t_on)*int(t < t_off)",
+                           namespace=ns_)
+    s_stim = b2.Synapses(stim, E, on_pre="g_ampa_post += g_stim", namespace=dict(g_stim=mod.G_EXT["e"] * nS))
+    s_stim.connect(j="i")
+    mons = [b2.SpikeMonitor(E), b2.SpikeMonitor(I)]
+    return b2.Network(E, I, stim, s_x, s_stim, *syn, *mons), mons
+
+
 def _brian2_network(model, n, p):
-    """Build Brian2's COBA or CUBA example network (BENCHMARKS.md) in the current scope."""
+    """Build Brian2's COBA or CUBA example network (BENCHMARKS.md), or Wang's (2002) network, in
+    the current scope; returns (network, list of spike monitors)."""
     import brian2 as b2
     from brian2 import ms, mV
+    if model == "wang2002":
+        return _brian2_wang(n)
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     Vt, Vr = -50 * mV, -60 * mV
     if model == "coba":
@@ -151,7 +235,7 @@ def _brian2_network(model, n, p):
     Ce.connect(p=p)
     Ci.connect(p=p)
     M = b2.SpikeMonitor(P)
-    return b2.Network(P, Ce, Ci, M), M
+    return b2.Network(P, Ce, Ci, M), [M]
 
 
 def brian2_worker(case_name, device, duration, dt, seed, project_dir):
@@ -183,7 +267,7 @@ def brian2_worker(case_name, device, duration, dt, seed, project_dir):
         out["time_s"] = time.perf_counter() - t0
     else:
         raise SystemExit(f"unknown Brian2 device {device!r}")
-    out["spikes"] = int(M.num_spikes)
+    out["spikes"] = int(sum(m.num_spikes for m in M))
     out["rate_hz"] = out["spikes"] / (case["n"] * duration * 1e-3)
     out["brian2_version"] = b2.__version__
     print("RESULT " + json.dumps(out), flush=True)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .jit import kernel
-from .rng import step_base, uniform_at, binomial, STREAM_POISSON, STREAM_DRIVE
+from .rng import step_base, uniform_at, binomial_at, binomial_p0, STREAM_POISSON, STREAM_DRIVE
 
 
 @kernel
@@ -65,12 +65,17 @@ def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
         slot0 = inputs.drv_slot[d]
         nsrc = inputs.drv_nsrc[d]
         wn = inputs.drv_w[d] * inputs.drv_norm[d]
-        stream = STREAM_DRIVE + d
+        base = step_base(key, STREAM_DRIVE + d, step)
         rise = inputs.drv_rise[d]
+        p_last = -1.0     # P(0 events) is recomputed only when the probability changes
+        p0 = 0.0
         for b in range(neurons.g_decay.shape[0]):
             for i in range(n):
-                rate = table_value(tables, t, b, i)
-                k = binomial(key, stream, step, b * n + i, nsrc, rate * dt * 1e-3)
+                prob = table_value(tables, t, b, i) * dt * 1e-3
+                if prob != p_last and 0.0 < prob < 1.0:
+                    p0 = binomial_p0(nsrc, prob)
+                    p_last = prob
+                k = binomial_at(base, b * n + i, nsrc, prob, p0)
                 if k > 0:
                     neurons.g_decay[b, slot0 + i] += k * wn
                     if rise:

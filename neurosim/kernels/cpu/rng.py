@@ -50,24 +50,33 @@ def uniform(key, stream, step, index):
     return uniform_at(step_base(key, stream, step), index)
 
 
-@kernel
-def binomial(key, stream, step, index, n, p):
+@kernel(inline="always")
+def binomial_p0(n, p):
+    """P(k = 0) = (1 - p)**n of Binomial(n, p), 0 < p < 1: the start of the CDF inversion in
+    :func:`binomial_at` (the same for every draw with the same n and p)."""
+    return np.exp(n * np.log1p(-p))
+
+
+@kernel(inline="always")
+def binomial_at(base, index, n, p, p0):
     """Binomial(n, p) by CDF inversion of one counter-based uniform (exact); for a mean above
-    100 a normal approximation from two uniforms (Box-Muller), rounded and clipped to [0, n]."""
+    100 a normal approximation from two uniforms (Box-Muller), rounded and clipped to [0, n].
+    ``base = step_base(key, stream, step)``, ``p0 = binomial_p0(n, p)`` (ignored when p is 0 or 1):
+    both are shared by the draws of one stream and step, so callers compute them once."""
     if p <= 0.0 or n <= 0:
         return 0
     if p >= 1.0:
         return n
     mean = n * p
     if mean > 100.0:
-        u1 = uniform(key, stream, step, 2 * index)
-        u2 = uniform(key, stream, step, 2 * index + 1)
+        u1 = uniform_at(base, 2 * index)
+        u2 = uniform_at(base, 2 * index + 1)
         z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
         k = int(np.floor(mean + z * np.sqrt(mean * (1.0 - p)) + 0.5))
         return min(max(k, 0), n)
-    u = uniform(key, stream, step, 2 * index)
+    u = uniform_at(base, 2 * index)
     q = 1.0 - p
-    f = np.exp(n * np.log1p(-p))
+    f = p0
     cdf = f
     r = p / q
     k = 0
@@ -76,3 +85,4 @@ def binomial(key, stream, step, index, n, p):
         k += 1
         cdf += f
     return k
+
