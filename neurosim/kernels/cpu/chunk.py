@@ -23,8 +23,9 @@ monitors).  Each neuron is written by one block and each synaptic target receive
 the same order whatever the number of threads, so the result does not depend on it.
 
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it,
-and when the threads keep waiting for each other (a machine with more busy threads than cores),
-so that the caller can go on with one thread.
+and when the threads keep waiting for each other (more than SLOW_LIMIT slow barriers within
+SLOW_WINDOW steps: a machine with more busy threads than cores), so that the caller can go on
+with one thread.
 """
 import numpy as np
 from numba import njit
@@ -32,7 +33,7 @@ from numba import njit
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs,
                       BLOCK, N_WORK)
-from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT
+from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT, SLOW_WINDOW
 from .propagate import propagate, propagate_owned
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
@@ -83,6 +84,8 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
             if cap - n_out < per_step_max or (rel > 0 and sync[SYNC_SLOW] > SLOW_LIMIT):
                 sync[SYNC_STOP] = rel
             else:
+                if rel % SLOW_WINDOW == 0:
+                    sync[SYNC_SLOW] = 0
                 if has_tables:
                     advance_tables(st.tables, step)
                 if has_currents:

@@ -24,11 +24,15 @@ from .jit import kernel
 SYNC_ARRIVED = 0     # threads arrived at the current barrier
 SYNC_GENERATION = 8  # barriers completed (one cache line further)
 SYNC_STOP = 16       # step at which thread 0 asks everyone to stop (-1: run on)
-SYNC_SLOW = 24       # barriers at which thread 0 waited past SPIN_LIMIT (its partners were descheduled)
+SYNC_SLOW = 24       # barriers of the current window (SLOW_WINDOW) at which thread 0 waited past SPIN_LIMIT
 SYNC_COUNTS = 32     # per-thread spike counts, SYNC_STRIDE apart (one cache line each)
 SYNC_STRIDE = 8
 SPIN_LIMIT = 200000  # polls (0.2-0.5 ms) before a waiting thread starts yielding its core
-SLOW_LIMIT = 20      # slow barriers after which thread 0 ends the chunk (see backends/cpu.py)
+SLOW_LIMIT = 20      # slow barriers within one window after which thread 0 ends the chunk (backends/cpu.py)
+SLOW_WINDOW = 256    # steps over which slow barriers are counted (thread 0 clears the count): a busy
+                     # machine makes most steps slow, while on a quiet one the odd OS interruption
+                     # (measured: ~0.5 % of barriers in a 0.2 ms step of COBA N=64000) must not add up
+                     # over a long chunk to a false alarm
 _HAS_SCHED_YIELD = sys.platform != "win32"
 
 
