@@ -163,3 +163,41 @@ def test_saturating_nmda_parity_with_reference(seed, batch):
             np.testing.assert_allclose(st.trace(var), want, rtol=0, atol=1e-9, err_msg=f"{name}.{var}")
     for name, var in (("exc", "NMDA"), ("inh", "NMDA"), ("inh", "sat2")):
         np.testing.assert_allclose(net.get(name, "g_" + var), ref.gating_conductance(name, var), rtol=0, atol=1e-9)
+
+
+def _two_channel_net(seed):
+    """Every population has exactly two single-exponential receptor channels whose inputs all
+    have the minimum delay (dt), no Mg2+ block: the fused one-pass updates of neurons.py
+    (``_cond_block_fused``, ``_curr_block_fused``) with receptors written straight by the
+    propagation (``direct`` channels), i.e. the path of the COBA and CUBA benchmarks."""
+    rng = np.random.default_rng(3000 + seed)
+    net = ns.Network(dt=DT, seed=seed)
+    exc, inh = _exc_inh(net, rng, 24, 10, -50.5, 140.0)
+    cur = net.population("cur", 16, ns.LIFCurr(tau_m=15.0, c_m=200.0, t_ref=2.0,
+                                               v_init=tuple(rng.uniform(-70.0, -56.0, 16).tolist())),
+                         i_bias=rng.uniform(230.0, 330.0, 16))
+    gen = _generator(net, rng, 8, 200, 1)
+    ampa, gaba = ns.AMPA(tau_decay=5.0), ns.GABA_A(tau_decay=10.0, e_rev=-80.0)
+    i_e, i_i = ns.ExpCurrent(5.0, name="I_e"), ns.ExpCurrent(10.0, name="I_i")
+    net.connect(gen, [exc, inh], ns.fixed_probability(0.5), receptor=ampa, weight=ns.Uniform(2.0, 6.0))
+    net.connect(exc, [exc, inh], ns.fixed_probability(0.3), receptor=ampa, weight=ns.Uniform(0.5, 2.0))
+    net.connect(inh, [exc, inh], ns.fixed_probability(0.4), receptor=gaba, weight=ns.Uniform(2.0, 8.0))
+    net.connect([gen, exc], cur, ns.fixed_probability(0.3), receptor=i_e, weight=ns.Uniform(20.0, 80.0))
+    net.connect(inh, cur, ns.fixed_probability(0.3), receptor=i_i, weight=ns.Uniform(-40.0, -10.0))
+    mons = {name: (net.monitor(name, "spikes"), net.monitor(name, "v")) for name in ("exc", "inh", "cur")}
+    return net, mons
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_fused_updates_match_reference(seed):
+    net, mons = _two_channel_net(seed)
+    net.build()
+    st = net._sim.state
+    assert st.chans.direct.all() and (st.pops.n_ch[st.pops.kind <= 1] == 2).all()   # the fused path
+    ref = Reference(net)
+    ref_samples = ref.run(int(round(T_MS / DT)), record=[(name, "v") for name in mons])
+    net.run(T_MS)
+    for name, (spk, vmon) in mons.items():
+        assert _ns_spikes(spk) == ref.spike_list(name), name
+        assert len(ref.spike_list(name)) > 20, name
+        np.testing.assert_allclose(vmon.trace("v"), ref_samples[(name, "v")], rtol=0, atol=1e-9, err_msg=name)

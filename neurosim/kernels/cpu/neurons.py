@@ -320,8 +320,8 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
 
 @kernel(error_model="numpy")
 def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
-    """``_curr_block`` for two plain current channels: same arithmetic, same order, one pass
-    plus the threshold pass."""
+    """``_curr_block`` for two plain current channels: same arithmetic, same order, in one pass
+    (the update and ``_threshold``'s select chain together)."""
     start = pops.start[p]
     n = pops.end[p] - start
     m = i1 - i0
@@ -349,15 +349,27 @@ def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     else:
         for j in range(m):
             X[j] = 0.0
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    ref = pops.ref_steps[p]
+    v_th = pops.v_th[p]
+    v_reset = pops.v_reset[p]
+    n_spk = 0
     for j in range(m):
         g1 = gd1[j]
         g2 = gd2[j]
         gd1[j] = g1 * dd1
         gd2[j] = g2 * dd2
-        X[j] = v_rest + (vb[j] - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
-    lsb = neurons.last_spike[b, g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
-    return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+        v0 = vb[j]
+        v_new = v_rest + (v0 - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
+        active = step - lsb[j] >= ref
+        v1 = v_new if active else v0
+        fire = active and v1 > v_th
+        vb[j] = v_reset if fire else v1
+        lsb[j] = step if fire else lsb[j]
+        spb[j] = 1 if fire else 0
+        n_spk += 1 if fire else 0
+    return n_spk
 
 
 @kernel
