@@ -25,20 +25,26 @@ PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than th
 N_WORK = 4                 # float64 scratch rows per block
 
 
+@kernel(inline="always")
+def _fire(vb, lsb, spb, j, v_new, step, ref, v_th, v_reset):
+    """Phase 4 for neuron ``j`` of a block, branch-free (selects, so that loops over it vectorise):
+    out of its refractory period it takes ``v_new``, and spikes (reset, ``last_spike``, flag) when
+    that exceeds ``v_th``.  Returns 1 for a spike, else 0."""
+    active = step - lsb[j] >= ref
+    v1 = v_new if active else vb[j]
+    fire = active and v1 > v_th
+    vb[j] = v_reset if fire else v1
+    lsb[j] = step if fire else lsb[j]
+    spb[j] = 1 if fire else 0
+    return 1 if fire else 0
+
+
 @kernel(inline="always", error_model="numpy")
 def _threshold(vb, lsb, spb, v_new, m, step, ref, v_th, v_reset):
-    """Phase 4 for one block, branch-free (vectorised): a neuron out of its refractory period takes
-    ``v_new``, and spikes (reset, ``last_spike``, flag) when that exceeds ``v_th``.  Returns the
-    number of spikes."""
+    """Phase 4 for one block (``_fire`` for each neuron); returns the number of spikes."""
     n_spk = 0
     for j in range(m):
-        active = step - lsb[j] >= ref
-        v1 = v_new[j] if active else vb[j]
-        fire = active and v1 > v_th
-        vb[j] = v_reset if fire else v1
-        lsb[j] = step if fire else lsb[j]
-        spb[j] = 1 if fire else 0
-        n_spk += 1 if fire else 0
+        n_spk += _fire(vb, lsb, spb, j, v_new[j], step, ref, v_th, v_reset)
     return n_spk
 
 
@@ -360,15 +366,8 @@ def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
         g2 = gd2[j]
         gd1[j] = g1 * dd1
         gd2[j] = g2 * dd2
-        v0 = vb[j]
-        v_new = v_rest + (v0 - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
-        active = step - lsb[j] >= ref
-        v1 = v_new if active else v0
-        fire = active and v1 > v_th
-        vb[j] = v_reset if fire else v1
-        lsb[j] = step if fire else lsb[j]
-        spb[j] = 1 if fire else 0
-        n_spk += 1 if fire else 0
+        v_new = v_rest + (vb[j] - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
+        n_spk += _fire(vb, lsb, spb, j, v_new, step, ref, v_th, v_reset)
     return n_spk
 
 
