@@ -371,3 +371,24 @@ def test_saturating_nmda_converges_to_exact_gating():
         errors.append(np.abs(mon.g_NMDA[:, 0] - exact).max())
     assert 1.9 < errors[0] / errors[1] < 2.1 and 1.9 < errors[1] / errors[2] < 2.1, errors
     assert errors[2] < 0.003
+
+
+# --------------------------------------------------------------------- subnormal numbers
+def test_silent_receptor_decays_to_zero_not_subnormal():
+    """A receptor that receives nothing decays exactly, g(t) = w exp(-t/tau), while g is a normal
+    double, and ends at exactly 0 (the compiled loop flushes subnormals, kernels/cpu/fpenv.py):
+    without the flush, g * exp(-dt/tau) rounds back to the same subnormal forever (~1e-323) and
+    every operation on it costs ~100 cycles.  numpy in the calling thread keeps IEEE subnormals."""
+    net = ns.Network(dt=DT, seed=0)
+    gen = net.spike_generator("gen", 1, [0.0], [0])
+    cells = net.population("cells", 8, ns.LIFCond(v_th=50.0))
+    net.connect(gen, cells, receptor=ns.AMPA(tau_decay=1.0), weight=3.0, delay=DT)
+    mon = net.monitor(cells, "g_AMPA", every=10.0)
+    net.run(1000.0, progress=False)     # 1000 time constants: exp(-1000) ~ 1e-435
+    g = mon.g_AMPA[:, 0]
+    t = mon.t - DT                      # the spike enters the receptor at t = dt
+    normal = (g > 1e-300) & (t > 0)
+    assert normal.sum() >= 60           # 10 ms samples up to ~690 ms are normal doubles
+    np.testing.assert_allclose(g[normal], 3.0 * np.exp(-t[normal] / 1.0), rtol=1e-9)
+    assert np.all(net.get(cells, "g_AMPA") == 0.0)
+    assert np.float64(1e-308) * 1e-5 > 0.0

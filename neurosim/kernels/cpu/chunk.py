@@ -22,6 +22,8 @@ Barriers (sync.py) separate the phases: 3 a step (4 with plasticity, a Poisson d
 monitors).  Each neuron is written by one block and each synaptic target receives its inputs in
 the same order whatever the number of threads, so the result does not depend on it.
 
+Subnormal numbers are flushed to zero while a chunk runs (fpenv.py).
+
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it,
 and when the threads keep waiting for each other (more than SLOW_LIMIT slow barriers within
 SLOW_WINDOW steps: a machine with more busy threads than cores), so that the caller can go on
@@ -38,6 +40,7 @@ from .propagate import propagate, propagate_owned
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
 from .saturating import saturating_step, saturating_arrivals
+from .fpenv import get_fp_control, set_fp_control, FLUSH_SUBNORMALS
 
 
 @njit(cache=True, nogil=True)
@@ -78,6 +81,8 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
     # thread 0's phases after propagation that must wait for every thread's propagation
     wait_after_propagation = owned and (has_plasticity or has_drive or has_monitors)
     done = n_steps
+    fp_control = get_fp_control()   # subnormals flushed to zero while the chunk runs (fpenv.py)
+    set_fp_control(fp_control | FLUSH_SUBNORMALS)
     for rel in range(n_steps):
         step = step0 + rel
         if tid == 0:
@@ -131,4 +136,5 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
             if has_plasticity:
                 plasticity(pops, st.syn, neurons, st.plast, step)
             n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
+    set_fp_control(fp_control)
     return done, n_out
