@@ -28,17 +28,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import compare_brian2 as cb  # noqa: E402
 
+MODEL = cb._load_model("wang2002")
 POOLS = ("e1", "e2", "ens", "inh")
 WINDOWS = ((900.0, 1200.0), (1200.0, 1500.0))
 DURATION = 1500.0
 
 
 def neurosim_rates(seed):
-    mod = cb._load_model("wang2002")
     t0 = time.perf_counter()
-    result = mod.build(seed=seed).run(DURATION, progress=False)
+    result = MODEL.build(seed=seed).run(DURATION, progress=False)
     wall = time.perf_counter() - t0
-    return [mod.decision_rates(result, a, b) for a, b in WINDOWS], wall
+    return [MODEL.decision_rates(result, a, b) for a, b in WINDOWS], wall
 
 
 def brian2_rates(seed):
@@ -46,12 +46,12 @@ def brian2_rates(seed):
     import numpy as np
     b2.prefs.codegen.target = "cython"
     b2.seed(seed)
-    b2.defaultclock.dt = cb._load_model("wang2002").DEFAULTS["dt"] * b2.ms
+    d = MODEL.DEFAULTS
+    b2.defaultclock.dt = d["dt"] * b2.ms
     net, (mon_e, mon_i) = cb._brian2_wang(2000)
     t0 = time.perf_counter()
     net.run(DURATION * b2.ms)
     wall = time.perf_counter() - t0
-    d = cb._load_model("wang2002").DEFAULTS
     n_e = int(round(2000 * d["exc_fraction"]))
     n_sel = int(round(d["f"] * n_e))
     ranges = {"e1": (mon_e, 0, n_sel), "e2": (mon_e, n_sel, 2 * n_sel), "ens": (mon_e, 2 * n_sel, n_e),

@@ -23,6 +23,13 @@ _X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
 FLUSH_SUBNORMALS = 0x8040   # MXCSR bits FTZ (15) and DAZ (6)
 
 
+def _mxcsr(builder, name, slot):
+    """Call the LLVM intrinsic ``name`` (stmxcsr or ldmxcsr) on the 32-bit stack slot ``slot``."""
+    i8p = ir.IntType(8).as_pointer()
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p]), name)
+    builder.call(fn, [builder.bitcast(slot, i8p)])
+
+
 @intrinsic
 def get_fp_control(typingctx):
     """The MXCSR register (x86), else 0."""
@@ -32,9 +39,7 @@ def get_fp_control(typingctx):
         if not _X86:
             return context.get_constant(types.int64, 0)
         slot = cgutils.alloca_once(builder, ir.IntType(32))
-        fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer()])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.stmxcsr")
-        builder.call(fn, [builder.bitcast(slot, ir.IntType(8).as_pointer())])
+        _mxcsr(builder, "llvm.x86.sse.stmxcsr", slot)
         return builder.zext(builder.load(slot), ir.IntType(64))
     return sig, codegen
 
@@ -50,8 +55,6 @@ def set_fp_control(typingctx, value):
         if _X86:
             slot = cgutils.alloca_once(builder, ir.IntType(32))
             builder.store(builder.trunc(args[0], ir.IntType(32)), slot)
-            fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer()])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.ldmxcsr")
-            builder.call(fn, [builder.bitcast(slot, ir.IntType(8).as_pointer())])
+            _mxcsr(builder, "llvm.x86.sse.ldmxcsr", slot)
         return context.get_dummy_value()
     return sig, codegen

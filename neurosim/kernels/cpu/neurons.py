@@ -269,20 +269,24 @@ def _two_plain_channels(pops, chans, p, cond):
     return True
 
 
+@kernel(inline="always")
+def _two_channel_block(p, b, i0, i1, pops, neurons):
+    """Where block ``i0:i1`` of population ``p`` (trial ``b``) lives for the fused updates below:
+    (first global id, size, its two channels, their receptor states ``g_decay`` as 1-D views)."""
+    n = pops.end[p] - pops.start[p]
+    m = i1 - i0
+    ch1 = pops.ch_off[p]
+    s1 = pops.slot_off[p] + i0
+    s2 = s1 + n
+    return (pops.start[p] + i0, m, ch1, ch1 + 1, neurons.g_decay[b, s1:s1 + m],
+            neurons.g_decay[b, s2:s2 + m])
+
+
 @kernel(error_model="numpy")
 def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     """``_cond_block`` for two plain conductance channels: the same arithmetic in the same order
     (so the same bits), in two passes and one vectorised exp."""
-    start = pops.start[p]
-    n = pops.end[p] - start
-    m = i1 - i0
-    g0 = start + i0
-    ch1 = pops.ch_off[p]
-    ch2 = ch1 + 1
-    s1 = pops.slot_off[p] + i0
-    s2 = s1 + n
-    gd1 = neurons.g_decay[b, s1:s1 + m]
-    gd2 = neurons.g_decay[b, s2:s2 + m]
+    g0, m, ch1, ch2, gd1, gd2 = _two_channel_block(p, b, i0, i1, pops, neurons)
     dd1 = chans.decay_d[ch1]
     dd2 = chans.decay_d[ch2]
     e1 = chans.e_rev[ch1]
@@ -328,16 +332,7 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
 def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     """``_curr_block`` for two plain current channels: same arithmetic, same order, in one pass
     (the update and ``_threshold``'s select chain together)."""
-    start = pops.start[p]
-    n = pops.end[p] - start
-    m = i1 - i0
-    g0 = start + i0
-    ch1 = pops.ch_off[p]
-    ch2 = ch1 + 1
-    s1 = pops.slot_off[p] + i0
-    s2 = s1 + n
-    gd1 = neurons.g_decay[b, s1:s1 + m]
-    gd2 = neurons.g_decay[b, s2:s2 + m]
+    g0, m, ch1, ch2, gd1, gd2 = _two_channel_block(p, b, i0, i1, pops, neurons)
     dd1 = chans.decay_d[ch1]
     dd2 = chans.decay_d[ch2]
     pd1 = chans.prop_d[ch1]
