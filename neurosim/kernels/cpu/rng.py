@@ -85,4 +85,3 @@ def binomial_at(base, index, n, p, p0):
         k += 1
         cdf += f
     return k
-
