@@ -26,13 +26,14 @@ class CPUBackend(Backend):
     name = "cpu"
 
     def upload(self, state):
-        from ..kernels.cpu.chunk import run_chunk
-        from ..kernels.cpu.neurons import n_jobs, neuron_work, PARALLEL_MIN_WORK
+        from ..kernels.cpu.chunk import run_chunk, chunk_args
+        from ..kernels.cpu.neurons import n_jobs_py, neuron_work, PARALLEL_MIN_WORK
         from ..kernels.cpu.sync import new_sync, SYNC_SLOW, SLOW_LIMIT
         self._run = run_chunk
         self.state = state
+        self._args = chunk_args(state)
         batch = state.neurons.v.shape[0]
-        self._jobs = int(n_jobs(state.pops, batch))
+        self._jobs = int(n_jobs_py(state.pops, batch))
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
         self._new_sync = new_sync
         self._slow_index, self._slow_limit = SYNC_SLOW, SLOW_LIMIT
@@ -48,10 +49,11 @@ class CPUBackend(Backend):
     def run_chunk(self, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
                   out_step, out_id, out_trial, out_counts):
         n_threads = self._threads_for(n_steps)
+        self.threads_used = n_threads   # threads of the latest chunk (sim/run.py keeps min/max)
         sync = self._new_sync(n_threads)
 
         def call(tid):
-            return self._run(self.state, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first,
+            return self._run(*self._args, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first,
                              mon_buf_off, out_state, out_step, out_id, out_trial, out_counts)
 
         if n_threads == 1:

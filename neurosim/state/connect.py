@@ -40,8 +40,9 @@ def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
                 cap2 = cap * 2
                 pre2 = np.empty(cap2, np.int64)
                 post2 = np.empty(cap2, np.int64)
-                pre2[:cap] = pre
-                post2[:cap] = post
+                for q in range(cap):   # element loops: a slice copy compiles a shape check with
+                    pre2[q] = pre[q]      # string formatting (~1.6 s of a first run)
+                    post2[q] = post[q]
                 pre, post, cap = pre2, post2, cap2
             pre[k] = i
             post[k] = j

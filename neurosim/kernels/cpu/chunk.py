@@ -33,27 +33,60 @@ import numpy as np
 from numba import njit
 
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
-from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs,
+from ...state.arrays import KIND_POISSON
+from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs, neuron_paths,
                       BLOCK, N_WORK)
 from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT, SLOW_WINDOW
-from .propagate import propagate, propagate_owned
+from .propagate import propagate, propagate_owned, synapse_paths
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
 from .saturating import saturating_step, saturating_arrivals
 from .fpenv import get_fp_control, set_fp_control, FLUSH_SUBNORMALS
 
 
+def chunk_args(st):
+    """The state arguments of :func:`run_chunk` for state ``st``, then its ``use_*`` markers.
+
+    A part of the state that no phase of this network reads (``tables``, ``inputs``, ``plast``,
+    ``sat``) is passed as ``None``, and each phase and neuron update is marked ``True`` when the
+    network needs it, ``None`` when not.  ``None`` is a type of its own to Numba, so every
+    combination compiles (and caches) its own ``run_chunk`` with the unused phases pruned before
+    typing: a network compiles only the code it runs (an E/I network of conductance-based cells
+    skips plasticity, inputs, monitors and three of the four neuron updates), and Python unboxes
+    only the arrays it uses.  A phase with nothing to do is not called either way (a call costs
+    ~0.1-1 us, the whole step of a small network only a few us)."""
+    def mark(flag):
+        return True if flag else None
+
+    pops = st.pops
+    use_tables = mark(st.tables.k_n.shape[0] > 0)
+    use_currents = mark(st.inputs.cur_table.shape[0] > 0)
+    use_drive = mark(st.inputs.drv_table.shape[0] > 0)
+    use_sources = mark(st.inputs.gen_step.shape[0] > 0 or bool((pops.kind == KIND_POISSON).any()))
+    use_monitors = mark(st.rec.mon_every.shape[0] > 0)
+    uses_inputs = use_currents or use_drive or use_sources
+    plastic = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
+    saturating = st.sat.grp_off.shape[0] > 0
+    parts = (pops, st.chans, st.neurons, st.syn, st.tables if uses_inputs or use_tables else None,
+             st.inputs if uses_inputs else None, st.rec, st.plast if plastic else None,
+             st.sat if saturating else None)
+    return (parts + (use_tables, use_currents, use_drive, use_sources, use_monitors) + neuron_paths(pops, st.chans)
+            + synapse_paths(st.syn))
+
+
 @njit(cache=True, nogil=True)
-def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
+def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
+              use_tables, use_currents, use_drive, use_sources, use_monitors,
+              use_cond, use_cond_fused, use_curr, use_curr_fused, use_ring, use_dense, use_rise, use_unsorted,
+              key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
               out_state, out_step, out_id, out_trial, out_counts):
     """Run up to ``n_steps`` steps from ``step0``; returns (steps done, spikes written) (thread 0's
-    values are the ones that count).  ``sync``: see sync.new_sync()."""
-    pops = st.pops
-    neurons = st.neurons
-    chans = st.chans
+    values are the ones that count).  The state and the ``use_*`` markers come from
+    :func:`chunk_args` (a part or phase given as ``None`` is left out of the compiled code);
+    ``sync``: see sync.new_sync()."""
     batch = neurons.v.shape[0]
     cap = out_step.shape[0]
-    n_out = 0
+    n_out = np.int64(0)   # int64 from the start: a literal 0 would compile its callees twice
     jobs = n_jobs(pops, batch)
     job0 = tid * jobs // n_threads
     job1 = (tid + 1) * jobs // n_threads
@@ -67,19 +100,8 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
     own_hi = np.zeros(pops.kind.shape[0], np.int64)
     owned_ranges(pops, job0, job1, own_lo, own_hi)
     first_source = neurons.v.shape[1]
-    # phases with nothing to do are not called: a call costs ~0.1-1 us (argument passing), the
-    # whole step of a small network only a few us
-    has_tables = st.tables.k_n.shape[0] > 0
-    has_currents = st.inputs.cur_table.shape[0] > 0
-    has_drive = st.inputs.drv_table.shape[0] > 0
-    has_sources = st.inputs.gen_step.shape[0] > 0
-    for p in range(pops.kind.shape[0]):
-        has_sources = has_sources or pops.kind[p] == 2
-    has_monitors = st.rec.mon_every.shape[0] > 0
-    has_plasticity = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
-    has_saturating = st.sat.grp_off.shape[0] > 0
     # thread 0's phases after propagation that must wait for every thread's propagation
-    wait_after_propagation = owned and (has_plasticity or has_drive or has_monitors)
+    wait_after_propagation = owned and (plast is not None or use_drive is not None or use_monitors is not None)
     done = n_steps
     fp_control = get_fp_control()   # subnormals flushed to zero while the chunk runs (fpenv.py)
     set_fp_control(fp_control | FLUSH_SUBNORMALS)
@@ -91,28 +113,29 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
             else:
                 if rel % SLOW_WINDOW == 0:
                     sync[SYNC_SLOW] = 0
-                if has_tables:
-                    advance_tables(st.tables, step)
-                if has_currents:
-                    inject_currents(st.inputs, st.tables, neurons)
-                if has_drive:
-                    poisson_drive(st.inputs, st.tables, pops, neurons, chans, key, step, dt)
-                if has_sources:
-                    source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt)
-                if has_saturating:
-                    saturating_step(st.sat, st.syn, neurons, step, dt)
-                if has_monitors:
-                    sample_state(st.rec, chans, neurons, step, mon_first, mon_buf_off, out_state)
+                if use_tables is not None:
+                    advance_tables(tables, step)
+                if use_currents is not None:
+                    inject_currents(inputs, tables, neurons)
+                if use_drive is not None:
+                    poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt)
+                if use_sources is not None:
+                    source_spikes(pops, tables, inputs, neurons, key, step, dt)
+                if sat is not None:
+                    saturating_step(sat, syn, neurons, step, dt)
+                if use_monitors is not None:
+                    sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state)
         barrier(sync, n_threads, tid)
         if atomic_load(sync, SYNC_STOP) == rel:
             done = rel
             break
-        n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes)
+        n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes,
+                               use_cond, use_cond_fused, use_curr, use_curr_fused)
         if owned:
             sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
             barrier(sync, n_threads, tid)
-            first = 0
-            total = 0
+            first = np.int64(0)
+            total = np.int64(0)
             for t in range(n_threads):
                 c = sync[SYNC_COUNTS + SYNC_STRIDE * t]
                 if t < tid:
@@ -122,19 +145,19 @@ def run_chunk(st, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, m
             if tid == 0:
                 collect_sources(neurons, first_source, total)
             barrier(sync, n_threads, tid)
-            propagate_owned(pops, st.syn, neurons, step, own_lo, own_hi)
+            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted)
             if wait_after_propagation:
                 barrier(sync, n_threads, tid)
         else:
             barrier(sync, n_threads, tid)
             if tid == 0:
                 collect_spikes(neurons)
-                propagate(pops, st.syn, neurons, step)
+                propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise)
         if tid == 0:
-            if has_saturating:
-                saturating_arrivals(pops, st.sat, neurons, step)
-            if has_plasticity:
-                plasticity(pops, st.syn, neurons, st.plast, step)
-            n_out = record_spikes(pops, st.rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
+            if sat is not None:
+                saturating_arrivals(pops, sat, neurons, step)
+            if plast is not None:
+                plasticity(pops, syn, neurons, plast, step)
+            n_out = record_spikes(pops, rec, neurons, step, rel, out_step, out_id, out_trial, n_out, out_counts)
     set_fp_control(fp_control)
     return done, n_out

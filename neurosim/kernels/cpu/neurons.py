@@ -16,6 +16,7 @@ All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see j
 """
 import numpy as np
 
+from ...state.arrays import KIND_LIF_COND
 from .fastexp import exp_block
 from .jit import kernel
 
@@ -253,11 +254,11 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
 
 
-@kernel(inline="always")
-def _two_plain_channels(pops, chans, p, cond):
+def two_plain_channels_py(pops, chans, p, cond):
     """True when population ``p`` has exactly two receptor channels, both single-exponential,
     ``direct`` and without Mg2+ block, conductance-based if ``cond`` else current-based: the
-    common E/I case that the fused loops below handle (one pass over the block, not five)."""
+    common E/I case that the fused loops below handle (one pass over the block, not five).
+    Plain Python: compiled into the kernels below and called as is by :func:`neuron_paths`."""
     if pops.n_ch[p] != 2:
         return False
     for c in range(2):
@@ -267,6 +268,25 @@ def _two_plain_channels(pops, chans, p, cond):
         if cond and chans.mg[ch] >= 0.0:
             return False
     return True
+
+
+_two_plain_channels = kernel(inline="always")(two_plain_channels_py)
+
+
+def neuron_paths(pops, chans):
+    """Which of the four block updates the neuron populations of a network take, as the markers
+    ``(use_cond, use_cond_fused, use_curr, use_curr_fused)`` of ``update_neurons``: ``True`` when
+    some population takes that update, ``None`` when none does (the update is then left out of the
+    compiled code: see chunk.Phases)."""
+    used = [None, None, None, None]
+    for p in range(pops.kind.shape[0]):
+        kind = int(pops.kind[p])
+        if kind > 1:
+            continue
+        cond = kind == KIND_LIF_COND
+        fused = bool(two_plain_channels_py(pops, chans, p, cond))
+        used[(0 if cond else 2) + (1 if fused else 0)] = True
+    return tuple(used)
 
 
 @kernel(inline="always")
@@ -381,24 +401,34 @@ def _locate(pops, batch, job):
     return -1, 0, 0
 
 
-@kernel
-def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits):
+@kernel(inline="always")
+def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused, use_curr,
+             use_curr_fused):
+    """Update block ``job``; returns its number of spikes.  ``use_*`` (``True`` or ``None``, from
+    :func:`neuron_paths`): an update whose marker is ``None`` is not compiled in; no population
+    takes it."""
     p, b, blk = _locate(pops, batch, job)
     n = pops.end[p] - pops.start[p]
     i0 = blk * BLOCK
     i1 = min(n, i0 + BLOCK)
-    if pops.kind[p] == 0:
-        if _two_plain_channels(pops, chans, p, True):
-            return _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
-        return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
-    if _two_plain_channels(pops, chans, p, False):
-        return _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
-    return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+    if pops.kind[p] == KIND_LIF_COND:
+        if use_cond_fused is not None:
+            if _two_plain_channels(pops, chans, p, True):
+                return _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+        if use_cond is not None:
+            return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+        return 0
+    if use_curr_fused is not None:
+        if _two_plain_channels(pops, chans, p, False):
+            return _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits)
+    if use_curr is not None:
+        return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits)
+    return 0
 
 
-@kernel
-def n_jobs(pops, batch):
-    """Blocks of one population and one trial (at most ``BLOCK`` neurons each)."""
+def n_jobs_py(pops, batch):
+    """Blocks of one population and one trial (at most ``BLOCK`` neurons each).  Plain Python:
+    compiled into ``run_chunk`` as ``n_jobs`` and called as is by the backend."""
     total = 0
     for p in range(pops.kind.shape[0]):
         if pops.kind[p] <= 1:
@@ -406,7 +436,9 @@ def n_jobs(pops, batch):
     return total
 
 
-@kernel
+n_jobs = kernel(inline="always")(n_jobs_py)
+
+
 def neuron_work(pops, chans, batch):
     """Relative cost of one step's neuron update, in units of one receptor channel of one
     neuron (measured on the CUBA and COBA benchmarks: a current-based neuron with two channels
@@ -424,20 +456,22 @@ def neuron_work(pops, chans, batch):
                 per += 1
             if chans.cond[ch] and chans.mg[ch] >= 0.0:
                 per += 3
-        total += batch * (pops.end[p] - pops.start[p]) * per
+        total += batch * int(pops.end[p] - pops.start[p]) * per
     return total
 
 
 @kernel
-def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes):
+def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes, use_cond, use_cond_fused,
+                   use_curr, use_curr_fused):
     """Integrate blocks ``job0 .. job1-1`` (see ``n_jobs``) one step, in scratch ``work``
     (N_WORK x BLOCK floats) and ``bits`` (BLOCK int64); ``job_spikes[job]`` gets each block's
-    number of spikes.  Returns their sum."""
+    number of spikes.  Returns their sum.  ``use_*``: see ``_run_job``."""
     batch = neurons.v.shape[0]
     cur = step % neurons.ring.shape[1]
     total = 0
     for job in range(job0, job1):
-        k = _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits)
+        k = _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused,
+                     use_curr, use_curr_fused)
         job_spikes[job] = k
         total += k
     return total

@@ -13,21 +13,36 @@ its inputs in the serial order, bit for bit."""
 from .jit import kernel
 
 
+def synapse_paths(syn):
+    """Which kinds of propagated projections a network has, as the markers ``(use_ring,
+    use_dense, use_rise, use_unsorted)`` of ``propagate`` and ``propagate_owned``: ``True`` when
+    some projection that spikes walk (``out_proj``) goes through the ring buffer (not ``direct``),
+    is dense (all-to-all rows), has a rise component, or has rows whose ``post`` is not ascending;
+    ``None`` when none does (that code is then left out of the compiled kernels, see
+    chunk.chunk_args)."""
+    q = syn.out_proj
+    def mark(flags):
+        return True if bool(flags[q].any()) else None
+    return (mark(~syn.proj_direct), mark(syn.proj_dense), mark(syn.proj_rise),
+            mark(~syn.proj_sorted & ~syn.proj_dense))
+
+
 @kernel(inline="always")
-def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
-    """Add synapses ``ka..kb-1`` of the row starting at ``k0`` of projection ``q``."""
+def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, use_dense, use_rise):
+    """Add synapses ``ka..kb-1`` of the row starting at ``k0`` of projection ``q``.  ``use_*``:
+    see :func:`synapse_paths` (a branch whose marker is ``None`` is never taken)."""
     if kb <= ka:
         return
-    if syn.proj_direct[q]:
+    if use_ring is None or syn.proj_direct[q]:
         norm = syn.proj_norm[q]
-        if syn.proj_dense[q]:
+        if use_dense is not None and syn.proj_dense[q]:
             t0 = syn.proj_slot0[q] - k0
             for k in range(ka, kb):
                 gdb[t0 + k] += wr[k] * norm
-            if syn.proj_rise[q]:
+            if use_rise is not None and syn.proj_rise[q]:
                 for k in range(ka, kb):
                     grb[t0 + k] += wr[k] * norm
-        elif syn.proj_rise[q]:
+        elif use_rise is not None and syn.proj_rise[q]:
             for k in range(ka, kb):
                 x = wr[k] * norm
                 gdb[syn.target[k]] += x
@@ -36,7 +51,7 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
             for k in range(ka, kb):
                 gdb[syn.target[k]] += wr[k] * norm
         return
-    if syn.proj_dense[q]:
+    if use_dense is not None and syn.proj_dense[q]:
         # all-to-all row: contiguous targets and one delay -> a vectorised row add
         sl = cur + syn.delay[k0]
         if sl >= n_slots:
@@ -54,8 +69,8 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr):
 
 
 @kernel
-def propagate(pops, syn, neurons, step):
-    """All trials, all targets (one thread)."""
+def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise):
+    """All trials, all targets (one thread).  ``use_*``: see :func:`synapse_paths`."""
     n_slots = neurons.ring.shape[1]
     cur = step % n_slots
     shared_w = syn.w.shape[0] == 1
@@ -76,7 +91,7 @@ def propagate(pops, syn, neurons, step):
                 rp = syn.proj_rp_off[q]
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
-                _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr)
+                _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr, use_ring, use_dense, use_rise)
 
 
 @kernel(inline="always")
@@ -94,9 +109,9 @@ def _first_at_least(post, ka, kb, x):
 
 
 @kernel
-def propagate_owned(pops, syn, neurons, step, own_lo, own_hi):
+def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted):
     """Trial 0 only, targets restricted to local post indices ``own_lo[p] .. own_hi[p]-1`` of
-    each population ``p`` (see the module docstring)."""
+    each population ``p`` (see the module docstring).  ``use_*``: see :func:`synapse_paths`."""
     n_slots = neurons.ring.shape[1]
     cur = step % n_slots
     wr = syn.w[0]
@@ -123,13 +138,15 @@ def propagate_owned(pops, syn, neurons, step, own_lo, own_hi):
             k1 = base + syn.row_ptr[rp + i + 1]
             if k1 <= k0:
                 continue
-            if syn.proj_dense[q]:
-                _add_range(syn, ring, gdb, grb, q, k0, k0 + lo, k0 + hi, cur, n_slots, wr)
-            elif syn.proj_sorted[q]:
+            if use_dense is not None and syn.proj_dense[q]:
+                _add_range(syn, ring, gdb, grb, q, k0, k0 + lo, k0 + hi, cur, n_slots, wr, use_ring, use_dense,
+                           use_rise)
+            elif use_unsorted is None or syn.proj_sorted[q]:
                 ka = k0 if post[k0] >= lo else _first_at_least(post, k0, k1, lo)
                 kb = k1 if post[k1 - 1] < hi else _first_at_least(post, ka, k1, hi)
-                _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr)
+                _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, use_dense, use_rise)
             else:
                 for k in range(k0, k1):
                     if post[k] >= lo and post[k] < hi:
-                        _add_range(syn, ring, gdb, grb, q, k0, k, k + 1, cur, n_slots, wr)
+                        _add_range(syn, ring, gdb, grb, q, k0, k, k + 1, cur, n_slots, wr, use_ring, use_dense,
+                                   use_rise)

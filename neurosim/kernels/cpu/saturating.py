@@ -103,7 +103,7 @@ def saturating_step(sat, syn, neurons, step, dt):
                 xb[i] *= dx
 
 
-@kernel
+@kernel(python=True)
 def gating_conductance(sat, syn, out):
     """``out[b, slot] += sum_i w_ij s_i`` for the targets of the saturating projections: the
     conductance (nS, before the Mg2+ block) they receive at the start of the next step
