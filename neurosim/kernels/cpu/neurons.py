@@ -484,7 +484,7 @@ def owned_ranges(pops, job0, job1, own_lo, own_hi):
     own_lo[:] = 0
     own_hi[:] = 0
     for job in range(job0, job1):
-        p, b, blk = _locate(pops, 1, job)
+        p, b, blk = _locate(pops, np.int64(1), job)
         n = pops.end[p] - pops.start[p]
         i0 = blk * BLOCK
         i1 = min(n, i0 + BLOCK)
@@ -504,7 +504,7 @@ def collect_owned(pops, neurons, job0, job1, job_spikes, first):
         left = job_spikes[job]
         if left == 0:
             continue
-        p, b, blk = _locate(pops, 1, job)
+        p, b, blk = _locate(pops, np.int64(1), job)
         g = pops.start[p] + blk * BLOCK
         while left > 0:
             if row[g]:
