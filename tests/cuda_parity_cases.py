@@ -59,7 +59,7 @@ def case_batch_inputs():
     e = net.population("e", 20, ns.LIFCond(v_init=-55.0))
     net.connect(src, e, ns.fixed_indegree(4), receptor=ns.AMPA(tau_decay=3.0), weight=8.0)
     net.inject(e, ns.steps([2.0, 6.0], [[100.0] * 5, [0.0] * 5]), indices=range(5))
-    net.poisson_drive(e, ns.AMPA(), 50, 30.0, 1.0)
+    net.poisson_drive(e, ns.AMPA(name="AMPA_drive"), 50, 30.0, 1.0)   # its own name: e has AMPA(tau_decay=3)
     return net, [(e, "v"), (e, "i_ext")]
 
 

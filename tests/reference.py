@@ -18,8 +18,8 @@ Written from the documented equations (DESIGN.md "One time step", the docstrings
   conductance is ``sum_k w_k s_k`` with the start-of-step ``s``, then ``s`` advances by exponential
   Euler with ``x`` frozen (``s_inf + (s - s_inf) exp(-dt (1/tau_decay + alpha x))``) and ``x`` decays
   exactly;
-* refractoriness: a neuron integrates when ``step - last_spike_step >= round(t_ref/dt)``,
-  otherwise ``v`` stays (at ``v_reset``).
+* refractoriness: a neuron integrates when ``step - last_spike_step >= int((t_ref + 1e-3 dt)/dt)``
+  (Brian2's ``timestep(refractory, dt)``: truncation), otherwise ``v`` stays (at ``v_reset``).
 
 Connectivity (which pairs, weights after drawing, delays after rounding) is taken from the
 built network through the public ``Network.connections``; everything that happens in time is
@@ -113,7 +113,7 @@ class Reference:
                 raise NotImplementedError("adaptation is not modelled by the reference")
         self.v = {p.name: net.get(p, "v").astype(float).copy() for p in self.pops}
         self.last = {p.name: np.full((B, p.n), -10 ** 12, dtype=np.int64) for p in self.pops}
-        self.ref_steps = {p.name: int(round_steps(p.model.t_ref, dt)) for p in self.pops}
+        self.ref_steps = {p.name: int((p.model.t_ref + 1e-3 * dt) / dt) for p in self.pops}   # Brian2's timestep
         self.i_bias = {p.name: (np.full(p.n, p.model.i_bias) if p.i_bias is None else np.asarray(p.i_bias, float))
                        for p in self.pops}
         # receptor channels of each population (equal receptors share one state)

@@ -5,8 +5,9 @@ a spike in it is stamped k*dt; a state monitor samples at the start of step k (t
 after this step's synaptic arrivals; current-based LIF is integrated exactly and
 conductance-based LIF by exponential Euler, which is also exact while the conductances are
 constant over the step (here: a current step and no synapses); a neuron integrates when
-step - last_spike >= round(t_ref/dt), otherwise v is held at v_reset; threshold v > v_th;
-schedules change on the step round(t/dt); delays are max(1, floor(delay/dt + 0.5)) steps.
+step - last_spike >= int((t_ref + 1e-3 dt)/dt) (Brian2's truncation), otherwise v is held at
+v_reset; threshold v > v_th; schedules change on the step t/dt (t on the grid); per-synapse
+delays are max(1, floor(delay/dt + 0.5)) steps, scalar delays must lie on the grid.
 """
 import math
 from fractions import Fraction
@@ -89,7 +90,7 @@ def test_isi_closed_form(model, t_ref):
     T = 300.0
     net.run(T)
     decay = math.exp(-DT / tau_m)
-    ref_steps = int(math.floor(t_ref / DT + 0.5))
+    ref_steps = math.floor(Fraction(repr(t_ref)) / Fraction(repr(DT)) + Fraction(1, 1000))   # Brian2: truncated
     for j, i_amp in enumerate(currents):
         v_inf = m.v_rest + r_m * i_amp
         assert v_inf > m.v_th
@@ -296,21 +297,30 @@ def test_delay_rounding_and_arrival():
     pop = net.population("p", n, ns.LIFCond(v_th=45.0))
     proj = net.connect(gen, pop, ns.from_arrays(np.zeros(n, int), np.arange(n), delay=np.array(DELAYS_MS)),
                        receptor="AMPA", weight=1.0)
-    # the same delays as scalar projection delays, one projection per delay
+    # the same delays as scalar projection delays, one projection per delay: a scalar delay is a
+    # setting and must lie on the grid (within 1e-9 relative); off it, it is refused
     pop2 = net.population("q", n, ns.LIFCond(v_th=45.0))
+    on_grid = []
     for j, d in enumerate(DELAYS_MS):
-        net.connect(gen, pop2, ns.from_arrays([0], [j]), receptor="AMPA", weight=1.0, delay=d)
-    mons = [net.monitor(pop, "g_AMPA"), net.monitor(pop2, "g_AMPA")]
+        q = Fraction(repr(d)) / Fraction(repr(DT))
+        if abs(q - round(q)) <= Fraction(1, 10**9) * q:
+            net.connect(gen, pop2, ns.from_arrays([0], [j]), receptor="AMPA", weight=1.0, delay=d)
+            on_grid.append(j)
+        else:
+            with pytest.raises(ns.SpecError, match=rf"delay {d!r} ms is not a multiple of dt = 0\.1 ms; use "):
+                net.connect(gen, pop2, ns.from_arrays([0], [j]), receptor="AMPA", weight=1.0, delay=d)
+    assert on_grid == [0, 1, 4, 6, 10, 12, 13, 15]
+    mons = [(net.monitor(pop, "g_AMPA"), np.arange(n)), (net.monitor(pop2, "g_AMPA"), np.array(on_grid))]
     net.run(5.0)
     want = np.array([_expected_steps(d) for d in DELAYS_MS])
     assert want.tolist()[:9] == [1, 1, 1, 2, 2, 3, 3, 3, 4]
     con = net.connections(proj)
     np.testing.assert_allclose(con["delay"][np.argsort(con["post"])], want * DT, rtol=1e-12)
-    for mon in mons:
-        g = mon.g_AMPA
+    for mon, cols in mons:
+        g = mon.g_AMPA[:, cols]
         first = np.argmax(g > 0, axis=0)
-        np.testing.assert_array_equal(first, k_spike + want)
-        np.testing.assert_allclose(g[k_spike + want, np.arange(n)], 1.0, rtol=1e-12)
+        np.testing.assert_array_equal(first, k_spike + want[cols])
+        np.testing.assert_allclose(g[k_spike + want[cols], np.arange(cols.size)], 1.0, rtol=1e-12)
 
 
 @pytest.mark.parametrize("d_steps", [1, 2, 5, 13])

@@ -331,7 +331,7 @@ def test_encoding_units_and_ranges():
     from neurosim.errors import SpecError
     from neurosim import units as u
     img = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
-    rates = poisson_rates(img, max_rate=100 * u.Hz)
+    rates = poisson_rates(img, max_rate=100.0)            # rates are plain Hz (units.Hz is per ms)
     np.testing.assert_allclose(rates, [[0.0, 100.0, 20.0, 40.0]])
     np.testing.assert_allclose(poisson_rates(img / 255.0, max_rate=50.0, min_rate=10.0),
                                [[10.0, 50.0, 18.0, 26.0]])

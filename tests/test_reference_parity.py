@@ -52,7 +52,7 @@ def _random_net(seed, batch):
     n_in = 8
     gen = _generator(net, rng, n_in, 160, batch)
 
-    nmda = ns.NMDA(tau_decay=60.0, tau_rise=3.0)
+    nmda = ns.NMDA(tau_decay=60.0, tau_rise=3.0, name="NMDA_in")   # exc also gets glutamate's NMDA()
     gaba_b = ns.GABA_B(tau_decay=80.0, tau_rise=20.0)
     slow = ns.Receptor("slow", tau_decay=12.0, tau_rise=1.5, e_rev=-20.0)
     d_steps = ns.Uniform(1 * DT, 5.49 * DT)   # delays of 1-5 steps after rounding
@@ -77,9 +77,9 @@ def _random_net(seed, batch):
                 delay=d_steps)
     # a current step per trial
     amp = rng.uniform(0.0, 60.0, (2, batch, 24))
-    net.inject(exc, ns.steps([20.0, 90.05], amp))
+    net.inject(exc, ns.steps([20.0, 90.1], amp))
     mons = {
-        "exc": (net.monitor(exc, "spikes"), net.monitor(exc, ["v", "g_NMDA", "g_GABA_B"])),
+        "exc": (net.monitor(exc, "spikes"), net.monitor(exc, ["v", "g_NMDA_in", "g_GABA_B"])),
         "inh": (net.monitor(inh, "spikes"), net.monitor(inh, ["v", "g_slow"])),
         "cur": (net.monitor(cur, "spikes"), net.monitor(cur, ["v", "g_I_inh"])),
     }
@@ -96,7 +96,7 @@ def test_parity_with_reference(seed, batch):
     net.build()
     ref = Reference(net)       # reads v_init and the drawn connectivity
     n_steps = int(round(T_MS / DT))
-    rec = [("exc", "v"), ("exc", "g_NMDA"), ("exc", "g_GABA_B"), ("inh", "v"), ("inh", "g_slow"),
+    rec = [("exc", "v"), ("exc", "g_NMDA_in"), ("exc", "g_GABA_B"), ("inh", "v"), ("inh", "g_slow"),
            ("cur", "v"), ("cur", "g_I_inh")]
     ref_samples = ref.run(n_steps, record=rec)
     net.run(T_MS)

@@ -12,9 +12,9 @@ with the rheobase ``I_th = c_m (v_th - v_rest) / tau_m`` and ``I_gap = c_m (v_th
 (pA), and the rate is ``r(I) = 1 / (t_ref + T(I))`` (:func:`lif_rate`; 0 for ``I <= I_th``).
 
 **On the time grid** (:func:`lif_rate_grid`).  The simulator integrates exactly but tests the
-threshold only at the end of each step and holds a neuron for ``round(t_ref/dt) - 1`` steps
-after its spike step (Brian2's convention), so it integrates again ``n_ref = round(t_ref/dt)``
-steps after the spike step.  From ``v_reset`` it needs the smallest ``m`` with ``m dt > T``,
+threshold only at the end of each step and holds a neuron for ``n_ref - 1`` steps after its
+spike step, so it integrates again ``n_ref`` steps after the spike step, with Brian2's
+``n_ref = int((t_ref + 1e-3 dt)/dt)`` (:func:`neurosim.spec.timegrid.refractory_steps`).  From ``v_reset`` it needs the smallest ``m`` with ``m dt > T``,
 i.e. ``m = floor(T/dt) + 1`` steps, so the inter-spike interval under a constant current is
 exactly ``dt (n_ref + floor(T/dt))`` (``= t_ref + dt (ceil(T/dt) - 1)`` when ``T/dt`` is not an
 integer).  Averaged over the position of ``T`` within a step that is ``t_ref + T - dt/2``: the
@@ -30,8 +30,8 @@ current ``gamma`` (pA).  It tends to :func:`lif_rate` as ``gamma -> 0`` and is s
 strictly increasing, with the analytic derivative :func:`soft_lif_rate_and_grad`.
 
 Units: currents pA, rates Hz, times ms (the formulas use ms and convert: ``Hz = 1000 / ms``).
-This module imports no simulator code (see DESIGN.md); it only reads the parameters of a
-``LIFCurr`` (or of any object with the same attributes).
+This module imports no simulator code (see DESIGN.md), only the spec's time-grid rule; it reads
+the parameters of a ``LIFCurr`` (or of any object with the same attributes).
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..spec.timegrid import refractory_steps
 
 __all__ = ["LIFParams", "lif_params", "rheobase", "lif_rate", "lif_rate_grid", "soft_lif_rate",
            "soft_lif_rate_and_grad", "lif_current_for_rate", "lif_current_for_rate_grid", "lif_isi_grid",
@@ -115,14 +117,15 @@ def lif_rate(current, neuron, dt=None) -> np.ndarray:
 
 def lif_isi_grid(current, neuron, dt: float) -> np.ndarray:
     """Exact inter-spike interval (ms) in the simulator at step ``dt`` (ms) under constant
-    ``current``: ``dt (max(round(t_ref/dt), 1) + floor(T/dt))``; ``inf`` where it is silent.
+    ``current``: ``dt (max(n_ref, 1) + floor(T/dt))`` (``n_ref`` = :func:`refractory_steps`);
+    ``inf`` where it is silent.
 
     ``T/dt`` is computed in float64; when it lies within ~1e-9 of an integer the simulator's
     float round-off decides whether the crossing falls in that step or the next.
     """
     p = lif_params(neuron)
     dt = float(dt)
-    n_ref = math.floor(p.t_ref / dt + 0.5 + 1e-9)
+    n_ref = refractory_steps(p.t_ref, dt)
     i = np.asarray(current, dtype=np.float64)
     x = i - p.i_th
     above = x > 0
@@ -213,12 +216,12 @@ def lif_current_for_rate(rate, neuron, dt=None) -> np.ndarray:
 def lif_current_for_rate_grid(rate, neuron, dt: float) -> np.ndarray:
     """Constant current (pA) whose exact on-grid rate (:func:`lif_rate_grid`) is the attainable
     rate nearest to ``rate`` (Hz): the inter-spike interval ``1000/rate`` is rounded to a whole
-    number ``n`` of steps (at least ``max(round(t_ref/dt), 1)``), and the current puts ``T`` in the
-    middle of its step, ``T = (n - max(round(t_ref/dt), 1) + 1/2) dt``, far from the staircase's
+    number ``n`` of steps (at least ``max(n_ref, 1)``, ``n_ref`` = :func:`refractory_steps`), and the
+    current puts ``T`` in the middle of its step, ``T = (n - max(n_ref, 1) + 1/2) dt``, far from the staircase's
     edges.  0 pA where ``rate <= 0``.  Returns ``(current, attained rate in Hz)``."""
     p = lif_params(neuron)
     dt = float(dt)
-    n_min = max(math.floor(p.t_ref / dt + 0.5 + 1e-9), 1)
+    n_min = max(refractory_steps(p.t_ref, dt), 1)
     r = np.asarray(rate, dtype=np.float64)
     pos = r > 0
     n = np.maximum(np.rint(1000.0 / (np.where(pos, r, 1.0) * dt)), n_min)

@@ -60,11 +60,16 @@ def _check_range(name: str, lo: float, hi: float, unit: str, limit: float) -> No
     if max(abs(lo), abs(hi)) > limit:
         raise SpecError(
             f"{name}: {max(abs(lo), abs(hi)):g} {unit} is far outside the physiological range "
-            f"(|value| <= {limit:g} {unit}); values are plain floats in {unit}, e.g. 100*units.Hz")
+            f"(|value| <= {limit:g} {unit}); values are plain numbers in {unit}, e.g. "
+            + ("max_rate=100.0 for 100 Hz (not 100*units.Hz, which is 0.1: neurosim.units is per ms)"
+               if unit == "Hz" else f"500.0 for 500 {unit}"))
 
 
-def poisson_rates(images, max_rate: float = 100.0 * u.Hz, min_rate: float = 0.0 * u.Hz) -> np.ndarray:
+def poisson_rates(images, max_rate: float = 100.0, min_rate: float = 0.0) -> np.ndarray:
     """Poisson firing rates in Hz, linear in pixel intensity.
+
+    Rates are plain numbers in Hz (``max_rate=100.0``), not multiples of ``units.Hz``, which is
+    coherent with ms (``100*units.Hz == 0.1``; see :mod:`neurosim.units`).
 
     Parameters
     ----------

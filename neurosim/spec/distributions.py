@@ -98,7 +98,7 @@ def realise(name: str, value, size: int, rng: np.random.Generator, low=None, hig
         if low is not None or high is not None:
             arr = np.clip(arr, -np.inf if low is None else low, np.inf if high is None else high)
         return arr
-    arr = np.asarray(V.to_float(value, name), dtype=np.float64)
+    arr = np.asarray(V.to_float(value, name, unit), dtype=np.float64)
     if arr.ndim == 0:
         v = V.number(name, float(arr), unit)
         arr = np.full(size, v)

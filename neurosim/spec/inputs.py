@@ -2,8 +2,15 @@
 
 Time-varying quantities are piecewise constant :class:`Schedule` objects: ``values[k]``
 holds from ``times[k]`` (ms) until ``times[k+1]``; before ``times[0]`` the value is 0.
+The change points must lie on the dt grid (:func:`neurosim.spec.timegrid.to_steps`).
 A value array may have a leading batch axis so that each trial of a batch gets its own
 input (the MNIST evaluation gives each trial one image).
+
+Rates are plain numbers in Hz (the NEST/PyNN convention; not multiples of ``units.Hz``, see
+:mod:`neurosim.units`).  A Poisson source emits at most one spike per step: it fires with
+probability ``rate * dt`` (``dt`` in s), so a rate above ``1/dt`` (10 kHz at dt = 0.1 ms)
+cannot be represented and is refused (:func:`check_rate_per_step`), for Poisson sources and
+for each of the ``n_sources`` of a Poisson drive alike, whether constant or scheduled.
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import validate as V
+from .timegrid import times_to_steps, REL_TOL
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,18 +49,22 @@ def steps(times, values) -> Schedule:
 
 
 def timed_array(values, dt: float, start: float = 0.0) -> Schedule:
-    """Samples every ``dt`` ms starting at ``start`` (like Brian2's TimedArray); the last
-    sample holds after the end.  ``values`` has shape (T, n) or (T, batch, n)."""
+    """Samples every ``dt`` ms starting at ``start`` (ms) (like Brian2's TimedArray); the last
+    sample holds after the end.  ``values`` has shape (T, n) or (T, batch, n).  ``dt`` and
+    ``start`` must be multiples of the network's time step (schedule times lie on the grid)."""
     values = np.asarray(values, dtype=np.float64)
     dt = V.positive("timed_array.dt", dt, "ms")
     return Schedule(start + dt * np.arange(values.shape[0]), values)
 
 
-def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[float] = None) -> Schedule:
-    """Validate a scalar/array/Schedule and return a Schedule with values (K, 1 or batch, n)."""
-    sched = value if isinstance(value, Schedule) else constant(V.to_float(value, name))
+def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[float] = None,
+                dt: Optional[float] = None) -> Schedule:
+    """Validate a scalar/array/Schedule and return a Schedule with values (K, 1 or batch, n).
+    With ``dt`` (ms) the change points must lie on the grid, and a rate (``unit="Hz"``) must
+    not exceed one spike per step (:func:`check_rate_per_step`)."""
+    sched = value if isinstance(value, Schedule) else constant(V.to_float(value, name, unit))
     times = np.asarray(sched.times, dtype=np.float64).reshape(-1)
-    vals = np.asarray(V.to_float(sched.values, name), dtype=np.float64)
+    vals = np.asarray(V.to_float(sched.values, name, unit), dtype=np.float64)
     K = times.size
     if K == 0:
         raise V.SpecError(f"{name}: a schedule needs at least one time point")
@@ -71,14 +83,29 @@ def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[f
         raise V.SpecError(f"{name}: values must be finite ({unit}), {V.first_bad(vals)}")
     if low is not None and vals.size and vals.min() < low:
         raise V.SpecError(f"{name}: values must be >= {low:g} {unit}, got a minimum of {vals.min():g}")
+    if dt is not None:
+        times_to_steps(times, dt, f"{name}: schedule time")
+        if unit == "Hz":
+            check_rate_per_step(name, vals, dt)
     vals = np.broadcast_to(vals, (K, vals.shape[1], n)).copy()
     return Schedule(times, vals)
+
+
+def check_rate_per_step(name: str, rates, dt: float) -> None:
+    """Refuse rates (Hz) above ``1000/dt`` Hz (``dt`` in ms): one spike per step is the most a
+    Poisson source can emit (the kernels fire with probability ``rate * dt * 1e-3``)."""
+    r = np.asarray(rates, dtype=np.float64)
+    if r.size and r.max() * dt * 1e-3 > 1.0 + REL_TOL:
+        raise V.SpecError(f"{name}: {r.max():g} Hz is more than one spike per step of a Poisson source "
+                          f"(rate x dt = {r.max() * dt * 1e-3:g} at dt = {dt:g} ms); the maximum is 1/dt = "
+                          f"{1000.0 / dt:g} Hz (use more sources or a smaller dt)")
 
 
 @dataclass(frozen=True, eq=False)
 class PoissonSource:
     """``n`` independent Poisson spike sources; ``rate`` in Hz (scalar, (n,), (batch, n) or a
-    Schedule).  In a step of length dt a source fires with probability rate*dt."""
+    Schedule).  In a step of length dt a source fires with probability rate*dt (at most one
+    spike per step: rates above 1/dt are refused)."""
     n: int
     rate: Any
 
@@ -104,7 +131,8 @@ class CurrentInjection:
 class PoissonDrive:
     """Brian2's PoissonInput: ``n_sources`` independent Poisson sources at ``rate`` Hz onto each
     target neuron's receptor, each event adding ``weight`` (nS or pA); the per-step event count
-    is drawn as Binomial(n_sources, rate*dt) without creating source neurons."""
+    is drawn as Binomial(n_sources, rate*dt) without creating source neurons, so each source
+    emits at most one event per step and ``rate`` may not exceed ``1/dt`` (Hz, per source)."""
     n_sources: int
     rate: Any
     weight: float

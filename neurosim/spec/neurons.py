@@ -18,7 +18,9 @@ and a hard threshold ``v > v_th``:
 
 Timing convention (Brian2's): step ``k`` integrates from ``k*dt`` to ``(k+1)*dt``; a
 threshold crossing in that step is stamped ``k*dt``; the neuron is then held at ``v_reset``
-for the following ``round(t_ref/dt) - 1`` steps and integrates again ``t_ref`` after its stamp.
+for the following ``n - 1`` steps and integrates again in step ``k + max(n, 1)``, with Brian2's
+``n = int((t_ref + 1e-3 dt) / dt)``: ``t_ref`` need not be a multiple of dt and is truncated to
+whole steps (2.05 ms at dt = 0.1 ms is 20 steps; :func:`neurosim.spec.timegrid.refractory_steps`).
 
 Units: c_m pF, g_leak nS, tau_m ms, r_m MOhm, voltages mV, t_ref ms, currents pA,
 a nS, b pA, tau_w ms.
@@ -122,8 +124,10 @@ class LIFCurr:
     Parameters
     ----------
     tau_m : membrane time constant (ms), > 0
-    c_m : membrane capacitance (pF), > 0.  Give ``r_m`` instead to set c_m = tau_m / r_m.
-    r_m : membrane resistance (MOhm); optional alternative to c_m
+    c_m : membrane capacitance (pF), > 0.  Give ``r_m`` instead to set c_m = 1000 tau_m / r_m
+          (ms / MOhm = nF = 1000 pF; tau_m = 10 ms and r_m = 40 MOhm give 250 pF).
+    r_m : membrane resistance (MOhm, a plain number like rates in Hz: ``R / units.Mohm`` for a
+          resistance R built from :mod:`neurosim.units`); optional alternative to c_m
     v_rest, v_th, v_reset : mV ; t_ref : ms ; i_bias : pA ; v_init : as :class:`LIFCond`
     """
     tau_m: float = 10.0
@@ -145,7 +149,7 @@ class LIFCurr:
         if self.r_m is not None:
             r_m = V.positive(f"{m}.r_m", self.r_m, "MOhm")
             s("r_m", r_m)
-            s("c_m", self.tau_m / r_m)
+            s("c_m", 1000.0 * self.tau_m / r_m)   # ms / MOhm = 1000 pF
         s("c_m", V.positive(f"{m}.c_m", self.c_m, "pF"))
         for k in ("v_rest", "v_th", "v_reset"):
             s(k, V.number(f"{m}.{k}", getattr(self, k), "mV"))

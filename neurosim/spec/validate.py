@@ -15,8 +15,9 @@ from ..units import to_float
 
 
 def number(name: str, value, unit: str = "") -> float:
-    """Return ``value`` as a finite float or raise SpecError."""
-    value = to_float(value, name)
+    """Return ``value`` as a finite float or raise SpecError (a brian2 Quantity is converted
+    into ``unit``, see :func:`neurosim.units.to_float`)."""
+    value = to_float(value, name, unit)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise SpecError(f"{name} must be a number{_u(unit)}, got {value!r}")
     value = float(value)
@@ -69,7 +70,7 @@ def positive_int(name: str, value) -> int:
 
 
 def finite_array(name: str, value, shape=None, unit: str = "") -> np.ndarray:
-    arr = np.asarray(to_float(value, name), dtype=np.float64)
+    arr = np.asarray(to_float(value, name, unit), dtype=np.float64)
     if shape is not None and arr.shape != tuple(shape):
         raise SpecError(f"{name} must have shape {tuple(shape)}, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):

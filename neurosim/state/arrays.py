@@ -41,7 +41,7 @@ class Populations(NamedTuple):
     v_rest: np.ndarray        # mV
     v_th: np.ndarray          # mV
     v_reset: np.ndarray       # mV
-    ref_steps: np.ndarray     # int64, round(t_ref/dt)
+    ref_steps: np.ndarray     # int64, Brian2's int((t_ref + 1e-3 dt)/dt) (spec/timegrid.refractory_steps)
     a: np.ndarray             # nS
     b: np.ndarray             # pA
     decay_w: np.ndarray       # exp(-dt/tau_w)

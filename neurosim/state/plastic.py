@@ -18,12 +18,13 @@ import numpy as np
 from ..errors import SpecError
 from ..spec.distributions import Distribution
 from ..spec.plasticity import STDP, TripletSTDP, DopamineSTDP
+from ..spec.timegrid import to_steps
 from . import arrays as A
 
 
-def dendritic_steps(delay_ms: float, dt: float) -> int:
-    """Rounding of the dendritic delay: nearest whole step (halves up), 0 allowed."""
-    return int(math.floor(delay_ms / dt + 0.5 + 1e-9))
+def dendritic_steps(delay_ms: float, dt: float, what: str = "dendritic_delay") -> int:
+    """The dendritic delay (ms) in steps: a multiple of dt (spec/timegrid.py), 0 allowed."""
+    return to_steps(delay_ms, dt, what, min_steps=0)
 
 
 def _modulator_index(net, name, what):
@@ -74,7 +75,9 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         r = dict(blk=blk, pre_start=layout.pop_start[q.pre.index], n_pre=q.pre.n,
                  post_start=layout.pop_start[q.post.index], n_post=q.post.n, syn_off=off, n_syn=n_syn,
                  tr_pre=n_tr, tr_post=n_tr + q.pre.n, col_off=n_col, el_off=-1, mod=-1,
-                 dend=dendritic_steps(rule.dendritic_delay, dt), dmin=dmin, dmax=dmax,
+                 dend=dendritic_steps(rule.dendritic_delay, dt,
+                                      f"projection {q.name!r}: {type(rule).__name__}.dendritic_delay"),
+                 dmin=dmin, dmax=dmax,
                  nearest=rule.pairing == "nearest", a3_plus=0.0, a3_minus=0.0, mu_plus=0.0, mu_minus=0.0,
                  w_min=rule.w_min, w_max=rule.w_max, dec_plus=math.exp(-dt / rule.tau_plus),
                  dec_minus=math.exp(-dt / rule.tau_minus), dec_x=0.0, dec_y=0.0, dec_c=0.0, int_c=0.0,
