@@ -86,11 +86,26 @@ def delta_weight(j_mv: float, tau_syn: float, c_m: float = C_M) -> float:
 def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c_e: int = 1000, epsilon=None,
           gamma: float = 0.25, j: float = 0.1, delay: float = 1.5, tau_m: float = 20.0, theta: float = 20.0,
           v_reset: float = 10.0, t_ref: float = 2.0, tau_syn: float = 0.1, dt: float = 0.1) -> ns.Network:
-    """Brunel's model A.  ``state`` picks (g, eta) from :data:`STATES`; ``g`` (relative strength
-    of inhibition) and ``eta`` (nu_ext / nu_thr) override it.  Sizes: ``n_e`` E cells,
-    ``gamma n_e`` I cells; in-degrees ``c_e`` and ``gamma c_e`` (``epsilon``, if given, sets
-    ``c_e = epsilon n_e``); ``tau_syn`` the fast synapse standing in for the delta pulse.
-    Units: mV, ms."""
+    """Brunel's model A.
+
+    Parameters
+    ----------
+    state: the (g, eta) set of STATES: "SR", "AI", "SI_fast" or "SI_slow"
+    g: relative strength of inhibition (dimensionless; overrides the state's)
+    eta: external rate nu_ext / nu_thr (dimensionless; overrides the state's)
+    n_e: number of excitatory cells (gamma n_e inhibitory cells)
+    c_e: excitatory in-degree, synapses per neuron (gamma c_e inhibitory ones)
+    epsilon: if given, sets c_e = epsilon n_e (connection probability)
+    gamma: ratio of inhibitory to excitatory cells and in-degrees
+    j: EPSP amplitude J (mV)
+    delay: synaptic delay D (ms)
+    tau_m: membrane time constant (ms)
+    theta: firing threshold above rest (mV)
+    v_reset: reset potential above rest (mV)
+    t_ref: refractory period (ms)
+    tau_syn: time constant of the fast exponential current standing in for the delta pulse (ms)
+    dt: time step (ms)
+    """
     if state not in STATES:
         raise ns.SpecError(f"brunel2000: unknown state {state!r}; allowed: {', '.join(STATES)}")
     g = STATES[state]["g"] if g is None else float(g)

@@ -16,10 +16,21 @@ DURATION = 1000.0  # ms
 def build(seed: int = 1, n: int = 4000, p: float = 0.02, k_in: int = 0, exc_fraction: float = 0.8,
           w_e: float = 6.0, w_i: float = 67.0, i_bias: float = 200.0, dt: float = 0.1,
           record_v: int = 0) -> ns.Network:
-    """The COBA network.  n neurons, connection probability p (or, with k_in > 0, a fixed
-    in-degree of k_in synapses per neuron split 80/20 between E and I sources), weights w_e,
-    w_i (nS), bias current i_bias (pA), time step dt (ms); record_v > 0 records v of that many
-    E cells."""
+    """The COBA network.
+
+    Parameters
+    ----------
+    n: number of neurons, excitatory and inhibitory together
+    p: connection probability of each (pre, post) pair (used when k_in = 0)
+    k_in: if > 0, a fixed in-degree of k_in synapses per neuron instead of p, split
+        exc_fraction / (1 - exc_fraction) between E and I sources
+    exc_fraction: fraction of the neurons that are excitatory
+    w_e: excitatory (AMPA) weight (nS)
+    w_i: inhibitory (GABA_A) weight (nS)
+    i_bias: bias current into every neuron (pA)
+    dt: time step (ms)
+    record_v: record the membrane potential v (mV) of this many E cells (0: none)
+    """
     net = ns.Network(dt=dt, seed=seed)
     cell = ns.LIFCond(c_m=200.0, g_leak=10.0, v_rest=-60.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0,
                       i_bias=i_bias, v_init=ns.Uniform(-60.0, -50.0))

@@ -32,9 +32,18 @@ def mv_to_pa(x_mv: float, c_m: float = C_M, tau_m: float = TAU_M) -> float:
 
 def build(seed: int = 1, n: int = 4000, p: float = 0.02, exc_fraction: float = 0.8, we_mv: float = 1.62,
           wi_mv: float = -9.0, dt: float = 0.1, record_v: int = 0) -> ns.Network:
-    """The CUBA network.  n neurons, connection probability p, weights we_mv, wi_mv given in
-    Brian2's mV units (converted to pA), time step dt (ms); record_v > 0 records v of that
-    many E cells."""
+    """The CUBA network.
+
+    Parameters
+    ----------
+    n: number of neurons, excitatory and inhibitory together
+    p: connection probability of each (pre, post) pair
+    exc_fraction: fraction of the neurons that are excitatory
+    we_mv: excitatory weight as Brian2's example gives it (mV; converted to pA)
+    wi_mv: inhibitory weight as Brian2's example gives it (mV, negative; converted to pA)
+    dt: time step (ms)
+    record_v: record the membrane potential v (mV) of this many E cells (0: none)
+    """
     net = ns.Network(dt=dt, seed=seed)
     cell = ns.LIFCurr(tau_m=TAU_M, c_m=C_M, v_rest=-49.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0,
                       v_init=ns.Uniform(-60.0, -50.0))

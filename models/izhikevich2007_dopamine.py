@@ -18,8 +18,10 @@ One synapse, from presynaptic neuron 0 to postsynaptic neuron 0 (its own one-syn
 ``window`` (10) ms after pre 0, a reward of ``reward`` uM of dopamine is delivered after a random
 delay of ``delay_min``-``delay_max`` ms (1-3 s in the paper) -- long after the 20 ms STDP window
 and after many other pairings happened, while the pairing's eligibility has partly decayed.
-A closed-loop callback (``net.every``) detects the pairings in the recorded spikes and calls
-``net.reward``.  Expected (the paper's Fig. 1): the rewarded synapse grows to the bound ``w_max``
+A closed-loop callback (:func:`reward_loop`, registered with ``net.every`` as "reward_loop")
+detects the pairings in the recorded spikes and calls ``net.reward``; to rerun a saved result,
+pass a fresh one back: ``ns.Network.from_spec(spec, callbacks={"reward_loop": reward_loop(seed,
+...)})`` (the spec records only its name and interval).  Expected (the paper's Fig. 1): the rewarded synapse grows to the bound ``w_max``
 (an EPSP of about 4 mV) while the other synapses, which start at ``w_init * w_max`` (1 mV of 4
 as in the paper), drift down.  As in the paper the rates are low (1 Hz): uncorrelated pairings add
 noise to the rewarded synapse's eligibility and bias every synapse towards depression, so the
@@ -32,6 +34,7 @@ eventually helps to cause the rewarded pairings).
 
 Differences from the paper: LIF instead of Izhikevich neurons, Poisson presynaptic neurons and
 no recurrent connections (the paper's network of 1000 neurons is recurrent).  ``net.reward_log`` counts pairings and rewards.
+``neurosim run`` draws :func:`figure`: the rewarded and the mean weight over the run.
 Units: ms, mV, pA (current-based synapses, weights in pA), uM.
 """
 import numpy as np
@@ -51,13 +54,34 @@ def build(seed: int = 1, n_pre: int = 100, n_post: int = 10, p: float = 0.5, rat
           tau_c: float = 1000.0, tau_da: float = 200.0, da_baseline: float = 0.0005, reward: float = 0.5,
           window: float = 10.0, delay_min: float = 1000.0, delay_max: float = 3000.0, check: float = 100.0,
           dt: float = 1.0, batch: int = 1) -> ns.Network:
-    """The network and its reward loop.  rate: presynaptic rate (Hz); kick_rate: rate (Hz) of the
-    suprathreshold kicks per postsynaptic neuron; weights in pA (w_init: the other synapses'
-    initial weight as a fraction of w_max); noise: rate (Hz) of the excitatory and of the
-    inhibitory background events per postsynaptic neuron, each +-w_noise pA; i_bias (pA);
-    a_plus, a_minus: eligibility increments; tau_c, tau_da (ms); da_baseline, reward (uM);
-    window, delay_min, delay_max (ms): reward criterion and delay; check (ms): reward-loop period;
-    batch: independent trials run side by side (own input spikes, weights, dopamine, rewards)."""
+    """The network and its reward loop (:func:`reward_loop`, registered as "reward_loop").
+
+    Parameters
+    ----------
+    n_pre: number of presynaptic Poisson neurons
+    n_post: number of postsynaptic LIF neurons
+    p: connection probability of each (pre, post) pair
+    rate: presynaptic rate (Hz)
+    kick_rate: rate of the suprathreshold kicks per postsynaptic neuron (Hz)
+    w_max: upper weight bound (pA)
+    w_init: initial weight of the other synapses (fraction of w_max)
+    noise: rate of the excitatory and of the inhibitory background events per postsynaptic
+        neuron (Hz)
+    w_noise: size of each background event (pA)
+    i_bias: bias current of the postsynaptic neurons (pA)
+    a_plus: eligibility increment of a pre-before-post pairing (fraction of w_max)
+    a_minus: eligibility decrement of a post-before-pre pairing (fraction of w_max)
+    tau_c: eligibility trace time constant (ms)
+    tau_da: dopamine time constant (ms)
+    da_baseline: tonic dopamine concentration (uM)
+    reward: dopamine released per reward (uM)
+    window: a reward is due when post 0 fires within this time after pre 0 (ms)
+    delay_min: shortest reward delay (ms)
+    delay_max: longest reward delay (ms)
+    check: period of the reward loop (ms)
+    dt: time step (ms)
+    batch: independent trials run side by side (own input spikes, weights, dopamine, rewards)
+    """
     nb = int(batch)
     net = ns.Network(dt=dt, seed=seed, batch=nb)
     pre = net.poisson("pre", int(n_pre), rate)
@@ -81,24 +105,44 @@ def build(seed: int = 1, n_pre: int = 100, n_post: int = 10, p: float = 0.5, rat
                          delay=ns.Uniform(1.0, 20.0), plasticity=rule, name="others")
     rewarded = net.connect(pre, post, ns.from_arrays([0], [0]), receptor=syn, weight=0.0, delay=1.0,
                            plasticity=rule, name="rewarded")
-    net.monitor(others, "weights")
+    net.monitor(others, "weights", every=10_000.0)
     net.monitor(rewarded, "weights", every=1000.0)
-    pre0 = net.monitor(pre, "spikes", indices=[0])
-    post0 = net.monitor(post, "spikes", indices=[0])
+    net.monitor(pre, "spikes", indices=[0])
+    net.monitor(post, "spikes", indices=[0])
     net.monitor(post, "rate")
+    loop = reward_loop(seed=seed, reward=reward, window=window, delay_min=delay_min, delay_max=delay_max, batch=nb)
+    net.every(check, loop, name="reward_loop")
+    net.reward_log = loop.state
+    return net
 
+
+def reward_loop(seed: int = 1, reward: float = 0.5, window: float = 10.0, delay_min: float = 1000.0,
+                delay_max: float = 3000.0, batch: int = 1):
+    """The closed-loop reward callback, ``loop(net)``, run by ``net.every(check, loop,
+    name="reward_loop")``: it detects 'post 0 fired within ``window`` ms after pre 0' in the
+    network's spike monitors of pre neuron 0 and post neuron 0 and delivers ``reward`` uM of
+    dopamine ``delay_min``-``delay_max`` ms later (ms throughout).  ``loop.state`` counts the
+    pairings and rewards per trial.  A network rebuilt from its spec needs a fresh loop back
+    (the spec records only its name and interval)::
+
+        again = ns.Network.from_spec(spec, callbacks={"reward_loop": reward_loop(seed=1, ...)})
+    """
     rng = np.random.default_rng([seed, 2007])
+    nb = int(batch)
     state = {"checked": 0.0, "pre": [[] for _ in range(nb)], "due": [[] for _ in range(nb)],
              "pairings": np.zeros(nb, int), "rewards": np.zeros(nb, int)}
 
     def deliver(net_):
-        """Detect 'post 0 fired within `window` ms after pre 0' and deliver the rewards now due."""
+        """Detect the pairings since the last check and deliver the rewards now due."""
+        if "pre0" not in state:           # first call: the spike monitors of pre 0 and post 0
+            mons = {m.pop.name: m for m in net_.monitors if hasattr(m, "since")}
+            state.update(pre0=mons["pre"], post0=mons["post"])
         t0 = state["checked"]
         state["checked"] = net_.t
-        _, tp, bp = pre0.since(t0)
+        _, tp, bp = state["pre0"].since(t0)
         for tt, b in zip(tp, bp):
             state["pre"][b].append(tt)
-        _, tq, bq = post0.since(t0)
+        _, tq, bq = state["post0"].since(t0)
         for tt, b in zip(tq, bq):
             if any(0.0 < tt - t_pre <= window for t_pre in state["pre"][b]):
                 state["due"][b].append(tt + rng.uniform(delay_min, delay_max))
@@ -111,9 +155,35 @@ def build(seed: int = 1, n_pre: int = 100, n_post: int = 10, p: float = 0.5, rat
                 net_.reward(reward * len(now), trials=[b])
                 state["rewards"][b] += len(now)
 
-    net.every(check, deliver)
-    net.reward_log = state
-    return net
+    deliver.state = state
+    return deliver
+
+
+def figure(result):
+    """The model's figure (``neurosim run`` writes it as results/izhikevich2007_dopamine.png):
+    the rewarded synapse's weight and the mean weight of the other synapses (pA) against time
+    (s), one line per trial, with the bound w_max."""
+    from neurosim.plots import new_figure
+    fig, axes = new_figure((8.0, 4.0))
+    ax = axes[0, 0]
+    w_max = next(float(q["plasticity"]["w_max"]) for q in result.spec["projections"] if q["name"] == "rewarded")
+    curves = (("rewarded", "rewarded synapse", "tab:red"), ("others", "mean of the others", "tab:blue"))
+    for name, label, color in curves:
+        table = result.weights[name]
+        t = np.asarray(table.snapshot_times) * 1e-3
+        w = np.asarray(table.snapshots, dtype=float)
+        w = w.reshape(w.shape[0], -1, w.shape[-1]).mean(axis=-1)            # (snapshots, trials)
+        for k in range(w.shape[1]):
+            ax.plot(t, w[:, k], color=color, linewidth=1.2, alpha=1.0 if w.shape[1] == 1 else 0.5,
+                    label=label if k == 0 else None)
+    ax.axhline(w_max, color="0.5", linestyle="--", linewidth=0.8, label=f"w_max = {w_max:g} pA")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("weight (pA)")
+    ax.set_ylim(-0.03 * w_max, 1.08 * w_max)
+    ax.set_title(f"Izhikevich (2007) distal reward: seed {result.meta.get('seed')}, "
+                 f"{result.duration / 1000.0:g} s, {result.n_trials} trial(s)", fontsize="medium")
+    ax.legend(loc="center right", fontsize="small", frameon=False)
+    return fig
 
 
 if __name__ == "__main__":

@@ -79,11 +79,20 @@ def build(seed: int = 1, n_images: int = 100, first: int = 0, encoding: str = "p
           epochs: int = 2, n_train: int = 20000, input_rate: float = 200.0, tau_syn: float = 1.0, dt: float = 1.0,
           model_path: str = "") -> ns.Network:
     """The converted network for test images ``first .. first + n_images - 1`` (one per trial).
-
-    encoding : "poisson", "current" or "analog"; input_rate : Hz of a white pixel;
-    tau_syn : synaptic time constant (ms); dt : time step (ms); hidden, epochs, n_train : the
-    small rate model trained when none is cached; model_path : a saved RateModel to use instead.
     Monitors: spikes of every population, the output's membrane potential every step.
+
+    Parameters
+    ----------
+    n_images: number of test images, one per trial (batch row)
+    first: index of the first test image
+    encoding: input encoding: "poisson", "current" or "analog"
+    hidden: hidden units of the rate model trained when none is cached
+    epochs: training epochs of that rate model
+    n_train: training images of that rate model
+    input_rate: rate of a white pixel (Hz)
+    tau_syn: synaptic time constant (ms)
+    dt: time step (ms)
+    model_path: a saved RateModel to use instead of training one ("" : none)
     """
     from neurosim.bridge.convert import to_network
     model = rate_model(hidden, epochs, n_train, dt, model_path)

@@ -22,9 +22,19 @@ DURATION = 100_000.0  # ms, as Brian2's example
 
 def build(seed: int = 1, n_inputs: int = 1000, rate: float = 15.0, w_max: float = 0.1, a_plus: float = 0.01,
           ratio: float = 1.05, tau: float = 20.0, dt: float = 0.1, every: float = 1000.0) -> ns.Network:
-    """n_inputs Poisson sources at ``rate`` Hz onto one LIF neuron; STDP with amplitude ``a_plus``
-    (fraction of w_max, nS), A-/A+ = ``ratio``, time constants ``tau`` (ms); weight snapshots
-    every ``every`` ms (0: none)."""
+    """n_inputs Poisson sources onto one LIF neuron through plastic (STDP) synapses.
+
+    Parameters
+    ----------
+    n_inputs: number of Poisson input sources
+    rate: rate of each input (Hz)
+    w_max: upper weight bound; initial weights are uniform in [0, w_max] (nS)
+    a_plus: potentiation amplitude A+ (fraction of w_max)
+    ratio: A-/A+, depression relative to potentiation (dimensionless)
+    tau: STDP time constants tau+ = tau- (ms)
+    dt: time step (ms)
+    every: weight snapshot period (ms; 0: none)
+    """
     net = ns.Network(dt=dt, seed=seed)
     inputs = net.poisson("inputs", int(n_inputs), rate)
     cell = ns.LIFCond(c_m=100.0, g_leak=10.0, v_rest=-74.0, v_th=-54.0, v_reset=-60.0, t_ref=0.0)
@@ -37,6 +47,13 @@ def build(seed: int = 1, n_inputs: int = 1000, rate: float = 15.0, w_max: float 
     net.monitor(post, "rate")
     net.monitor(syn, "weights", every=every if every else None)
     return net
+
+
+def figure(result):
+    """The model's figure (``neurosim run`` writes it as results/song2000_stdp.png): the
+    histogram of the plastic weights (nS) at t = 0 and at the end of the run; it becomes bimodal."""
+    from neurosim import plots
+    return plots.plot_weight_hist(result, "stdp")
 
 
 if __name__ == "__main__":

@@ -74,11 +74,25 @@ def build(seed: int = 1, n: int = 2000, exc_fraction: float = 0.8, f: float = 0.
           coherence: float = 51.2, mu0: float = 40.0, stim_on: float = 200.0, stim_off: float = 1200.0,
           nmda_mode: str = "saturating", nmda_scale: float = 1.0, ext_sources: int = 800, ext_rate: float = 3.0,
           delay: float = 0.5, dt: float = 0.1) -> ns.Network:
-    """Wang's (2002) decision network.  ``n`` cells in all (``exc_fraction`` excitatory), selective
-    pools of ``f`` N_E cells with potentiation ``w_plus``; stimulus rates ``mu0 (1 +/- coherence/100)``
-    Hz (coherence in %) from ``stim_on`` to ``stim_off`` ms; ``nmda_mode`` ``"saturating"`` (Wang's
-    kinetics, default) or ``"linear"``; ``nmda_scale`` multiplies the paper's g_NMDA; background
-    ``ext_sources`` Poisson sources at ``ext_rate`` Hz; ``delay`` and ``dt`` in ms."""
+    """Wang's (2002) decision network.
+
+    Parameters
+    ----------
+    n: number of cells, excitatory and inhibitory together
+    exc_fraction: fraction of the cells that are excitatory (N_E)
+    f: size of each selective pool as a fraction of N_E
+    w_plus: potentiation of the synapses within a selective pool (dimensionless)
+    coherence: motion coherence (%): the pools' stimulus rates are mu0 (1 +/- coherence/100)
+    mu0: stimulus rate at zero coherence (Hz)
+    stim_on: stimulus onset (ms)
+    stim_off: stimulus offset (ms)
+    nmda_mode: "saturating" (Wang's kinetics) or "linear"
+    nmda_scale: factor on the paper's NMDA conductances (dimensionless)
+    ext_sources: background Poisson sources per cell
+    ext_rate: rate of each background source (Hz)
+    delay: synaptic delay (ms)
+    dt: time step (ms)
+    """
     n_e = int(round(n * exc_fraction))
     n_i = int(n) - n_e
     n_sel = int(round(f * n_e))

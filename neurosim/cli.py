@@ -4,24 +4,35 @@
 
     neurosim run MODEL.py [--duration MS] [--seed N] [--backend cpu|cuda|auto]
                           [--out results/MODEL.h5] [--set NAME=VALUE ...] [--no-plot]
+    neurosim run MODEL.py --help        # the options, and the model's parameters with defaults and units
     neurosim info FILE.h5
     neurosim plot raster|rates|traces|weights|isi|cv FILE.h5 [-o FIG.png] [--population P]
-                          [--window T0 T1] [--trial N] [--projection NAME]
+                          [--window T0 T1] [--trial N] [--projection NAME] [--dpi 10..1200]
 
-``run`` writes the HDF5 result (default ``results/<model>.h5``), a raster PNG next to it
-(``results/<model>.png``) and prints a summary table.  Spikes are streamed to the result file
+``run`` writes the HDF5 result (default ``results/<model>.h5``), a PNG next to it
+(``results/<model>.png``) and prints a summary table.  The PNG is the raster, unless the model
+script names its own figure (``FIGURE = "<plot kind>"`` or ``figure(result) -> Figure``, see
+:mod:`neurosim.modelhelp`): then ``results/<model>.png`` is that figure and the raster goes
+beside it as ``results/<model>_raster.png``.  Spikes are streamed to the result file
 chunk by chunk as the model runs (``Network.stream_to``), so memory does not grow with the run
-length; the file appears at its path only when complete (an error or Ctrl-C leaves any older file
-there untouched).  The raster PNG shows the whole run, or its first ``RASTER_WINDOW_MS`` (1000 ms)
+length; the file appears at its path only when complete (an error, Ctrl-C -- exit status 130 --
+or SIGTERM -- 143 -- leaves any older file there untouched and no temporary file; see
+:func:`_guard`).  The raster PNG shows the whole run, or its first ``RASTER_WINDOW_MS`` (1000 ms)
 when the run is longer, read from the file without loading the other spikes; ``neurosim plot
 raster FILE --window T0 T1`` draws any other window the same way.  Every model script in ``models/``
 defines ``DEFAULTS`` (dict of parameters), ``DURATION`` (ms) and
 ``build(seed=..., **params) -> Network``; ``python models/X.py`` calls :func:`script_main`,
 which does the same as ``neurosim run models/X.py``.
 
+``plot --trial N`` picks the trial (batch row) of every plot; a trial the file does not have is
+an error.  The population rates of a file are summed over trials, so ``plot rates --trial N``
+of a multi-trial file recomputes that trial's rate from its spikes.
+
 Errors (a missing file, an unknown model, an unknown or badly typed ``--set`` parameter, an
-invalid value rejected by the model) print one line starting with ``error:`` on stderr and exit
-with a non-zero status; set ``NEUROSIM_TRACEBACK=1`` to see the traceback instead.
+invalid value rejected by the model, a model whose ``build()`` fails or returns no Network, a
+network too big for the memory, an unknown image format, an output path below a file, a trial
+out of range) print one line starting with ``error:`` on stderr and exit with a non-zero status;
+set ``NEUROSIM_TRACEBACK=1`` to see the traceback instead.
 """
 from __future__ import annotations
 
@@ -29,9 +40,12 @@ import argparse
 import ast
 import importlib.util
 import os
+import signal
 import sys
 
+from . import interrupts
 from .errors import NeurosimError
+from .outputs import DPI_RANGE, check_out as _check_out, check_image as _check_image, dpi as _dpi
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -130,17 +144,28 @@ def run_model(path: str, duration=None, seed=1, backend="cpu", sets=None, out=No
     stream the spikes to that result file (``Network.stream_to``; complete it with ``net.save()``)."""
     mod = load_model(path)
     params = parse_set(sets, mod.DEFAULTS)
+    name = os.path.basename(mod.__neurosim_path__)
     try:
         net = mod.build(seed=seed, **params)
     except NeurosimError:
         raise
-    except (TypeError, ValueError) as exc:
+    except Exception as exc:        # a model's own bug or a parameter it rejects: one line
         if os.environ.get("NEUROSIM_TRACEBACK"):
             raise
-        raise CliError(f"model {os.path.basename(mod.__neurosim_path__)}: build() rejected the parameters "
-                       f"{params}: {type(exc).__name__}: {exc}") from exc
+        what = f"rejected the parameters {params}" if isinstance(exc, (TypeError, ValueError)) else "failed"
+        raise CliError(f"model {name}: build() {what}: {type(exc).__name__}: {exc}") from exc
+    from .network import Network
+    if not isinstance(net, Network):
+        raise CliError(f"model {name}: build() must return a neurosim Network, it returned {type(net).__name__} "
+                       f"{net!r:.40}")
     dur = float(mod.DURATION if duration is None else duration)
-    result = net.run(dur, backend=backend, stream_to=stream_to)
+    try:
+        result = net.run(dur, backend=backend, stream_to=stream_to)
+    except MemoryError as exc:
+        if isinstance(exc, NeurosimError) or os.environ.get("NEUROSIM_TRACEBACK"):
+            raise
+        raise CliError(f"model {name}: ran out of memory ({exc or 'MemoryError'}); make the network smaller "
+                       "or the run shorter") from exc
     return mod, net, result
 
 
@@ -154,6 +179,7 @@ def run_and_save(path: str, duration=None, seed=1, backend="cpu", sets=None, out
     Returns ``(result, h5_path, png_path or None)``."""
     stream = sys.stdout if stream is None else stream
     out = out or default_out(_resolve_model(path))
+    _check_out(out, "--out")
     if os.path.isdir(out):
         raise CliError(f"--out {out} is a directory; give a file name such as {os.path.join(out, 'run.h5')}")
     mod, net, result = run_model(path, duration, seed, backend, sets, stream_to=out)
@@ -161,27 +187,42 @@ def run_and_save(path: str, duration=None, seed=1, backend="cpu", sets=None, out
         result.meta.setdefault("model", os.path.basename(mod.__neurosim_path__))
         if sets:
             result.meta.setdefault("model_params", " ".join(sets))
-        net.save(result=result)
+        with interrupts.deferred():     # Ctrl-C/SIGTERM: the commit checks for it before renaming
+            net.save(result=result)
+            interrupts.finished()       # the file is in place: complete the figures and summary
     except BaseException:
         if net._stream is not None:
             net._stream.abort()
         raise
-    png = None
-    if plot and result.spikes:
+    pngs = _write_figures(mod, result, out) if plot else []
+    print(result.summary(), file=stream)
+    print(f"wrote {out}" + "".join(f" and {p}" for p in pngs), file=stream)
+    return result, out, (pngs[0] if pngs else None)
+
+
+def _write_figures(mod, result, out) -> list:
+    """The PNGs of ``neurosim run``: the model's own figure (``FIGURE`` or ``figure(result)``,
+    see :mod:`neurosim.modelhelp`) as ``<out>.png`` and the raster as ``<out>_raster.png``;
+    without a model figure the raster is ``<out>.png``.  Returns the paths written."""
+    from .modelhelp import model_figure
+    base, pngs = os.path.splitext(out)[0], []
+    fig = model_figure(mod, result, out)
+    if fig is not None:
+        _savefig(fig, base + ".png")
+        pngs.append(base + ".png")
+    if result.spikes:
         from .plots import raster
         from .io.hdf5 import read_spike_window
         from .result import Result
-        png = os.path.splitext(out)[0] + ".png"
+        png = base + ("_raster.png" if pngs else ".png")
         dur = result.duration
         name = os.path.basename(mod.__neurosim_path__)
         window = (0.0, min(dur, RASTER_WINDOW_MS))
         view = Result(spikes=read_spike_window(out, window), spec=result.spec, meta=result.meta)
         title = f"{name}: {dur:g} ms" if dur <= RASTER_WINDOW_MS else f"{name}: first {window[1]:g} ms of {dur:g} ms"
-        fig = raster(view, t_window=window, title=title)
-        _savefig(fig, png)
-    print(result.summary(), file=stream)
-    print(f"wrote {out}" + (f" and {png}" if png else ""), file=stream)
-    return result, out, png
+        _savefig(raster(view, t_window=window, title=title), png)
+        pngs.append(png)
+    return pngs
 
 
 def _savefig(fig, path, dpi=110):
@@ -192,12 +233,15 @@ def _savefig(fig, path, dpi=110):
     tmp = os.path.join(d, f".{os.path.basename(root)}.{os.getpid()}.tmp{ext or '.png'}")
     try:
         fig.savefig(tmp, dpi=dpi)
-        os.replace(tmp, path)
+        with interrupts.deferred():
+            interrupts.check()          # an interrupted `neurosim plot` replaces no image
+            os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        with interrupts.deferred():
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
 
 
@@ -210,45 +254,73 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_run_args(ap):
+    ap.add_argument("-h", "--help", action="store_true",
+                    help="show this help; with a model, also its parameters (types, defaults, units)")
     ap.add_argument("--duration", type=float, default=None, help="simulated time (ms); default: the model's DURATION")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--backend", default="cpu", choices=["cpu", "cuda", "auto"])
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="override a model parameter (repeatable)")
     ap.add_argument("--out", default=None, help="HDF5 result path (default results/<model>.h5)")
-    ap.add_argument("--no-plot", action="store_true", help="do not write the raster PNG")
+    ap.add_argument("--no-plot", action="store_true", help="do not write the PNGs (raster, model figure)")
 
 
-def _guard(fn):
-    """Run ``fn()``; report neurosim errors and interrupts as one ``error:`` line."""
-    try:
-        return fn()
-    except NeurosimError as exc:
-        if os.environ.get("NEUROSIM_TRACEBACK"):
-            raise
-        msg = " ".join(str(exc).split())
-        print(f"error: {msg}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as exc:  # e.g. the output directory is not writable
-        if os.environ.get("NEUROSIM_TRACEBACK"):
-            raise
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+def _guard(fn, process: bool = False):
+    """Run ``fn()``; report neurosim errors and interrupts as one ``error:`` line.
+
+    Ctrl-C (SIGINT) and SIGTERM are handled (:func:`neurosim.interrupts.handled`): until the
+    command's result file is in place they stop it with exit status 130 (SIGINT) or 143
+    (SIGTERM), an older file at the target untouched and no temporary file left -- also when the
+    ``KeyboardInterrupt`` was swallowed by a callback (``Exception ignored in ...``), since the
+    signal is recorded and checked before the file is renamed into place.  Once the file is in
+    place, the command completes (figures, summary) and exits 0.  ``process``: ``fn`` is the whole
+    process (the console script); signals are then ignored after such a completion, while the
+    interpreter exits."""
+    with interrupts.handled(ignore_after_finish=process):
+        try:
+            rc = fn()
+            interrupts.check()          # a swallowed interrupt still fails the command
+            return rc
+        except KeyboardInterrupt:
+            with interrupts.deferred():
+                sig = interrupts.requested()
+                print("error: interrupted" + (" (SIGTERM)" if sig == signal.SIGTERM else ""), file=sys.stderr)
+                return interrupts.exit_code()
+        except NeurosimError as exc:
+            if os.environ.get("NEUROSIM_TRACEBACK"):
+                raise
+            msg = " ".join(str(exc).split())
+            print(f"error: {msg}", file=sys.stderr)
+            return EXIT_ERROR
+        except OSError as exc:  # e.g. the output directory is not writable
+            if os.environ.get("NEUROSIM_TRACEBACK"):
+                raise
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return EXIT_ERROR
 
 
 def script_main(path: str, argv=None) -> int:
     """Entry point of ``python models/X.py``: the same as ``neurosim run models/X.py``."""
-    ap = _Parser(prog=os.path.basename(path), description=f"run {os.path.basename(path)}, save and plot the result")
+    ap = _Parser(prog=os.path.basename(path), description=f"run {os.path.basename(path)}, save and plot the result",
+                 add_help=False)
     _add_run_args(ap)
     args = ap.parse_args(argv)
 
     def go():
+        if args.help:
+            return _run_help(ap, path)
         run_and_save(path, args.duration, args.seed, args.backend, args.set, args.out, plot=not args.no_plot)
         return 0
-    return _guard(go)
+    return _guard(go, process=argv is None)
+
+
+def _run_help(parser, model) -> int:
+    """``run --help``: the options, then (with a model) its parameters, defaults and units."""
+    print(parser.format_help())
+    if model:
+        from .modelhelp import parameter_help
+        print(parameter_help(load_model(model)))
+    return 0
 
 
 # --------------------------------------------------------------------------- info
@@ -267,18 +339,25 @@ def info_text(path: str) -> str:
     m = dict(d["meta"])
     lines = [f"{path}: neurosim result, {_fmt_bytes(os.path.getsize(path))}"]
     lines.append(f"  written by neurosim {m.pop('neurosim_version', '?')} on {m.pop('created', '?')}")
+    lines.append("  checksums: verified (every dataset, attribute and the spec)" if d["checksums"] == "verified" else
+                 "  checksums: none (an older file, schema_version 1): corruption of its spec, attributes and "
+                 "scalars cannot be detected")
     dur = m.get("duration")
     run_keys = ("model", "dt", "duration", "seed", "batch", "backend", "threads", "wall_time")
     parts = []
+    lo = m.pop("threads_min", None)
     for k in run_keys:
         if k in m:
             v = m.pop(k)
             unit = {"dt": " ms", "duration": " ms", "wall_time": " s"}.get(k, "")
+            if k == "threads" and lo is not None and lo != v:
+                v = f"{lo}-{v} (per chunk)"
             parts.append(f"{k} {v:.4g}{unit}" if isinstance(v, float) else f"{k} {v}{unit}")
     if parts:
         lines.append("  run: " + ", ".join(parts))
     if m:
-        lines.append("  other metadata: " + ", ".join(f"{k}={v}" for k, v in m.items()))
+        lines.append("  other metadata: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                                      for k, v in m.items()))
     spec = d["spec"]
     if spec:
         lines.append("  spec: populations " + ", ".join(f"{n} ({k})" for n, k in spec["populations"]) +
@@ -310,22 +389,22 @@ def make_plot(kind: str, path: str, population=None, window=None, trial=None, pr
     from .io.hdf5 import read_result, describe_file, read_spike_window
     from .result import Result
     if kind == "raster" and window is not None:     # read only the spikes of the window
-        res = Result(spikes=read_spike_window(path, window), meta=describe_file(path)["meta"])
+        res = Result(spikes=read_spike_window(path, window), meta=describe_file(path, full=False)["meta"])
     else:
         res = read_result(path)
     try:
         if kind == "raster":
             return plots.raster(res, populations=population, t_window=window, trial=0 if trial is None else trial)
         if kind == "rates":
-            return plots.plot_rates(res, populations=population, t_window=window)
+            return plots.plot_rates(res, populations=population, t_window=window, trial=trial)
         if kind == "traces":
             return plots.plot_traces(res, population=population, t_window=window, trial=trial or 0)
         if kind == "weights":
             return plots.plot_weights(res, projection=projection, trial=trial or 0)
         if kind == "isi":
-            return plots.plot_isi(res, populations=population)
+            return plots.plot_isi(res, populations=population, trial=trial)
         if kind == "cv":
-            return plots.plot_cv(res, populations=population)
+            return plots.plot_cv(res, populations=population, trial=trial)
     except (KeyError, ValueError) as exc:
         raise CliError(f"cannot plot {kind} of {path}: {exc.args[0] if exc.args else exc}") from exc
     raise CliError(f"unknown plot kind {kind!r}; choose from {', '.join(PLOT_KINDS)}")
@@ -335,8 +414,9 @@ def main(argv=None) -> int:
     """Entry point of the ``neurosim`` command."""
     ap = _Parser(prog="neurosim", description="neurosim: run models, inspect and plot result files")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
-    r = sub.add_parser("run", help="run a model script, save results/<model>.h5 and .png, print a summary")
-    r.add_argument("model", help="model script (models/coba.py) or name (coba)")
+    r = sub.add_parser("run", help="run a model script, save results/<model>.h5 and .png, print a summary",
+                       add_help=False)
+    r.add_argument("model", nargs="?", help="model script (models/coba.py) or name (coba)")
     _add_run_args(r)
     i = sub.add_parser("info", help="describe a result file")
     i.add_argument("file")
@@ -346,24 +426,31 @@ def main(argv=None) -> int:
     p.add_argument("-o", "--out", default=None, help="image path (default FILE_<kind>.png)")
     p.add_argument("--population", default=None, help="population to show (default all / the first)")
     p.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"), default=None, help="time window (ms)")
-    p.add_argument("--trial", type=int, default=None, help="trial (batch row), default 0")
+    p.add_argument("--trial", type=int, default=None, help="trial (batch row): raster, traces and weights show "
+                   "trial 0 by default, rates, isi and cv all trials together")
     p.add_argument("--projection", default=None, help="projection for 'weights' (default the first)")
-    p.add_argument("--dpi", type=int, default=110)
+    p.add_argument("--dpi", type=_dpi, default=110, help=f"image resolution, {DPI_RANGE[0]}-{DPI_RANGE[1]} "
+                   "dots per inch (default 110)")
     args = ap.parse_args(argv)
 
     def go():
+        if args.cmd == "run" and args.help:
+            return _run_help(r, args.model)
+        if args.cmd == "run" and not args.model:
+            r.error("the following arguments are required: model")
         if args.cmd == "run":
             run_and_save(args.model, args.duration, args.seed, args.backend, args.set, args.out,
                          plot=not args.no_plot)
         elif args.cmd == "info":
             print(info_text(args.file))
         elif args.cmd == "plot":
-            fig = make_plot(args.kind, args.file, args.population, args.window, args.trial, args.projection)
             out = args.out or os.path.splitext(args.file)[0] + f"_{args.kind}.png"
+            _check_image(out)
+            fig = make_plot(args.kind, args.file, args.population, args.window, args.trial, args.projection)
             _savefig(fig, out, dpi=args.dpi)
             print(f"wrote {out}")
         return 0
-    return _guard(go)
+    return _guard(go, process=argv is None)
 
 
 if __name__ == "__main__":

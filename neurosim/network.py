@@ -27,6 +27,8 @@ from .spec.connectors import Connector, all_to_all, connector_from_dict
 from .spec.distributions import Distribution, describe, undescribe
 from .spec.inputs import (PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, Schedule,
                           as_schedule)
+from .spec.timegrid import to_steps
+from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr, neuron_from_dict
 from .spec.receptors import Receptor, resolve, receptor_from_dict
 from .spec.plasticity import RULE_TYPES, plasticity_from_dict
@@ -134,6 +136,7 @@ class Network:
         self.modulators: list[Modulator] = []
         self.modulations: list[Modulation] = []
         self._controllers: list = []   # [interval_steps, callback] called between steps (not in the spec)
+        self._callback_names: list = []  # their names, recorded in the spec (callbacks.py)
         self._pending: list = []       # modulator releases requested before the network was built
         self._sim = None  # sim.run.Simulation once built
 
@@ -189,7 +192,7 @@ class Network:
         self._check_open()
         self._check_name(name, "population")
         n = V.positive_int(f"poisson {name!r}: n", n)
-        as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0)
+        as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0, dt=self.dt)
         pop = Population(self, len(self.populations), name, n, PoissonSource(n, rate))
         self.populations.append(pop)
         return pop
@@ -236,8 +239,9 @@ class Network:
             scalar, per-synapse array (in the order of ``connections()``: sorted by pre, then post),
             an (n_pre, n_post) matrix read at each synapse's (pre, post), or a distribution
             (clipped at 0 for conductances); for a saturating receptor, nS per unit of the gating ``s``
-        delay : axonal delay (ms), scalar, array, (n_pre, n_post) matrix or distribution; default ``dt``.  Rounded to
-            the nearest whole step (half up), at least one step; a spike stamped ``t`` enters the
+        delay : axonal delay (ms), scalar, array, (n_pre, n_post) matrix or distribution; default ``dt``.  A scalar
+            must be a multiple of dt; arrays and draws are rounded to the nearest step (halves up, Brian2's
+            rule; spec/timegrid.py), at least one step; a spike stamped ``t`` enters the
             receptor at ``t + delay`` (Brian2's ``delay=0`` is neurosim's ``delay=dt``).
             A saturating receptor (``NMDA(saturating=True)``, Wang 2002) keeps its gating per
             presynaptic neuron and needs one delay for all synapses (a scalar).
@@ -272,6 +276,7 @@ class Network:
         if not isinstance(connector, Connector):
             raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
         receptors = resolve(receptor, nmda_ratio)
+        check_channel_names(self, post, [r for r, _ in receptors], "connect")
         for rec, _ in receptors:
             if rec.conductance_based and isinstance(post.model, LIFCurr):
                 raise SpecError(f"connect: receptor {rec.name!r} is conductance-based but {post.name!r} is a "
@@ -293,6 +298,8 @@ class Network:
                 raise SpecError(f"projection {name!r}: delay must be finite (ms), {V.first_bad(d)}")
             if d.size and d.min() < self.dt - 1e-9 * self.dt:
                 raise SpecError(f"projection {name!r}: delay must be >= dt = {self.dt} ms, got {d.min():g} ms")
+            if d.ndim == 0:   # a scalar delay is a setting: on the grid (arrays are data: rounded)
+                to_steps(float(d), self.dt, f"projection {name!r}: delay")
             delay = float(d) if d.ndim == 0 else d
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
                           receptor if isinstance(receptor, str) else None, nmda_ratio)
@@ -321,6 +328,10 @@ class Network:
     def _check_weight(name, weight, receptors):
         if isinstance(weight, Distribution):
             return
+        if isinstance(weight, (str, bytes, bool, np.bool_)) or np.asarray(to_float(weight, "weight")).dtype.kind \
+                not in "iuf":
+            raise SpecError(f"projection {name!r}: weight must be a number, array or distribution (nS or pA), "
+                            f"got {weight!r:.60}")
         w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
         if not np.all(np.isfinite(w)):
             raise SpecError(f"projection {name!r}: weight must be finite (nS or pA), {V.first_bad(w)}")
@@ -339,7 +350,7 @@ class Network:
         if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
             got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
             raise SpecError(f"inject: indices must be in [0, {pop.n - 1}], got {got}")
-        as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA")
+        as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA", dt=self.dt)
         inj = CurrentInjection(amplitude, idx)
         self.currents.append((pop, inj))
         return inj
@@ -361,7 +372,8 @@ class Network:
             raise SpecError(f"poisson_drive: receptor {rec.name!r} is saturating (Wang 2002), whose gating belongs to "
                             "presynaptic neurons; use a poisson population and net.connect for saturating input")
         n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
-        as_schedule("poisson_drive: rate", rate, pop.n, self.batch, "Hz", low=0.0)
+        check_channel_names(self, pop, [rec], "poisson_drive")
+        as_schedule("poisson_drive: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
         weight = V.number("poisson_drive: weight", weight, "nS or pA")
         if rec.conductance_based and weight < 0:
             raise SpecError(f"poisson_drive: weight must be >= 0 nS for conductance-based {rec.name!r}, got {weight}")
@@ -414,12 +426,7 @@ class Network:
             variables = [what] if isinstance(what, str) else list(what)
             if pop.is_source:
                 raise SpecError(f"monitor: {pop.name!r} is a spike source; only 'spikes' and 'rate' can be recorded")
-            every_steps = 1
-            if every is not None:
-                every = V.positive("monitor: every", every, "ms")
-                every_steps = int(round(every / self.dt))
-                if every_steps < 1 or abs(every_steps * self.dt - every) > 1e-6 * self.dt:
-                    raise SpecError(f"monitor: every must be a whole multiple of dt = {self.dt} ms, got {every}")
+            every_steps = 1 if every is None else self._steps("monitor: every", every)
             tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
             if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
                 raise SpecError(f"monitor: trials must be in [0, {self.batch - 1}]")
@@ -438,11 +445,7 @@ class Network:
         return q
 
     def _steps(self, what, ms) -> int:
-        ms = V.positive(what, ms, "ms")
-        k = int(round(ms / self.dt))
-        if k < 1 or abs(k * self.dt - ms) > 1e-6 * self.dt:
-            raise SpecError(f"{what} must be a whole multiple of dt = {self.dt} ms, got {ms}")
-        return k
+        return to_steps(V.positive(what, ms, "ms"), self.dt, what)   # one rule: spec/timegrid.py
 
     # ------------------------------------------------------------------ neuromodulation
     def modulator(self, spec, source=None, per_spike: float = 0.0) -> Modulator:
@@ -520,14 +523,17 @@ class Network:
         if hasattr(self._sim.backend, "upload_plasticity"):
             self._sim.backend.upload_plasticity(st.plast)
 
-    def every(self, interval: float, callback):
+    def every(self, interval: float, callback, name: Optional[str] = None) -> str:
         """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,
         2 interval, ...), between steps, during :meth:`run` -- closed-loop control such as
-        reward delivery.  Callbacks are not part of the spec."""
-        steps = self._steps("every: interval", interval)
-        if not callable(callback):
-            raise SpecError(f"every: callback must be callable, got {callback!r}")
-        self._controllers.append([steps, callback])
+        reward delivery.  The spec records its ``name`` (default ``callback.__qualname__``) and
+        interval; :meth:`from_spec` needs it back (``callbacks={name: fn}``)."""
+        from .callbacks import add_callback
+        return add_callback(self, interval, callback, name)
+
+    def __repr__(self):
+        from .repr import network_repr
+        return network_repr(self)
 
     # ------------------------------------------------------------------ running
     @property
@@ -627,12 +633,12 @@ class Network:
 
     def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None,
             stream_to=None):
-        """Simulate ``duration`` ms more (a whole number of steps, rounded) and return the Result of
+        """Simulate ``duration`` ms more (a multiple of dt, else a SpecError) and return the Result of
         everything recorded so far.  ``backend``: ``"cpu"``, ``"cuda"`` or ``"auto"``.  A progress bar
         appears for runs expected to take more than a few seconds (``progress`` forces it on/off).
         ``stream_to=path`` is :meth:`stream_to` ``(path)`` before running: spikes go to that file
         (completed by :meth:`save`); an exception or interrupt during a streaming run discards it."""
-        duration = V.positive("duration", duration, "ms")
+        to_steps(V.positive("duration", duration, "ms"), self.dt, "duration")   # before anything opens
         if stream_to is not None:
             self.stream_to(stream_to)
         s = self._stream
@@ -650,10 +656,7 @@ class Network:
             raise
 
     def _run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
-        duration = V.positive("duration", duration, "ms")
-        n_steps = int(round(duration / self.dt))
-        if n_steps < 1:
-            raise SpecError(f"duration must be at least one step (dt = {self.dt} ms), got {duration} ms")
+        n_steps = to_steps(V.positive("duration", duration, "ms"), self.dt, "duration")
         sim = self.build(backend)
         sim.check_backend(backend)
         from .sim.recorders import WeightMonitor
@@ -698,8 +701,10 @@ class Network:
 
     # ------------------------------------------------------------------ spec
     def to_spec(self) -> dict:
-        """The whole model as a JSON-serialisable dict (enough to rebuild and rerun it)."""
+        """The whole model as a JSON-serialisable dict (enough to rebuild and rerun it, with the
+        names and intervals of its :meth:`every` callbacks, which :meth:`from_spec` needs back)."""
         from .sim.recorders import monitor_spec
+        from .callbacks import callback_specs
         pops = []
         for p in self.populations:
             m = p.model
@@ -732,17 +737,23 @@ class Network:
                             "per_spike": m.per_spike} for m in self.modulators],
             "modulations": [{"modulator": e.modulator.name, "pop": e.pop.name, "quantity": e.quantity, "k": e.k}
                             for e in self.modulations],
+            "callbacks": callback_specs(self),
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_spec())
 
     @classmethod
-    def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None) -> "Network":
-        """Rebuild a network (with its monitors) from :meth:`to_spec` output or its JSON."""
+    def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None,
+                  callbacks: Optional[dict] = None) -> "Network":
+        """Rebuild a network (with its monitors) from :meth:`to_spec` output or its JSON.  A spec
+        that records :meth:`every` callbacks needs them back by name: ``callbacks={name: fn}``."""
         if isinstance(spec, str):
-            spec = json.loads(spec)
-        if spec.get("format") != "neurosim-network":
+            try:
+                spec = json.loads(spec)
+            except ValueError as exc:
+                raise SpecError(f"from_spec: the spec string is not valid JSON ({exc}): {spec[:40]!r}") from None
+        if not isinstance(spec, dict) or spec.get("format") != "neurosim-network":
             raise SpecError("not a neurosim network spec (missing format 'neurosim-network')")
         net = cls(dt=spec["dt"], seed=spec["seed"] if seed is None else seed, batch=spec["batch"],
                   dtype=spec.get("dtype", "float64"))
@@ -780,6 +791,8 @@ class Network:
             net.monitor(d["pop"], what, indices=d.get("indices"),
                         every=d.get("every_steps", 1) * net.dt if what not in ("spikes", "rate") else None,
                         trials=d.get("trials"))
+        from .callbacks import attach_callbacks
+        attach_callbacks(net, spec.get("callbacks", []), callbacks)
         return net
 
 

@@ -9,6 +9,8 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import SelectionError
+
 UNITS = {"v": "mV", "w_adapt": "pA", "i_ext": "pA"}
 
 
@@ -18,6 +20,20 @@ def unit_of(variable: str, conductance: bool = True) -> str:
     if variable.startswith("g_"):
         return "nS" if conductance else "pA"
     return ""
+
+
+def check_trial(trial, n_trials: int, what: str = "trial") -> int:
+    """``trial`` as an int when it is a batch row of a result with ``n_trials`` trials
+    (0 <= trial < n_trials); otherwise a :class:`~neurosim.errors.SelectionError` that names the
+    trial and the valid range."""
+    n_trials = max(int(n_trials), 1)
+    valid = "0" if n_trials == 1 else f"0 to {n_trials - 1}"
+    if isinstance(trial, (bool, np.bool_)) or not isinstance(trial, (int, np.integer)):
+        raise SelectionError(f"{what} must be an integer batch row ({valid}), got {trial!r}")
+    if not 0 <= trial < n_trials:
+        raise SelectionError(f"{what} {int(trial)} does not exist: the result has {n_trials} "
+                             f"trial{'s' if n_trials > 1 else ''} (valid: {valid})")
+    return int(trial)
 
 
 @dataclass
@@ -33,12 +49,16 @@ class SpikeTrains:
     n_trials: int = 1
 
     def count(self, trial: Optional[int] = None) -> np.ndarray:
-        """Spikes per neuron (n,), over all trials or one."""
+        """Spikes per neuron (n,), over all trials or one (a batch row in [0, n_trials - 1];
+        another value raises :class:`~neurosim.errors.SelectionError`)."""
+        if trial is not None:
+            trial = check_trial(trial, self.n_trials, f"{self.population}: trial")
         ids = self.node_ids if trial is None else self.node_ids[self.trials == trial]
         return np.bincount(ids, minlength=self.n)
 
     def trains(self, trial: int = 0) -> dict:
         """{neuron index: spike times (ms)} for the recorded neurons of one trial."""
+        trial = check_trial(trial, self.n_trials, f"{self.population}: trial")
         sel = self.trials == trial
         ids, ts = self.node_ids[sel], self.times[sel]
         order = np.argsort(ids, kind="stable")
@@ -135,26 +155,40 @@ class Result:
         least ``min_spikes`` spikes (NaN if none)."""
         return self.spikes[population].mean_cv(min_spikes)
 
+    @property
+    def n_trials(self) -> int:
+        """Number of trials (batch rows): ``meta["batch"]``, else the most any record has."""
+        if self.meta.get("batch"):
+            return int(self.meta["batch"])
+        counts = [st.n_trials for st in self.spikes.values()] + [r.n_trials for r in self.rates.values()]
+        counts += [int(np.max(tr.trials)) + 1 for tr in self.states.values() if np.size(tr.trials)]
+        return max(counts or [1])
+
     def summary_rows(self):
-        """(population, neurons, spikes, mean rate Hz, mean CV ISI) for each spike record."""
+        """(population, recorded neurons, spikes, mean rate Hz, mean CV ISI) for each spike record
+        (the population's size is ``result.spikes[population].n``)."""
         rows = []
         for name, st in self.spikes.items():
             rows.append((name, int(st.recorded.size), st.num_spikes, self.mean_rate(name), self.cv_isi(name)))
         return rows
 
     def summary(self) -> str:
-        """A table: per population recorded neurons, spikes, mean rate (Hz) and mean CV of the
-        ISIs ("-" when no neuron fired ``min_spikes`` times), then simulated time, wall time (s)
-        and real-time factor (wall time / simulated time)."""
-        lines = [f"{'population':<14}{'neurons':>9}{'spikes':>11}{'rate (Hz)':>11}{'CV ISI':>9}"]
+        """A table: per population its size (neurons), the neurons whose spikes were recorded,
+        spikes, mean rate (Hz, over the recorded neurons) and mean CV of the ISIs ("-" when no
+        neuron fired ``min_spikes`` times); then simulated time, wall time (s), real-time factor
+        (wall time / simulated time), backend and threads (the fewest and most any chunk of steps
+        ran on), and the kernel compile time (s) when the kernels were compiled in this run."""
+        lines = [f"{'population':<14}{'neurons':>9}{'recorded':>10}{'spikes':>11}{'rate (Hz)':>11}{'CV ISI':>9}"]
         for name, n, s, r, cv in self.summary_rows():
             cv_s = f"{cv:>9.3f}" if cv == cv else f"{'-':>9}"
-            lines.append(f"{name:<14}{n:>9d}{s:>11d}{r:>11.2f}{cv_s}")
+            lines.append(f"{name:<14}{int(self.spikes[name].n):>9d}{n:>10d}{s:>11d}{r:>11.2f}{cv_s}")
         wall = self.meta.get("wall_time")
         if wall is not None:
             rtf = wall / (self.duration * 1e-3) if self.duration else float("nan")
             lines.append(f"simulated {self.duration:g} ms in {wall:.3f} s wall time "
-                         f"(real-time factor {rtf:.3f}); backend {self.meta.get('backend')}")
+                         f"(real-time factor {rtf:.3f}); backend {self.meta.get('backend')}{_threads_text(self.meta)}")
+        if self.meta.get("compile_s") is not None:
+            lines.append(f"kernels compiled in {float(self.meta['compile_s']):.1f} s (first run only)")
         for name, pr in self.rates.items():
             k = pr.counts.size // 10
             if k:
@@ -191,6 +225,17 @@ class Result:
         """Write this result to an HDF5 file (see :func:`neurosim.io.hdf5.write_result`)."""
         from .io.hdf5 import write_result
         return write_result(self, path, **kw)
+
+
+def _threads_text(meta) -> str:
+    """', 4 threads' or ', 1-4 threads per chunk' (fewest-most) from ``meta``; '' if unknown."""
+    hi = meta.get("threads")
+    if hi is None:
+        return ""
+    lo = meta.get("threads_min", hi)
+    if lo is not None and int(lo) != int(hi):
+        return f", {int(lo)}-{int(hi)} threads per chunk"
+    return f", {int(hi)} thread{'s' if int(hi) != 1 else ''}"
 
 
 def cv_isi(node_ids, times, trials=None, min_spikes: int = 3) -> float:

@@ -154,6 +154,13 @@ CASES = [
      [r"weight", r"-1", r">= 0"], None),
     ("weight_drive_negative", _drive(weight=-1.0), [r"weight", r"-1", r">= 0"], None),
     ("weight_nan", _connect(weight=NAN), [r"weight", r"nan", r"finite"], None),
+    # strings are not numbers (like dt='0.1'), nor are booleans
+    ("weight_string", _connect(weight="abc"), [r"weight", r"'abc'", r"number, array or distribution"], None),
+    ("weight_numeric_string", _connect(weight="1.0"), [r"weight", r"'1\.0'", r"number, array or distribution"], None),
+    ("weight_string_list", _connect(weight=["1", 2]), [r"weight", r"\['1', 2\]", r"number"], None),
+    ("weight_bool", _connect(weight=True), [r"weight", r"True", r"number"], None),
+    ("spec_not_json", _ignore_net(lambda: ns.Network.from_spec("{not json")),
+     [r"from_spec", r"'\{not json'", r"not valid JSON"], None),
     ("weight_inf", _connect(weight=INF), [r"weight", r"inf", r"finite"], None),
     # shapes
     ("weight_shape", _connect(weight=np.ones(7)), [r"weight", r"\(7,\)", r"\(20,\)"], None),
@@ -170,6 +177,31 @@ CASES = [
      None),
     ("rate_negative", _poisson(-5.0), [r"rate", r"-5", r">= 0 Hz"], None),
     ("rate_nan", _poisson(NAN), [r"rate", r"nan", r"finite"], None),
+    # a Poisson source emits at most one spike per step: rate x dt <= 1 (issue 11, defect 5)
+    ("rate_above_one_per_step", _poisson(1e6), [r"poisson 's': rate", r"1e\+06 Hz", r"dt = 0\.1 ms",
+                                                r"maximum is 1/dt = 10000 Hz"], None),
+    ("rate_schedule_above_one_per_step", _poisson(ns.steps([0.0, 5.0], [10.0, 2e4])),
+     [r"poisson 's': rate", r"20000 Hz", r"dt = 0\.1 ms", r"10000 Hz"], None),
+    ("drive_rate_above_one_per_step", _drive(rate=2e4), [r"poisson_drive: rate \(per source\)", r"20000 Hz",
+                                                         r"dt = 0\.1 ms", r"10000 Hz"], None),
+    ("drive_rate_schedule_above_one_per_step",
+     _drive(rate=ns.steps([0.0, 1.0], [[5.0, 5.0, 5.0], [5.0, 5.0, 1.5e4]])),
+     [r"poisson_drive: rate", r"15000 Hz", r"10000 Hz"], None),
+    # one rule for times (issue 11, defect 6): settings off the dt grid are refused
+    ("duration_off_grid", lambda net: (net.population("a", 1), net.run(0.25)),
+     [r"duration", r"0\.25 ms", r"dt = 0\.1 ms", r"use 0\.2 or 0\.3"], None),
+    ("delay_off_grid", _connect(delay=0.25), [r"delay", r"0\.25 ms", r"use 0\.2 or 0\.3"], None),
+    ("schedule_time_off_grid", _poisson(ns.steps([0.0, 0.25], [1.0, 2.0])),
+     [r"rate: schedule time", r"0\.25 ms", r"use 0\.2 or 0\.3"], None),
+    # two different receptors named alike on one population (issue 11, defect 8)
+    ("receptor_name_taken", lambda net: (net.connect(*_two_pops(net), receptor=ns.AMPA(tau_decay=2.0)),
+                                         net.connect("a", "b", receptor=ns.AMPA(tau_decay=5.0)), net.run(1.0)),
+     [r"connect", r"'b'", r"named 'AMPA'", r"tau_decay 2\.0 vs 5\.0 ms", r"channels of 'b': \['g_AMPA'\]"], None),
+    ("receptor_name_taken_drive", lambda net: (net.connect(*_two_pops(net), receptor="glutamate"),
+                                               net.poisson_drive("b", ns.NMDA(tau_decay=50.0), 5, 10.0, 1.0),
+                                               net.run(1.0)),
+     [r"poisson_drive", r"named 'NMDA'", r"tau_decay 100\.0 vs 50\.0 ms", r"\['g_AMPA', 'g_NMDA'\]",
+      r"glutamate"], None),
     ("current_shape", _inject(np.ones(4)), [r"amplitude", r"\(1, 4\)", r"\(K, 3\)"], None),
     ("current_inf", _inject(INF), [r"amplitude", r"inf", r"finite"], None),
     ("current_indices", _inject(1.0, [5]), [r"indices", r"\b5\b", r"\[0, 2\]"], None),
@@ -217,3 +249,12 @@ def test_spec_error_is_a_neurosim_error():
     assert issubclass(ns.SpecError, ns.NeurosimError)
     with pytest.raises(ns.NeurosimError):
         ns.Network(dt=0.0)
+
+
+def test_poisson_rate_of_one_spike_per_step_is_allowed():
+    # the boundary of the rate check: 1/dt (10 kHz at 0.1 ms) is a spike in every step
+    net = _net()
+    src = net.poisson("s", 3, 1000.0 / 0.1)
+    mon = net.monitor(src, "spikes")
+    net.run(2.0)
+    assert mon.i.size == 3 * 20

@@ -36,12 +36,12 @@ def assert_one_line_error(proc, *words):
 
 
 def summary_counts(stdout):
-    """{population: (neurons, spikes)} parsed from the printed summary table."""
+    """{population: (neurons, recorded, spikes)} parsed from the printed summary table."""
     out = {}
     for line in stdout.splitlines():
-        m = re.match(r"^(\w+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+|-)\s*$", line)
+        m = re.match(r"^(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+|-)\s*$", line)
         if m:
-            out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            out[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4)))
     return out
 
 
@@ -62,8 +62,9 @@ def test_run_writes_result_png_and_summary(coba_run):
     assert sum(p["n"] for p in res.spec["populations"]) == 400
     counts = summary_counts(proc.stdout)
     assert set(counts) == {"exc", "inh"}
-    for name, (neurons, spikes) in counts.items():
-        assert neurons == res.spikes[name].recorded.size
+    sizes = {p["name"]: p["n"] for p in res.spec["populations"]}
+    for name, (neurons, recorded, spikes) in counts.items():
+        assert neurons == sizes[name] and recorded == res.spikes[name].recorded.size
         assert spikes == res.spikes[name].times.size
     assert "real-time factor" in proc.stdout and "wall time" in proc.stdout
     assert not [n for n in os.listdir(d / "out") if n.endswith(".tmp") or n.endswith(".tmp.png")]
@@ -80,7 +81,7 @@ def test_script_main_does_the_same_as_neurosim_run(coba_run, tmp_path):
     for name in ("exc", "inh"):
         assert np.array_equal(a.spikes[name].times, b.spikes[name].times)
         assert np.array_equal(a.spikes[name].node_ids, b.spikes[name].node_ids)
-    assert summary_counts(proc.stdout) == {k: (v.recorded.size, v.times.size) for k, v in a.spikes.items()}
+    assert summary_counts(proc.stdout) == {k: (v.n, v.recorded.size, v.times.size) for k, v in a.spikes.items()}
 
 
 def test_run_default_output_path(tmp_path):
@@ -174,3 +175,99 @@ def test_console_script_entry_point(rich_file, tmp_path):
     assert "exc" in proc.stdout and "500 spikes" in proc.stdout
     proc = subprocess.run([exe, "info", str(tmp_path / "nope.h5")], capture_output=True, text=True, timeout=300)
     assert_one_line_error(proc, "not found")
+
+
+# ----------------------------------------------------------------------------- first contact (issue 11)
+@pytest.mark.parametrize("kind", ["raster", "rates", "traces", "weights", "isi", "cv"])
+def test_plot_trial_out_of_range_is_one_line(rich_file, tmp_path, kind):
+    out = tmp_path / f"{kind}.png"
+    proc = cli("plot", kind, rich_file, "--trial", "7", "-o", out, cwd=tmp_path)
+    assert_one_line_error(proc, "trial 7", "1 trial", "valid: 0")
+    assert not out.exists()
+
+
+def _script(tmp_path, name, body):
+    path = tmp_path / f"{name}.py"
+    path.write_text("import neurosim as ns\nDEFAULTS = {}\nDURATION = 10.0\n" + body)
+    return path
+
+
+def test_failures_that_printed_tracebacks_are_one_line(tmp_path, rich_file):
+    raises = _script(tmp_path, "raises", "def build(seed=1):\n    raise RuntimeError('boom')\n")
+    assert_one_line_error(cli("run", raises, cwd=tmp_path), "raises.py", "build() failed", "RuntimeError", "boom")
+    nonnet = _script(tmp_path, "nonnet", "def build(seed=1):\n    return 42\n")
+    assert_one_line_error(cli("run", nonnet, cwd=tmp_path), "nonnet.py", "must return a neurosim Network", "int")
+    assert_one_line_error(cli("plot", "raster", rich_file, "-o", tmp_path / "x.jpgx", cwd=tmp_path),
+                          "unknown image format 'jpgx'", "png", "jpg", "svg", "pdf")
+    assert_one_line_error(cli("plot", "raster", rich_file, "--dpi", "-5", cwd=tmp_path),
+                          "--dpi", "[10, 1200]", "got -5")
+    (tmp_path / "notes.txt").write_text("not a folder")
+    assert_one_line_error(cli("run", COBA, "--set", "n=100", "--duration", "10", "--out", "notes.txt/x.h5",
+                              cwd=tmp_path), "--out notes.txt/x.h5", "notes.txt is a file")
+    assert_one_line_error(cli("plot", "raster", rich_file, "-o", "notes.txt/r.png", cwd=tmp_path),
+                          "notes.txt is a file")
+    assert not list(tmp_path.glob("*.png")) and not (tmp_path / "results").exists()
+
+
+def test_network_too_big_for_memory_is_refused_before_building(tmp_path):
+    # 1e6 neurons at p = 0.02: 2e10 synapses, over a terabyte; refused in about a second
+    proc = cli("run", "coba", "--set", "n=1000000", "--no-plot", cwd=tmp_path, timeout=120)
+    assert_one_line_error(proc, "too big", "needs ~", "2e+10 synapses", "GB available")
+    assert not (tmp_path / "results").exists() or not list((tmp_path / "results").iterdir())
+
+
+def _parameter_lines(stdout):
+    """{name: line} of the parameter table printed by ``run MODEL --help``."""
+    block = stdout.split("parameters of ", 1)[1].splitlines()[2:]
+    return {ln.split()[0]: ln for ln in block if ln.startswith("  ")}
+
+
+def test_run_help_lists_the_model_parameters_with_defaults_and_units(tmp_path):
+    from neurosim.cli import load_model
+    mod = load_model(COBA)
+    for argv in (["run", "coba", "--help"], ["run", COBA, "-h"]):
+        proc = cli(*argv, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "--duration" in proc.stdout and "--set NAME=VALUE" in proc.stdout
+        lines = _parameter_lines(proc.stdout)
+        assert list(lines) == list(mod.DEFAULTS)
+        for k, v in mod.DEFAULTS.items():
+            assert lines[k].split()[1:3] == [type(v).__name__, str(v)], lines[k]
+        assert lines["w_e"].endswith("excitatory (AMPA) weight (nS)")
+        assert lines["i_bias"].endswith("(pA)") and lines["dt"].endswith("time step (ms)")
+        assert "default duration: 1000 ms" in proc.stdout
+    # python models/coba.py --help does the same; run --help without a model lists the options only
+    proc = subprocess.run([sys.executable, COBA, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and list(_parameter_lines(proc.stdout)) == list(mod.DEFAULTS)
+    proc = cli("run", "--help", cwd=tmp_path)
+    assert proc.returncode == 0 and "--duration" in proc.stdout and "parameters of" not in proc.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def _png_size(path):
+    head = Path(path).read_bytes()[:24]
+    assert head[:8] == PNG
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_a_model_names_its_own_figure(tmp_path):
+    body = ("def build(seed=1):\n    net = ns.Network(dt=0.1, seed=seed)\n"
+            "    p = net.population('p', 20, ns.LIFCond(i_bias=300.0))\n    net.monitor(p, 'spikes')\n"
+            "    net.monitor(p, 'rate')\n    return net\n")
+    own = _script(tmp_path, "own", body + (
+        "def figure(result):\n    from neurosim.plots import new_figure\n"
+        "    fig, axes = new_figure((4.0, 2.0))\n    axes[0, 0].set_title('own')\n"
+        "    open('spikes_seen.txt', 'w').write(str(result.spikes['p'].num_spikes))\n    return fig\n"))
+    proc = cli("run", own, "--out", "r/own.h5", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    res = ns.load(tmp_path / "r" / "own.h5")
+    assert (tmp_path / "spikes_seen.txt").read_text() == str(res.spikes["p"].num_spikes)    # the run's Result
+    assert _png_size(tmp_path / "r" / "own.png") == (440, 220)         # the script's 4 x 2 in figure, 110 dpi
+    assert _png_size(tmp_path / "r" / "own_raster.png") == (990, 605)  # the raster beside it
+    assert "wrote r/own.h5 and r/own.png and r/own_raster.png" in proc.stdout
+    named = _script(tmp_path, "named", body + "FIGURE = 'rates'\n")
+    proc = cli("run", named, "--out", "r/named.h5", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _png_size(tmp_path / "r" / "named.png") == (880, 385)       # plot_rates: 8 x 3.5 in
+    bad = _script(tmp_path, "bad", body + "FIGURE = 'histogram'\n")
+    assert_one_line_error(cli("run", bad, "--out", "r/bad.h5", cwd=tmp_path), "FIGURE = 'histogram'", "raster")

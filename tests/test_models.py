@@ -116,3 +116,76 @@ def test_wang_full_size_decision_and_memory():
     after = mod.decision_rates(r, 1200.0, 1500.0)
     assert 22.0 < during["e1"] < 40.0 and during["e2"] < 4.0, during
     assert after["e1"] > 12.0 and after["e2"] < 4.0, after
+
+
+# ----------------------------------------------------------------------------- issue 11: spec callbacks, help, figures
+ALL_MODELS = ("coba", "cuba", "brunel2000", "wang2002", "song2000_stdp", "izhikevich2007_dopamine", "mnist_bridge")
+UNITS = ("(ms)", "(mV)", "(nS)", "(pA)", "(pF)", "(Hz)", "(uM)", "(%)")
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_every_parameter_is_documented(name):
+    """``neurosim run MODEL --help`` reads these: every DEFAULTS entry has a line in the build
+    docstring's Parameters block, and the physical ones name their unit."""
+    from neurosim.modelhelp import parameter_docs
+    mod = load(name)
+    docs = parameter_docs(mod.build)
+    assert set(mod.DEFAULTS) <= set(docs), set(mod.DEFAULTS) - set(docs)
+    for k in ("dt", "delay", "tau_m", "tau_syn", "w_e", "w_i", "i_bias", "rate", "w_max", "j", "tau_c"):
+        if k in mod.DEFAULTS:
+            assert docs[k].endswith(UNITS), (k, docs[k])
+
+
+IZH_SMALL = dict(n_pre=10, n_post=2, p=1.0, rate=5.0, kick_rate=5.0, delay_min=100.0, delay_max=300.0)
+
+
+def test_izhikevich_rerun_from_spec_needs_the_reward_loop_and_reproduces_the_run():
+    """Defect 4 of issue 11: Network.from_spec dropped net.every callbacks, so the rerun of the
+    saved spec had no rewards.  Now the spec names the loop, from_spec refuses without it and,
+    given a fresh loop, reproduces spikes, weights and rewards exactly."""
+    izh = load("izhikevich2007_dopamine")
+    net = izh.build(seed=1, **IZH_SMALL)
+    r = net.run(20_000.0, progress=False)
+    rewards = int(net.reward_log["rewards"][0])
+    assert rewards >= 2                                  # the loop did reward the synapse
+    assert r.spec["callbacks"] == [{"name": "reward_loop", "interval": 100.0}]
+    with pytest.raises(ns.SpecError, match=r"'reward_loop' \(every 100 ms\).*callbacks=\{'reward_loop': fn\}"):
+        ns.Network.from_spec(r.spec)
+    loop = izh.reward_loop(seed=1, delay_min=100.0, delay_max=300.0)
+    r2 = ns.Network.from_spec(r.spec, callbacks={"reward_loop": loop}).run(20_000.0, progress=False)
+    assert int(loop.state["rewards"][0]) == rewards
+    for p in r.spikes:
+        np.testing.assert_array_equal(r2.spikes[p].times, r.spikes[p].times)
+        np.testing.assert_array_equal(r2.spikes[p].node_ids, r.spikes[p].node_ids)
+    for q in ("rewarded", "others"):
+        np.testing.assert_array_equal(r2.weights[q].weight, r.weights[q].weight)
+        np.testing.assert_array_equal(r2.weights[q].snapshots, r.weights[q].snapshots)
+    # what the old from_spec did (the callbacks silently gone): no rewards, the synapse stays at 0
+    silent = dict(r.spec, callbacks=[])
+    r3 = ns.Network.from_spec(silent).run(20_000.0, progress=False)
+    assert float(r3.weights["rewarded"].weight[0]) == 0.0 < float(r.weights["rewarded"].weight[0])
+
+
+def test_izhikevich_figure_shows_the_rewarded_and_mean_weights():
+    izh = load("izhikevich2007_dopamine")
+    r = izh.build(seed=1, **IZH_SMALL).run(20_000.0, progress=False)
+    ax = izh.figure(r).axes[0]
+    rew, others = ax.lines[0], ax.lines[1]
+    np.testing.assert_array_equal(rew.get_xdata(), r.weights["rewarded"].snapshot_times * 1e-3)
+    np.testing.assert_array_equal(rew.get_ydata(), np.asarray(r.weights["rewarded"].snapshots)[:, 0])
+    np.testing.assert_array_equal(others.get_xdata(), r.weights["others"].snapshot_times * 1e-3)
+    np.testing.assert_allclose(others.get_ydata(), np.asarray(r.weights["others"].snapshots).mean(axis=1), rtol=1e-12)
+    assert ax.get_xlabel() == "time (s)" and ax.get_ylabel() == "weight (pA)"
+    assert ax.lines[2].get_ydata()[0] == 600.0                       # the w_max line
+
+
+def test_song_figure_is_the_weight_histogram():
+    song = load("song2000_stdp")
+    r = song.build(seed=1, n_inputs=200).run(2000.0, progress=False)
+    ax = song.figure(r).axes[0]
+    final = [p for p in ax.patches if p.get_label() == "final"] or ax.patches[-1:]
+    w, w0 = np.asarray(r.weights["stdp"].weight), np.asarray(r.weights["stdp"].snapshots[0])
+    heights = final[0].get_path().vertices[:, 1]
+    edges = np.linspace(min(w.min(), w0.min()), max(w.max(), w0.max()), 51)
+    assert heights.max() == np.histogram(w, bins=edges)[0].max()
+    assert ax.get_xlabel() == "weight (nS)" and ax.get_ylabel() == "synapses"

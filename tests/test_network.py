@@ -11,13 +11,13 @@ def small_net(seed=3, batch=1, n=200):
     exc = net.population("exc", n, cell)
     inh = net.population("inh", n // 4, cell)
     src = net.poisson("src", 50, rate=20.0)
-    net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ns.AMPA(tau_decay=5.0), weight=2.0,
-                delay=ns.Uniform(0.1, 2.0))
+    net.connect(exc, [exc, inh], ns.fixed_probability(0.1), receptor=ns.AMPA(tau_decay=5.0, name="AMPA_rec"),
+                weight=2.0, delay=ns.Uniform(0.1, 2.0))    # its own name: src's glutamate brings AMPA() too
     net.connect(inh, [exc, inh], ns.fixed_probability(0.1), receptor=ns.GABA_A(tau_decay=10.0, e_rev=-80.0),
                 weight=10.0, delay=0.5)
     net.connect(src, exc, ns.fixed_indegree(5), receptor="glutamate", weight=3.0, nmda_ratio=0.2)
     sm = net.monitor(exc, "spikes")
-    vm = net.monitor(exc, ["v", "g_AMPA", "g_NMDA"], indices=[0, 5], every=0.5)
+    vm = net.monitor(exc, ["v", "g_AMPA_rec", "g_NMDA"], indices=[0, 5], every=0.5)
     rm = net.monitor(inh, "rate")
     return net, sm, vm, rm
 
@@ -137,3 +137,80 @@ def test_weight_matrix_is_read_at_each_synapse():
         a2, b2 = net2.population("a", 3), net2.population("b", 4, ns.LIFCurr())
         net2.connect(a2, b2, ns.all_to_all(), receptor=ns.ExpCurrent(), weight=np.ones((4, 3)))
         net2.run(1.0)
+
+
+# ----------------------------------------------------------------------------- callbacks in the spec
+def _plain(seed=1):
+    net = ns.Network(dt=0.1, seed=seed)
+    cells = net.population("cells", 20, ns.LIFCond(i_bias=250.0))
+    net.connect(cells, cells, ns.fixed_probability(0.2), receptor="AMPA", weight=1.0)
+    net.monitor(cells, "spikes")
+    return net
+
+
+def _looped(seed=1):
+    """A network with a callback every 5 ms that records when it was called."""
+    net = _plain(seed)
+    seen = []
+
+    def kick(net_):
+        seen.append(net_.t)
+    net.every(5.0, kick)
+    return net, seen, kick
+
+
+def test_spec_records_callbacks_and_from_spec_needs_them_back():
+    net, _, kick = _looped()
+    spec = net.to_spec()
+    assert spec["callbacks"] == [{"name": "_looped.<locals>.kick", "interval": 5.0}]
+    with pytest.raises(ns.SpecError) as err:
+        ns.Network.from_spec(spec)
+    msg = str(err.value)
+    assert "'_looped.<locals>.kick' (every 5 ms)" in msg and "callbacks={'_looped.<locals>.kick': fn}" in msg
+    with pytest.raises(ns.SpecError, match=r"missing: '_looped.<locals>.kick'"):
+        ns.Network.from_spec(spec, callbacks={})
+    with pytest.raises(ns.SpecError, match=r"callbacks 'other' are not in the spec"):
+        ns.Network.from_spec(spec, callbacks={"_looped.<locals>.kick": kick, "other": kick})
+    with pytest.raises(ns.SpecError, match="must be a dict"):
+        ns.Network.from_spec(spec, callbacks=[kick])
+    calls = []
+    again = ns.Network.from_spec(spec, callbacks={"_looped.<locals>.kick": lambda n: calls.append(n.t)})
+    again.run(20.0)
+    assert calls == pytest.approx([5.0, 10.0, 15.0, 20.0])
+    assert again.to_spec()["callbacks"] == spec["callbacks"]
+    # a spec without callbacks takes none
+    plain = _plain().to_spec()
+    assert plain["callbacks"] == []
+    with pytest.raises(ns.SpecError, match="not in the spec; it records no callbacks"):
+        ns.Network.from_spec(plain, callbacks={"x": kick})
+
+
+def test_callback_names_are_unique_and_can_be_given():
+    net = ns.Network(dt=0.1)
+    net.population("a", 2)
+    f = lambda n: None                    # noqa: E731
+    assert net.every(1.0, f, name="loop") == "loop"
+    with pytest.raises(ns.SpecError, match="'loop' is already registered"):
+        net.every(2.0, f, name="loop")
+    assert net.every(2.0, f, name="loop2") == "loop2"
+    assert [d["interval"] for d in net.to_spec()["callbacks"]] == [1.0, 2.0]
+
+
+def test_network_repr():
+    net = ns.Network(dt=0.1, seed=1)
+    assert repr(net) == "Network(dt=0.1 ms, seed=1, 0 populations, no projections, t=0 ms)"
+    cell = ns.LIFCond()
+    exc, inh = net.population("exc", 3200, cell), net.population("inh", 800, cell)
+    net.connect(exc, [exc, inh], ns.fixed_probability(0.02), receptor="AMPA", weight=6.0)
+    net.connect(inh, [exc, inh], ns.all_to_all(), receptor="GABA_A", weight=1.0)
+    # before building: the expected count, 0.02 * 3200 * 4000 + 800 * 4000
+    assert repr(net) == ("Network(dt=0.1 ms, seed=1, 2 populations (exc 3200, inh 800), 4 projections "
+                         "(~3,456,000 synapses), t=0 ms)")
+    small = ns.Network(dt=0.1, seed=2, batch=3)
+    a = small.population("a", 10)
+    q = small.connect(a, a, ns.fixed_probability(0.3), weight=1.0)
+    small.run(1.0)
+    n_syn = small.connections(q)["pre"].size
+    assert repr(small) == (f"Network(dt=0.1 ms, seed=2, batch=3, 1 population (a 10), 1 projection "
+                           f"({n_syn} synapses), t=1 ms)")
+    assert "at 0x" not in repr(small)

@@ -261,4 +261,5 @@ def test_cli_run_streams_and_draws_a_window(tmp_path, monkeypatch, capsys):
     assert drawn["n"] == sum(int((s.times < 20.0).sum()) for s in back.spikes.values())
     text = capsys.readouterr().out
     for p, s in back.spikes.items():
-        assert any(line.split()[:3] == [p, str(s.recorded.size), str(s.times.size)] for line in text.splitlines())
+        assert any(line.split()[:4] == [p, str(s.n), str(s.recorded.size), str(s.times.size)]
+                   for line in text.splitlines())

@@ -7,7 +7,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..result import Result
+from ..errors import SelectionError
+from ..result import Result, check_trial
 
 #: Colours of populations, in the order they appear in the result.
 COLORS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink",
@@ -56,8 +57,14 @@ def pick(names, wanted, what: str):
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     for w in wanted:
         if w not in names:
-            raise KeyError(f"no {what} {w!r} in this result; available: {names}")
+            raise SelectionError(f"no {what} {w!r} in this result; available: {', '.join(names) or 'none'}")
     return wanted
+
+
+def pick_trial(result: Result, trial, what: str = "trial"):
+    """``trial`` checked against the result's trials (None stays None); a SelectionError names
+    the trial and the valid range."""
+    return None if trial is None else check_trial(trial, result.n_trials, what)
 
 
 def time_window(result: Result, t_window, fallback_end: float = 0.0):

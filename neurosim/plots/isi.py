@@ -3,7 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_result, color_of, figure_and_ax, pick
+from ._common import as_result, color_of, figure_and_ax, pick, pick_trial
+
+
+def _spikes(res, populations, trial):
+    """{population: (node_ids, times, trials)} of the selected populations, of one trial or all."""
+    trial = pick_trial(res, trial)
+    out = {}
+    for p in pick(res.spikes, populations, "spike record"):
+        st = res.spikes[p]
+        ids, ts, tr = np.asarray(st.node_ids), np.asarray(st.times), np.asarray(st.trials)
+        if trial is not None:
+            keep = tr == trial
+            ids, ts, tr = ids[keep], ts[keep], tr[keep]
+        out[p] = (ids, ts, tr)
+    return out
 
 
 def intervals(node_ids, times, trials=None):
@@ -37,15 +51,16 @@ def cv_values(node_ids, times, trials=None, min_spikes: int = 3) -> np.ndarray:
     return np.sqrt(var[ok]) / mean[ok]
 
 
-def plot_isi(result, populations=None, bins: int = 60, t_max=None, log: bool = False, ax=None, figsize=(6.0, 3.5)):
-    """Histogram of inter-spike intervals (ms), pooled over neurons and trials, per population.
+def plot_isi(result, populations=None, bins: int = 60, t_max=None, log: bool = False, ax=None, figsize=(6.0, 3.5),
+             trial=None):
+    """Histogram of inter-spike intervals (ms), pooled over neurons and trials (or of one
+    ``trial``), per population.
 
     ``t_max`` (ms) caps the x range (default the 99th percentile); ``log`` uses log-spaced bins.
     Returns the matplotlib Figure."""
     res = as_result(result)
     fig, ax = figure_and_ax(ax, figsize)
-    data = {p: intervals(res.spikes[p].node_ids, res.spikes[p].times, res.spikes[p].trials)[0]
-            for p in pick(res.spikes, populations, "spike record")}
+    data = {p: intervals(*v)[0] for p, v in _spikes(res, populations, trial).items()}
     allv = np.concatenate([v for v in data.values()]) if data else np.zeros(0)
     if allv.size:
         hi = float(t_max) if t_max else float(np.percentile(allv, 99)) or float(allv.max()) or 1.0
@@ -63,13 +78,13 @@ def plot_isi(result, populations=None, bins: int = 60, t_max=None, log: bool = F
     return fig
 
 
-def plot_cv(result, populations=None, bins: int = 30, min_spikes: int = 3, ax=None, figsize=(6.0, 3.5)):
+def plot_cv(result, populations=None, bins: int = 30, min_spikes: int = 3, ax=None, figsize=(6.0, 3.5), trial=None):
     """Histogram of the CV of the ISIs over (trial, neuron) trains with at least ``min_spikes``
-    spikes, per population; the mean CV is in the legend.  Returns the matplotlib Figure."""
+    spikes (of all trials, or of one ``trial``), per population; the mean CV is in the legend.
+    Returns the matplotlib Figure."""
     res = as_result(result)
     fig, ax = figure_and_ax(ax, figsize)
-    data = {p: cv_values(res.spikes[p].node_ids, res.spikes[p].times, res.spikes[p].trials, min_spikes)
-            for p in pick(res.spikes, populations, "spike record")}
+    data = {p: cv_values(*v, min_spikes=min_spikes) for p, v in _spikes(res, populations, trial).items()}
     allv = np.concatenate([v for v in data.values()]) if data else np.zeros(0)
     if allv.size:
         edges = np.linspace(0.0, max(float(allv.max()), 1e-9) * 1.0001, bins + 1)

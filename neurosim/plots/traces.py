@@ -5,25 +5,26 @@ from typing import Optional
 
 import numpy as np
 
-from ._common import as_result, new_figure, time_window
+from ..errors import SelectionError
+from ._common import as_result, new_figure, pick_trial, time_window
 
 
 def _select(res, population, variables):
     keys = list(res.states)
     if not keys:
-        raise KeyError("this result has no state traces (record some with net.monitor(pop, 'v'))")
+        raise SelectionError("this result has no state traces (record some with net.monitor(pop, 'v'))")
     if population is None:
         population = keys[0][0]
     avail = [k[1] for k in keys if k[0] == population]
     if not avail:
-        raise KeyError(f"no state traces of population {population!r}; available: "
+        raise SelectionError(f"no state traces of population {population!r}; available: "
                        f"{sorted(set(k[0] for k in keys))}")
     if variables is None:
         variables = avail
     variables = [variables] if isinstance(variables, str) else list(variables)
     for v in variables:
         if v not in avail:
-            raise KeyError(f"population {population!r} has no trace of {v!r}; available: {avail}")
+            raise SelectionError(f"population {population!r} has no trace of {v!r}; available: {avail}")
     return population, variables
 
 
@@ -46,6 +47,7 @@ def plot_traces(result, population: Optional[str] = None, variables=None, indice
     Returns the matplotlib Figure.
     """
     res = as_result(result)
+    trial = pick_trial(res, trial)
     population, variables = _select(res, population, variables)
     if ax is None:
         fig, axes = new_figure((figsize[0], figsize[1] * len(variables)), nrows=len(variables), sharex=True)
@@ -61,12 +63,13 @@ def plot_traces(result, population: Optional[str] = None, variables=None, indice
             want = np.asarray(indices, dtype=np.int64).reshape(-1)
             missing = want[~np.isin(want, rec)]
             if missing.size:
-                raise KeyError(f"neurons {missing.tolist()} of {population!r} were not recorded for {var!r}")
+                raise SelectionError(f"neurons {missing.tolist()} of {population!r} were not recorded for {var!r}")
             cols = np.searchsorted(rec, want) if np.all(np.diff(rec) > 0) else \
                 np.array([int(np.flatnonzero(rec == i)[0]) for i in want])
         tr_rows = np.asarray(tr.trials)
         if trial not in tr_rows:
-            raise KeyError(f"trial {trial} was not recorded for {population!r}.{var}; recorded: {tr_rows.tolist()}")
+            raise SelectionError(f"trial {trial} was not recorded for {population!r}.{var}; "
+                                 f"recorded: {tr_rows.tolist()}")
         k = int(np.flatnonzero(tr_rows == trial)[0])
         t = np.asarray(tr.times)
         vals = np.asarray(tr.values)[:, k, :]

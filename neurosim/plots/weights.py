@@ -5,16 +5,18 @@ from typing import Optional
 
 import numpy as np
 
-from ._common import as_result, figure_and_ax, new_figure
+from ..errors import SelectionError
+from ._common import as_result, figure_and_ax, new_figure, pick_trial
 
 
 def _table(res, projection):
     if not res.weights:
-        raise KeyError("this result has no weight tables (weights are recorded for plastic or monitored projections)")
+        raise SelectionError("this result has no weight tables (weights are recorded for plastic or monitored "
+                             "projections)")
     if projection is None:
         projection = next(iter(res.weights))
     if projection not in res.weights:
-        raise KeyError(f"no weights of projection {projection!r}; available: {list(res.weights)}")
+        raise SelectionError(f"no weights of projection {projection!r}; available: {', '.join(res.weights)}")
     return projection, res.weights[projection]
 
 
@@ -23,7 +25,7 @@ def _weights(table, snapshot: Optional[int], trial: int) -> np.ndarray:
         w = np.asarray(table.weight)
     else:
         if table.snapshots is None:
-            raise KeyError(f"projection {table.projection!r} has no weight snapshots")
+            raise SelectionError(f"projection {table.projection!r} has no weight snapshots")
         w = np.asarray(table.snapshots)[snapshot]
     if w.ndim == 2:
         w = w[trial]
@@ -53,6 +55,7 @@ def weight_matrix(result, projection: Optional[str] = None, snapshot: Optional[i
     ``max_size`` blocks and each entry is the mean weight of the synapses in the block.
     Returns ``(matrix, unit, (pre_block, post_block))``."""
     res = as_result(result)
+    trial = pick_trial(res, trial)
     _, table = _table(res, projection)
     w = _weights(table, snapshot, trial).astype(np.float64)
     n_pre, n_post = _sizes(res, table)
@@ -95,6 +98,7 @@ def plot_weight_hist(result, projection: Optional[str] = None, snapshot: Optiona
     """Histogram of a projection's weights (nS or pA); with snapshots recorded and
     ``snapshot=None``, the first snapshot is drawn too for comparison.  Returns the Figure."""
     res = as_result(result)
+    trial = pick_trial(res, trial)
     name, table = _table(res, projection)
     fig, ax = figure_and_ax(ax, figsize)
     w = _weights(table, snapshot, trial)
@@ -118,6 +122,7 @@ def plot_weights(result, projection: Optional[str] = None, snapshot: Optional[in
                  figsize=(11.0, 4.5)):
     """Weight matrix and weight histogram side by side; returns the Figure."""
     res = as_result(result)
+    pick_trial(res, trial)
     fig, axes = new_figure(figsize, ncols=2)
     plot_weight_matrix(res, projection, snapshot, trial, ax=axes[0, 0])
     plot_weight_hist(res, projection, snapshot, trial, ax=axes[0, 1])

@@ -10,8 +10,10 @@ import numpy as np
 from ..errors import SpecError
 from ..state.build import build_state, counter_key
 from ..backends.select import make_backend
+from ..memory import check_memory
 from ..result import WeightTable
 from .recorders import Recorder, _variable_column
+from .compile_notice import compile_notice
 from ..state import arrays as A
 
 CHUNK_STEPS = 2000
@@ -24,6 +26,7 @@ class Simulation:
     def __init__(self, net, backend_name: str):
         t0 = time.perf_counter()
         self.net = net
+        check_memory(net)          # refuse a network that cannot fit before allocating it
         self.state, self.layout = build_state(net)
         self.backend = make_backend(backend_name)
         self.backend_name = backend_name
@@ -43,20 +46,38 @@ class Simulation:
         self._fdt = fdt
         # compile (or load from the cache) before any timing: a zero-step chunk
         t1 = time.perf_counter()
-        self._run_steps(0)
+        with compile_notice() as notice:
+            self._run_steps(0)
         self.compile_time = time.perf_counter() - t1
+        self.compiled = notice.compiled     # False: every kernel came from the on-disk cache
 
     def _run_steps(self, chunk):
         first, offs, sizes, total = self.recorder.plan_states(self.step, chunk)
         out_state = np.zeros(total, self._fdt)
         counts = np.zeros((chunk, self.state.pops.kind.shape[0]), np.int32)
+        planned, threaded = self.backend.threads(), getattr(self.backend, "threaded_chunks", None)
         done, n_spk = self.backend.run_chunk(
             self.key, self.net.dt, self.step, chunk, self.per_step_max, first, offs, out_state,
             self._out_step, self._out_id, self._out_trial, counts)
         if chunk:
+            self._note_threads(planned, threaded)
             self.recorder.add_chunk(self.step, done, sizes, offs, out_state, first,
                                     self._out_step, self._out_id, self._out_trial, n_spk, counts)
         return done
+
+    _threads_lo = _threads_hi = None   # fewest / most threads any chunk ran on
+
+    def _note_threads(self, planned, threaded_before):
+        """Remember how many threads the chunk just run used: the backend's ``threads_used`` when
+        it reports it; else 1 unless its ``threaded_chunks`` counter went up, then the threads it
+        planned before the chunk (``threads()`` can say 1 afterwards, after a fall-back)."""
+        used = getattr(self.backend, "threads_used", None)
+        if used is None:
+            after = getattr(self.backend, "threaded_chunks", None)
+            used = planned if after is None or after != threaded_before else 1
+        used = int(used)
+        self._threads_lo = used if self._threads_lo is None else min(self._threads_lo, used)
+        self._threads_hi = used if self._threads_hi is None else max(self._threads_hi, used)
 
     def check_backend(self, name):
         if name != self.backend_name and name != "auto" and name != self.backend.name:
@@ -96,9 +117,13 @@ class Simulation:
     def metadata(self) -> dict:
         from .. import __version__
         return {"dt": self.net.dt, "duration": self.step * self.net.dt, "seed": self.net.seed,
-                "backend": self.backend.name, "threads": self.backend.threads(), "wall_time": self.wall_time,
+                "backend": self.backend.name,
+                "threads": self.backend.threads() if self._threads_hi is None else self._threads_hi,
+                "threads_min": self.backend.threads() if self._threads_lo is None else self._threads_lo,
+                "wall_time": self.wall_time,
                 "build_time": self.build_time, "compile_time": self.compile_time, "neurosim_version": __version__, "created": self.created,
-                "batch": self.net.batch, "steps": self.step, "dtype": self.net.dtype}
+                "batch": self.net.batch, "steps": self.step, "dtype": self.net.dtype,
+                **({"compile_s": self.compile_time} if self.compiled else {})}
 
     def get(self, pop, variable):
         st = self.backend.download()

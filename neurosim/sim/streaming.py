@@ -11,7 +11,8 @@ last ``TAIL_STEPS`` steps for ``SpikeMonitor.since``.
 The file is written under a temporary name next to the target and appears at the target only
 when :meth:`SpikeStreamer.commit` (``Network.save``) renames it there; an exception or
 ``KeyboardInterrupt`` in ``run()`` calls :meth:`SpikeStreamer.abort`, which deletes the temporary
-file, and so does garbage collection or interpreter exit of a stream never saved.  A killed
+file, and so does garbage collection or interpreter exit of a stream never saved.  ``neurosim
+run`` turns SIGTERM into the same clean stop as Ctrl-C (:mod:`neurosim.interrupts`).  A killed
 process (SIGKILL, power loss) can leave a ``.<name>.*.tmp`` file, never a partial file at the
 target, and an older file at the target stays intact in every case.
 """
@@ -23,8 +24,9 @@ from collections import deque
 
 import numpy as np
 
+from .. import interrupts
 from ..errors import ResultFileError
-from ..result import SpikeTrains
+from ..result import SpikeTrains, check_trial
 
 #: Steps of spikes kept in memory (at least) for ``SpikeMonitor.since``; older ones are read from the file.
 TAIL_STEPS = 4000
@@ -142,6 +144,8 @@ class StreamedSpikeTrains(SpikeTrains):
         return int(self._stats.count.sum())
 
     def count(self, trial=None) -> np.ndarray:
+        if trial is not None:
+            trial = check_trial(trial, self.n_trials, f"{self.population}: trial")
         return self._stats.counts(trial)
 
     def mean_cv(self, min_spikes: int = 3) -> float:
@@ -210,7 +214,10 @@ class SpikeStreamer:
             self.stats[name].update(ids, times, tr)
 
     def add_chunk(self, step0: int, done: int, steps, gids, trials):
-        """Write the spikes of one chunk (steps ``step0 .. step0 + done - 1``)."""
+        """Write the spikes of one chunk (steps ``step0 .. step0 + done - 1``).  Stops the run
+        (``KeyboardInterrupt``) if ``neurosim run`` received Ctrl-C or SIGTERM, also one whose
+        exception was swallowed by a callback (:func:`neurosim.interrupts.check`)."""
+        interrupts.check()
         if self.state != "open":
             raise ResultFileError(f"the spike stream to {self.path} is {self.state}; it cannot take more spikes")
         if steps.size:
@@ -236,8 +243,8 @@ class SpikeStreamer:
                         H._read_slice(g["trials"], 0, n, np.int32))
             return H.spike_group_window(g, t0, t1, n=n, assume_sorted=assume_sorted)
 
-        if self.state == "open":
-            return from_group(self.writer.file["spikes"][H._escape(name)], self.writer._streams[name].sorted)
+        if self.state == "open":        # the first spikes may still be in memory (see ResultWriter)
+            return self.writer.read_spikes(name, t0, t1, n_file)
         if self.state == "committed":
             return H._with_file(self.path, lambda f, rd: from_group(f["spikes"][H._escape(name)], None))
         raise ResultFileError(f"the spikes streamed to {self.path} were discarded: the run was interrupted "
@@ -268,7 +275,7 @@ class SpikeStreamer:
                                self.batch)
         _, _, rec = self.pops[pop.name]
         st = self.stats[pop.name]
-        n_file = self.writer._streams[pop.name].size
+        n_file = self.writer.spike_count(pop.name)
         return StreamedSpikeTrains(self, pop.name, pop.n, rec, st.n_trials, st.copy(), n_file)
 
     # --- finish
@@ -287,9 +294,11 @@ class SpikeStreamer:
         self._finalizer.detach()
 
     def abort(self):
-        """Discard the temporary file (an older file at the path stays as it was)."""
-        if self.state == "committed":
-            return
-        self.state = "aborted"
-        self._finalizer.detach()
-        _abort_writer(self.writer)
+        """Discard the temporary file (an older file at the path stays as it was); a second
+        Ctrl-C meanwhile cannot cut this short (:func:`neurosim.interrupts.deferred`)."""
+        with interrupts.deferred():
+            if self.state == "committed":
+                return
+            self.state = "aborted"
+            self._finalizer.detach()
+            _abort_writer(self.writer)
