@@ -34,8 +34,8 @@ from numba import njit
 
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from ...state.arrays import KIND_POISSON
-from .neurons import (update_neurons, collect_spikes, collect_owned, collect_sources, owned_ranges, n_jobs, neuron_paths,
-                      BLOCK, N_WORK)
+from .neurons import update_neurons, n_jobs, neuron_paths, BLOCK, N_WORK
+from .collect import collect_spikes, collect_owned, collect_sources, owned_ranges
 from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT, SLOW_WINDOW
 from .propagate import propagate, propagate_owned, synapse_paths
 from .plasticity import plasticity
