@@ -1,8 +1,12 @@
 """The bridge: LIF rate functions against the simulator, rate-model gradients, conversion.
 
-MNIST-dependent tests use $NEUROSIM_DATA/mnist (no download); without it the conversion test
-runs on a synthetic 10-class data set instead, and the MNIST accuracy test is skipped.
+MNIST-dependent tests use $NEUROSIM_DATA/mnist (no download); when the files are not there
+(``DataNotFoundError``) the training/conversion tests run on a synthetic 10-class data set
+instead and say so with a ``UserWarning`` (shown in pytest's warnings summary).  A file that is
+there but corrupted (``ChecksumError``, ``IDXFormatError``, other ``DataError``) is an error,
+never silently replaced by synthetic data.
 """
+import warnings
 
 import numpy as np
 import pytest
@@ -165,11 +169,12 @@ def test_latency_and_count_readout():
 # ------------------------------------------------------------------ conversion on trained nets
 def _dataset():
     """(x_train, y_train, x_test, y_test): MNIST subsets if available, else synthetic 10 classes."""
+    from neurosim.data import load_mnist, DataNotFoundError
     try:
-        from neurosim.data import load_mnist
         d = load_mnist(download=False)
-        return d.train_images[:12000], d.train_labels[:12000], d.test_images[:200], d.test_labels[:200], True
-    except Exception:                                  # no local MNIST: a synthetic 784-pixel task
+    except DataNotFoundError as exc:                   # no local MNIST (only this): a synthetic 784-pixel task
+        warnings.warn(f"MNIST not available ({str(exc).splitlines()[0]}); test_bridge.py trains and converts "
+                      f"on a SYNTHETIC 10-class data set instead", UserWarning)
         rng = np.random.default_rng(0)
         protos = rng.random((10, 784)) < 0.15
         def draw(n):
@@ -179,6 +184,7 @@ def _dataset():
         xtr, ytr = draw(6000)
         xte, yte = draw(200)
         return xtr, ytr, xte, yte, False
+    return d.train_images[:12000], d.train_labels[:12000], d.test_images[:200], d.test_labels[:200], True
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +233,70 @@ def test_lif_output_count_readout():
     assert np.all(np.argmax(sc, axis=2) == 1)
     n1 = conv.monitors["spikes"]["output"].count[1] / 3
     assert sc[1, 0, 1] == pytest.approx(n1, abs=0.5) and n1 > 5
+
+
+# ------------------------------------------------------------------ the default (Poisson) input encoding
+def test_poisson_input_spike_counts_match_documented_rates():
+    """``to_network`` with the default encoding (``"poisson"``): pixel i of image b is a Poisson
+    source of trial b at ``input_rate * intensity`` Hz (intensity = uint8 / 255, input_rate
+    given explicitly here); a source fires in a step with probability ``rate * dt / 1000``, so
+    its count over ``n`` steps is Binomial(n, p).  Checked against that, independently of the
+    library: black pixels never fire; the total count is within 5 sqrt(expected) of the
+    expectation; the regression slope of count on expectation (through 0) is 1 within 5 of its
+    standard deviations; and the per-pixel chi-square (exact binomial variances, also of the
+    statistic itself) is within 5 standard deviations of its mean -- which also catches rates
+    sent to the wrong pixel or the wrong trial."""
+    rng = np.random.default_rng(7)
+    n_img, dt, duration, rate_white = 4, 1.0, 500.0, 200.0
+    images = rng.integers(0, 256, (n_img, 784)).astype(np.uint8)
+    images[rng.random((n_img, 784)) < 0.2] = 0                          # black pixels, as in MNIST
+    images[:, :8] = 255                                                  # some white ones
+    m = RateModel((784, 10, 10), seed=0, dt=dt, max_rate=rate_white)
+    conv = to_network(m, images, input_rate=rate_white, seed=5, record_spikes=("input",),
+                      record_rates=False, sample_every=0)                # default encoding
+    assert conv.encoding == "poisson"
+    conv.net.run(duration, progress=False)
+    mon = conv.monitors["spikes"]["input"]
+    counts = np.zeros((n_img, 784))
+    np.add.at(counts, (mon.trial, mon.i), 1.0)
+
+    n_steps = int(round(duration / dt))
+    p = images.astype(np.float64) / 255.0 * rate_white * dt / 1000.0      # spike probability per step
+    e = n_steps * p                                                       # expected count per pixel
+    var = n_steps * p * (1.0 - p)
+    black = images == 0
+    assert counts[black].sum() == 0
+    total, exp_total = counts.sum(), e.sum()
+    print(f"input spikes {total:.0f}, expected {exp_total:.0f} +- {np.sqrt(exp_total):.0f}")
+    assert abs(total - exp_total) < 5.0 * np.sqrt(exp_total)
+    live = ~black
+    c, ev, vv = counts[live], e[live], var[live]
+    slope = (c * ev).sum() / (ev ** 2).sum()
+    slope_sd = np.sqrt((ev ** 2 * vv).sum()) / (ev ** 2).sum()
+    assert abs(slope - 1.0) < 5.0 * slope_sd, (slope, slope_sd)
+    # chi-square: E[(X-mu)^2/var] = 1, Var = 2 + (1 - 6 p q) / (n p q) for a binomial
+    pl = p[live]
+    chi2 = ((c - ev) ** 2 / vv).sum()
+    chi2_sd = np.sqrt((2.0 + (1.0 - 6.0 * pl * (1.0 - pl)) / vv).sum())
+    print(f"slope {slope:.4f} +- {slope_sd:.4f}; chi2 {chi2:.0f} for {c.size} pixels +- {chi2_sd:.0f}")
+    assert abs(chi2 - c.size) < 5.0 * chi2_sd
+
+
+# ------------------------------------------------------------------ the data-set fallback of this file
+def test_dataset_fallback_only_when_mnist_is_missing(monkeypatch):
+    """Missing MNIST -> synthetic data with a warning; a corrupted file -> the error propagates."""
+    import neurosim.data as nd
+    from neurosim.data import ChecksumError, IDXFormatError, DataNotFoundError
+
+    def missing(**kw):
+        raise DataNotFoundError("no MNIST here")
+    monkeypatch.setattr(nd, "load_mnist", missing)
+    with pytest.warns(UserWarning, match="SYNTHETIC"):
+        *_, is_mnist = _dataset()
+    assert is_mnist is False
+    for err in (ChecksumError("train-images-idx3-ubyte: SHA-256 mismatch"), IDXFormatError("truncated")):
+        def corrupt(err=err, **kw):
+            raise err
+        monkeypatch.setattr(nd, "load_mnist", corrupt)
+        with pytest.raises(type(err)):
+            _dataset()
