@@ -13,7 +13,7 @@ Public API (importing neurosim loads no CUDA and no datasets)::
     Result, load                               results (HDF5 via neurosim.io)
     units, errors
 """
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def _use_versioned_numba_cache():

@@ -44,6 +44,7 @@ import signal
 import sys
 
 from . import interrupts
+from .atomic import atomic_path
 from .errors import NeurosimError
 from .outputs import DPI_RANGE, check_out as _check_out, check_image as _check_image, dpi as _dpi
 
@@ -227,22 +228,11 @@ def _write_figures(mod, result, out) -> list:
 
 def _savefig(fig, path, dpi=110):
     """Save a figure atomically (temporary file in the same directory, then rename)."""
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    root, ext = os.path.splitext(path)
-    tmp = os.path.join(d, f".{os.path.basename(root)}.{os.getpid()}.tmp{ext or '.png'}")
-    try:
+    # an interrupted `neurosim plot` replaces no image: check() right before the rename, and the
+    # rename and the clean-up with signals deferred
+    with atomic_path(path, suffix=os.path.splitext(path)[1] or ".png",
+                     guard=interrupts.deferred, before_replace=interrupts.check) as tmp:
         fig.savefig(tmp, dpi=dpi)
-        with interrupts.deferred():
-            interrupts.check()          # an interrupted `neurosim plot` replaces no image
-            os.replace(tmp, path)
-    except BaseException:
-        with interrupts.deferred():
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-        raise
 
 
 class _Parser(argparse.ArgumentParser):

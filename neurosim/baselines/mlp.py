@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..atomic import atomic_path
 
 __all__ = ["MLP", "train_mnist_mlp", "prepare_inputs", "MNIST_MLP_DEFAULTS"]
 
@@ -51,18 +51,9 @@ def write_npz_atomic(path, arrays: dict):
     """Write ``arrays`` to the .npz file ``path`` through a temporary file and a rename, so an
     interrupted write never leaves a half-written file (no pickles: plain arrays only)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return path
 
 

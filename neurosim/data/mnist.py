@@ -32,7 +32,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -41,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_path
 from ..errors import NeurosimError
 
 __all__ = [
@@ -318,17 +318,9 @@ def _download_one(name: str, cache_dir: Path, mirrors, timeout: float = 60.0) ->
             continue
         cache_dir.mkdir(parents=True, exist_ok=True)
         target = cache_dir / (name + ".gz")
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=cache_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as fh:
                 fh.write(blob if blob[:2] == _GZIP_MAGIC else gzip.compress(content))
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
         return target
     raise DataNotFoundError("download failed from every mirror:\n  " + "\n  ".join(errors))
 

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from .._version import __version__
 from ..errors import SpecError
 from ..state.build import build_state, counter_key
 from ..backends.select import make_backend
@@ -115,7 +116,6 @@ class Simulation:
 
     # --- queries
     def metadata(self) -> dict:
-        from .. import __version__
         return {"dt": self.net.dt, "duration": self.step * self.net.dt, "seed": self.net.seed,
                 "backend": self.backend.name,
                 "threads": self.backend.threads() if self._threads_hi is None else self._threads_hi,

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ..._version import __version__
 from ...errors import ResultFileError, ResultFileWarning
 from ...result import Result, SpikeTrains, StateTrace, PopulationRate, WeightTable
 from .checksums import CHECKSUMS, verify_checksums
@@ -96,7 +97,6 @@ def _check_schema(f, rd, full=False) -> bool:
     attrs = f.attrs
     schema = int(_py(attrs["schema_version"])) if "schema_version" in attrs else None
     if schema is not None and schema > SCHEMA_VERSION:
-        from ... import __version__
         writer = _py(attrs.get("neurosim_version", "?"))
         raise ResultFileError(f"{path} was written by a newer neurosim ({writer}, schema_version {schema}); "
                               f"this neurosim {__version__} reads schema_version <= {SCHEMA_VERSION}: "

@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 
 from ... import interrupts
+from ..._version import __version__
 from ...errors import ResultFileError
 from ...result import Result, SpikeTrains, StateTrace, PopulationRate, WeightTable
 from .layout import (FORMAT, SCHEMA_VERSION, SONATA_MAGIC, SONATA_SORTING, SONATA_VERSION, _LIBVER,
@@ -223,7 +224,6 @@ class ResultWriter:
         """Store run metadata as root attributes (``meta_json`` for values that are not
         scalars or numeric arrays).  ``neurosim_version`` and ``created`` default to this
         neurosim and now."""
-        from ... import __version__
         meta = dict(meta or {})
         meta.setdefault("neurosim_version", __version__)
         meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat())
