@@ -555,6 +555,11 @@ class Network:
                 self._open_stream()
         return self._sim
 
+    def schedule_summary(self, runner: Optional[str] = None):
+        """One step's phases in order, those this network leaves out marked (sim/schedule.py)."""
+        from .sim.schedule import summary
+        return summary(self, runner)
+
     # ------------------------------------------------------------------ streaming to a file
     _stream = None            # sim.streaming.SpikeStreamer while spikes go to a file
     _stream_request = None    # (path, overwrite, compression) until the network is built

@@ -1,1 +1,2 @@
-"""When things happen: the fixed step schedule (kernels/*/chunk.py), recorders, the run loop."""
+"""When things happen: the fixed step schedule (schedule.py, followed by kernels/*/chunk.py),
+recorders, the run loop."""

@@ -10,6 +10,9 @@
    neuromodulators (plasticity.py)
 7. spike recording and per-population counts
 
+The order, kernel by kernel, is stated as data in sim/schedule.py (``Network.schedule_summary()``
+prints it); tests/test_schedule.py fails when this runner or the CUDA one departs from it.
+
 Threads: ``run_chunk`` is called by ``n_threads`` threads at once (thread ``tid``; see
 backends/cpu.py), all inside compiled code without the GIL for the whole chunk.  Phases 2-4 are
 split into blocks (neurons.py) and each thread updates a fixed, contiguous range of them.  With

@@ -1,6 +1,7 @@
 """Phase 1 of a step: schedules, injected currents, Poisson drive, Poisson sources, generators."""
 import numpy as np
 
+from ...state.arrays import KIND_POISSON
 from .jit import kernel
 from .rng import step_base, uniform_at, binomial_at, binomial_p0, STREAM_POISSON, STREAM_DRIVE
 
@@ -87,7 +88,7 @@ def source_spikes(pops, tables, inputs, neurons, key, step, dt):
     """Mark the spikes of Poisson sources and spike generators in ``neurons.spiked``."""
     spiked = neurons.spiked
     for p in range(pops.kind.shape[0]):
-        if pops.kind[p] != 2:  # KIND_POISSON
+        if pops.kind[p] != KIND_POISSON:
             continue
         t = pops.table[p]
         start = pops.start[p]

@@ -15,7 +15,7 @@ plain receptor channels, the usual E/I case, takes a fused pass instead of one p
 All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see jit.py).
 """
 
-from ...state.arrays import KIND_LIF_COND
+from ...state.arrays import KIND_LIF_COND, KIND_POISSON
 from .fastexp import exp_block
 from .jit import kernel
 
@@ -280,7 +280,7 @@ def neuron_paths(pops, chans):
     used = [None, None, None, None]
     for p in range(pops.kind.shape[0]):
         kind = int(pops.kind[p])
-        if kind > 1:
+        if kind >= KIND_POISSON:   # a source
             continue
         cond = kind == KIND_LIF_COND
         fused = bool(two_plain_channels_py(pops, chans, p, cond))
@@ -390,7 +390,7 @@ def _locate(pops, batch, job):
     """(population, trial, block) of a job number."""
     rem = job
     for q in range(pops.kind.shape[0]):
-        if pops.kind[q] > 1:
+        if pops.kind[q] >= KIND_POISSON:
             continue
         nb = (pops.end[q] - pops.start[q] + BLOCK - 1) // BLOCK
         if rem < batch * nb:
@@ -430,7 +430,7 @@ def n_jobs_py(pops, batch):
     compiled into ``run_chunk`` as ``n_jobs`` and called as is by the backend."""
     total = 0
     for p in range(pops.kind.shape[0]):
-        if pops.kind[p] <= 1:
+        if pops.kind[p] < KIND_POISSON:
             total += batch * ((pops.end[p] - pops.start[p] + BLOCK - 1) // BLOCK)
     return total
 
@@ -445,9 +445,9 @@ def neuron_work(pops, chans, batch):
     component adds 1, a Mg2+ block 3)."""
     total = 0
     for p in range(pops.kind.shape[0]):
-        if pops.kind[p] > 1:
+        if pops.kind[p] >= KIND_POISSON:
             continue
-        per = 6 if pops.kind[p] == 0 else 1
+        per = 6 if pops.kind[p] == KIND_LIF_COND else 1
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
             per += 1

@@ -1,5 +1,6 @@
 """Phase 7 (and the start-of-step sampling): spikes into preallocated buffers, per-population
 spike counts per step, sampled state variables."""
+from ...state.arrays import VAR_V, VAR_W_ADAPT, VAR_G
 from .jit import kernel
 
 
@@ -19,18 +20,18 @@ def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
             var = rec.col_var[c]
             idx = rec.col_index[c]
             b = rec.col_trial[c]
-            if var == 0:
+            if var == VAR_V:
                 x = neurons.v[b, idx]
-            elif var == 1:
+            elif var == VAR_W_ADAPT:
                 x = neurons.w_adapt[b, idx]
-            elif var == 2:
+            elif var == VAR_G:
                 # include this step's pending arrivals (they add equally to both components of a
                 # rise/decay receptor, so only a single-exponential one changes)
                 ch = rec.col_chan[c]
                 x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
                 if not chans.has_rise[ch]:
                     x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
-            else:
+            else:   # VAR_I_EXT
                 x = neurons.i_ext[b, idx]
             out_state[base + c - c0] = x
 

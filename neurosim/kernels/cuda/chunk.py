@@ -1,5 +1,6 @@
-"""Device twin of kernels/cpu/chunk.py: the same phase order, each phase a kernel launch; the
-step loop runs on the host but no data crosses to the host inside a chunk."""
+"""Device twin of kernels/cpu/chunk.py: the same phase order (sim/schedule.py, checked by
+tests/test_schedule.py), each phase a kernel launch; the step loop runs on the host but no data
+crosses to the host inside a chunk."""
 from .inputs import advance_tables, inject_currents, poisson_drive, source_spikes
 from .neurons import update_neurons
 from .propagate import propagate

@@ -1,6 +1,7 @@
 """Device twin of kernels/cpu/inputs.py: schedules, currents, Poisson drive and sources."""
 from numba import config, cuda
 
+from ...state.arrays import KIND_POISSON
 from .rng import uniform, binomial, STREAM_POISSON, STREAM_DRIVE
 
 THREADS = 32 if config.ENABLE_CUDASIM else 128
@@ -109,7 +110,7 @@ def _poisson_sources(pops, tables, neurons, key, step, dt, g0):
     p = 0
     while g >= pops.end[p]:
         p += 1
-    if pops.kind[p] != 2:
+    if pops.kind[p] != KIND_POISSON:
         return
     start = pops.start[p]
     n = pops.end[p] - start

@@ -3,6 +3,7 @@ the same order; a spiking neuron appends itself to its trial's spike list (atomi
 
 from numba import cuda
 
+from ...state.arrays import KIND_LIF_COND
 from .fastexp import exp_scalar
 from .inputs import THREADS, blocks
 
@@ -30,7 +31,7 @@ def _update(pops, chans, neurons, step, dt):
     ref = pops.ref_steps[p]
     v_rest = pops.v_rest[p]
     spiked = False
-    if pops.kind[p] == 0:
+    if pops.kind[p] == KIND_LIF_COND:
         g_leak = pops.g_leak[p]
         a_ad = pops.a[p]
         b_ad = pops.b[p]

@@ -2,6 +2,7 @@
 recording into device buffers (atomic counter); the host sorts each chunk's spikes."""
 from numba import cuda
 
+from ...state.arrays import VAR_V, VAR_W_ADAPT, VAR_G
 from .inputs import THREADS, blocks
 
 
@@ -23,16 +24,16 @@ def _sample(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
     var = rec.col_var[c]
     idx = rec.col_index[c]
     b = rec.col_trial[c]
-    if var == 0:
+    if var == VAR_V:
         x = neurons.v[b, idx]
-    elif var == 1:
+    elif var == VAR_W_ADAPT:
         x = neurons.w_adapt[b, idx]
-    elif var == 2:
+    elif var == VAR_G:
         ch = rec.col_chan[c]
         x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
         if not chans.has_rise[ch]:
             x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
-    else:
+    else:   # VAR_I_EXT
         x = neurons.i_ext[b, idx]
     out_state[mon_buf_off[m] + k * ncol + c - c0] = x
 
