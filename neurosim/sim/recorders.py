@@ -194,7 +194,6 @@ def _variable_column(net, layout, pop, variable):
 def recording_arrays(net, layout) -> A.Recording:
     mask = np.zeros(layout.n_total, np.uint8)
     cols_var, cols_idx, cols_tr, cols_ch, every, off = [], [], [], [], [], [0]
-    layout.state_cols = {}
     for m in net.monitors:
         if isinstance(m, SpikeMonitor):
             s = layout.pop_start[m.pop.index]

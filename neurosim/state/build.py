@@ -7,6 +7,7 @@ or on the order in which other objects were built.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,19 +44,25 @@ def delay_to_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
     return np.maximum(round_steps(delay_ms, dt), 1)
 
 
+@dataclass(frozen=True, eq=False)
 class Layout:
-    """Index bookkeeping kept beside the arrays (names, offsets, channel lists)."""
+    """Index bookkeeping kept beside the arrays (offsets, channel lists), built once at the end of
+    :func:`build_state` and not changed afterwards (frozen; the dicts are not to be changed either).
+    Keys are population / projection indices (``Population.index``, ``Projection.index``)."""
 
-    def __init__(self):
-        self.pop_start = {}
-        self.pop_channels = {}     # pop index -> list of Receptor (channel order)
-        self.proj_blocks = {}      # projection index -> list of (receptor, syn_off, n_syn, proj_row)
-        self.n_neurons = 0
-        self.n_total = 0
+    pop_start: dict        # pop index -> first global id (neuron populations first, then sources)
+    pop_channels: dict     # neuron pop index -> list of Receptor (channel order)
+    proj_blocks: dict      # projection index -> list of (receptor, syn_off, n_syn, proj_row, pre)
+    n_neurons: int         # neurons (sources excluded)
+    n_total: int           # neurons and sources
+    pos: dict              # pop index -> row in the Populations arrays
+    slot_off: dict         # neuron pop index -> first synaptic slot
+    pop_ch_off: dict       # neuron pop index -> first row in the Channels arrays
+    plastic_blocks: dict   # plastic projection index -> row in Plasticity.pi / pf
 
 
-def _channel_index(layout, pop_index, receptor):
-    chans = layout.pop_channels.setdefault(pop_index, [])
+def _channel_index(pop_channels, pop_index, receptor):
+    chans = pop_channels.setdefault(pop_index, [])
     for c, r in enumerate(chans):
         if r == receptor:
             return c
@@ -92,29 +99,27 @@ def build_state(net):
     """Lay ``net`` out as a :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`."""
     dt, batch, seed = net.dt, net.batch, net.seed
     fdt = np.float64 if net.dtype == "float64" else np.float32
-    layout = Layout()
+    pop_start, pop_channels, proj_blocks, slot_off, pop_ch_off = {}, {}, {}, {}, {}
     add_table, finish_tables = _table_builder(dt, batch)
 
     # --- global ids: neuron populations first, then sources
     neuron_pops = [p for p in net.populations if not p.is_source]
     source_pops = [p for p in net.populations if p.is_source]
     order = neuron_pops + source_pops
-    layout.order = order
     g = 0
     for p in order:
-        layout.pop_start[p.index] = g
+        pop_start[p.index] = g
         g += p.n
-    layout.n_neurons = sum(p.n for p in neuron_pops)
-    layout.n_total = g
+    n_neurons = sum(p.n for p in neuron_pops)
+    n_total = g
     pos = {p.index: k for k, p in enumerate(order)}   # population index -> position in `order`
-    layout.pos = pos
 
     # --- receptor channels per neuron population (first appearance order)
     for q in net.projections:
         for rec, _ in q.receptors:
-            _channel_index(layout, q.post.index, rec)
+            _channel_index(pop_channels, q.post.index, rec)
     for p, rec, _ in net.drives:
-        _channel_index(layout, p.index, rec)
+        _channel_index(pop_channels, p.index, rec)
 
     n_pops = len(order)
     P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
@@ -123,11 +128,9 @@ def build_state(net):
                                         "decay_m", "rate_factor")}
     ch_rows = []
     slot = 0
-    layout.slot_off = {}
-    layout.pop_ch_off = {}
     for k, p in enumerate(order):
-        P["start"][k] = layout.pop_start[p.index]
-        P["end"][k] = layout.pop_start[p.index] + p.n
+        P["start"][k] = pop_start[p.index]
+        P["end"][k] = pop_start[p.index] + p.n
         P["table"][k] = -1
         m = p.model
         if isinstance(m, PoissonSource):
@@ -145,12 +148,12 @@ def build_state(net):
         F["decay_w"][k] = math.exp(-dt / m.tau_w)
         tau_m = m.c_m / m.g_leak
         F["decay_m"][k] = math.exp(-dt / tau_m)
-        chans = layout.pop_channels.get(p.index, [])
+        chans = pop_channels.get(p.index, [])
         P["ch_off"][k] = len(ch_rows)
-        layout.pop_ch_off[p.index] = len(ch_rows)
+        pop_ch_off[p.index] = len(ch_rows)
         P["n_ch"][k] = len(chans)
         P["slot_off"][k] = slot
-        layout.slot_off[p.index] = slot
+        slot_off[p.index] = slot
         slot += len(chans) * p.n
         for rec in chans:
             ch_rows.append(_channel_row(k, rec, dt, tau_m, m.c_m))
@@ -163,7 +166,6 @@ def build_state(net):
     cols = list(cols) + [[True] * len(ch_rows)]   # direct: decided below, with the delays
     chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_, "direct": np.bool_}
     chans = A.Channels(*[np.asarray(c, dtype=chan_dtypes.get(f, fdt)) for f, c in zip(A.Channels._fields, cols)])
-    layout.channels = ch_rows
 
     # --- synapses
     proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
@@ -202,7 +204,7 @@ def build_state(net):
             if rec.conductance_based and w.size and w.min() < 0:
                 raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
                                 f"of {w.min():g}")
-            c = _channel_index(layout, q.post.index, rec)
+            c = _channel_index(pop_channels, q.post.index, rec)
             tgt = pops.slot_off[post_k] + c * n_post + post
             proj_pre_pop.append(pos[q.pre.index])
             slot0 = int(pops.slot_off[post_k] + c * n_post)
@@ -233,11 +235,11 @@ def build_state(net):
             blocks.append((rec, syn_off, n_syn, len(proj_pre_pop) - 1, pre))
             syn_off += n_syn
             rp_off += n_pre + 1
-        layout.proj_blocks[q.index] = blocks
+        proj_blocks[q.index] = blocks
     for e in getattr(net, "modulations", []):
         # a modulator that scales the arrivals of a channel needs them apart from its state
         if e.quantity != "b":
-            for c, rec in enumerate(layout.pop_channels.get(e.pop.index, [])):
+            for c, rec in enumerate(pop_channels.get(e.pop.index, [])):
                 if rec.name == e.quantity[2:]:
                     if rec.saturating:
                         raise SpecError(f"modulate: {e.quantity!r} of {e.pop.name!r} is a saturating receptor, "
@@ -268,11 +270,11 @@ def build_state(net):
     n_ring = max_delay + 1
 
     # --- neuron state
-    N, NT = layout.n_neurons, layout.n_total
+    N, NT = n_neurons, n_total
     v = np.zeros((batch, N), fdt)
     i_bias = np.zeros(N, fdt)
     for p in neuron_pops:
-        s = layout.pop_start[p.index]
+        s = pop_start[p.index]
         m = p.model
         if m.v_init is None:
             v0 = np.full(p.n, m.v_rest)
@@ -304,22 +306,22 @@ def build_state(net):
             if st.size and np.unique(key, axis=1).shape[1] != st.size:
                 raise SpecError(f"spike_generator {p.name!r}: a source fires twice in one time step "
                                 f"(dt = {dt} ms); merge or separate those spikes")
-            gen_steps.append(st); gen_ids.append(ids + layout.pop_start[p.index]); gen_trials.append(tr)
+            gen_steps.append(st); gen_ids.append(ids + pop_start[p.index]); gen_trials.append(tr)
     gs, gi, gt = cat(gen_steps, np.int64), cat(gen_ids, np.int64), cat(gen_trials, np.int64)
     o = np.lexsort((gi, gs))
     cur_table, cur_idx_off, cur_idx = [], [0], []
     for p, c in net.currents:
         idx = np.asarray(c.indices, np.int64)
         cur_table.append(add_table(as_schedule("inject: amplitude", c.amplitude, idx.size, batch, "pA")))
-        cur_idx.append(idx + layout.pop_start[p.index])
+        cur_idx.append(idx + pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
         pops.has_ext[pos[p.index]] = 1
     drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm", "rise")}
     for p, rec, d in net.drives:
-        c = _channel_index(layout, p.index, rec)
+        c = _channel_index(pop_channels, p.index, rec)
         drv["table"].append(add_table(as_schedule("poisson_drive: rate", d.rate, p.n, batch, "Hz", low=0.0)))
         drv["pop"].append(pos[p.index])
-        drv["slot"].append(layout.slot_off[p.index] + c * p.n)
+        drv["slot"].append(slot_off[p.index] + c * p.n)
         drv["nsrc"].append(d.n_sources)
         drv["w"].append(d.weight)
         drv["norm"].append(rec.peak_norm)
@@ -334,11 +336,16 @@ def build_state(net):
         drv_rise=np.asarray(drv["rise"], np.bool_))
     tables = finish_tables(fdt)
 
+    # --- the index bookkeeping, complete here: recording and plasticity below only read it
+    from .plastic import build_plasticity, plastic_rows
+    layout = Layout(pop_start=pop_start, pop_channels=pop_channels, proj_blocks=proj_blocks, n_neurons=n_neurons,
+                    n_total=n_total, pos=pos, slot_off=slot_off, pop_ch_off=pop_ch_off,
+                    plastic_blocks=plastic_rows(net))
+
     # --- recording
     from ..sim.recorders import recording_arrays
     rec = recording_arrays(net, layout)
     # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
-    from .plastic import build_plasticity
     syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
     sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
     state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat)

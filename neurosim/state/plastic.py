@@ -36,6 +36,12 @@ def _modulator_index(net, name, what):
                     f"net.modulator(Dopamine(name={name!r}), ...)")
 
 
+def plastic_rows(net) -> dict:
+    """Projection index -> its row in ``Plasticity.pi`` / ``pf``: the plastic projections in
+    network order, as :func:`build_plasticity` lays them out (``Layout.plastic_blocks``)."""
+    return {q.index: i for i, q in enumerate(p for p in net.projections if getattr(p, "plasticity", None) is not None)}
+
+
 def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
     """Returns (Synapses with per-trial weights where needed, Plasticity)."""
     rows = []
@@ -146,6 +152,4 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         spk=np.zeros((batch, H, n_total if n_pl else 0), np.int64), spk_n=np.zeros((batch, H), np.int64),
         elig=np.zeros((batch, n_el), fdt), mi=mi, mf=mf, mod_c=np.zeros((batch, len(mods)), fdt),
         ei=np.asarray(ei, np.int64).reshape(len(ei), A.N_EI), ef=np.asarray(ef, fdt).reshape(len(ef), A.N_EF))
-    layout.plastic_blocks = {q.index: i for i, q in enumerate(p for p in net.projections
-                                                               if getattr(p, "plasticity", None) is not None)}
     return syn, plast
