@@ -117,6 +117,21 @@ def _check(net, proj, w0, w_ref, c_ref, tol=1e-9):
     return w, c
 
 
+def _run_segments(net, proj, conn, w0, segments, pre_steps, post_steps, rule, da, releases, dt):
+    """Run ``(ms, reward or None)`` segments; after each, compare weights and traces with the
+    reference and then give the reward (appended to ``releases``).  Returns the last reference."""
+    n = 0
+    for run_ms, reward in segments:
+        net.run(run_ms)
+        n += int(round(run_ms / dt))
+        w_ref, c_ref = reference(conn, w0, pre_steps, post_steps, rule, da, releases, n, dt)
+        _check(net, proj, w0, w_ref, c_ref)
+        if reward is not None:
+            net.reward(reward)
+            releases.append((n, reward))
+    return w_ref, c_ref
+
+
 # ----------------------------------------------------------------------------- anti-causal only
 def test_anticausal_only_pairings_depress_by_exactly_predicted_amount():
     """Every post spike reaches the synapses before every pre arrival (heterogeneous axonal
@@ -147,15 +162,8 @@ def test_anticausal_only_pairings_depress_by_exactly_predicted_amount():
         sorted(zip(src, dst, np.round(delays / dt).astype(int)))
     # every post arrival precedes every pre arrival: only anti-causal pairings
     assert max(max(s) for s in post_steps) < min(min(s) for s in pre_steps) + 1
-    n = 0
-    for run_ms, reward in [(28.0, 0.8), (4.0, 0.3), (40.0, 0.25), (500.0, None)]:
-        net.run(run_ms)
-        n += int(round(run_ms / dt))
-        w_ref, c_ref = reference(conn, w0, pre_steps, post_steps, rule, da, releases, n, dt)
-        _check(net, proj, w0, w_ref, c_ref)
-        if reward is not None:
-            net.reward(reward)
-            releases.append((n, reward))
+    segments = [(28.0, 0.8), (4.0, 0.3), (40.0, 0.25), (500.0, None)]     # (ms, reward after it)
+    w_ref, c_ref = _run_segments(net, proj, conn, w0, segments, pre_steps, post_steps, rule, da, releases, dt)
     _assert_fired_exactly(mon, post_steps, dt)
     w = net.connections(proj)["weight"][REC.name]
     assert np.all(w < w0)                             # depression only
@@ -189,15 +197,8 @@ def test_anticausal_only_nearest_pairing_with_dendritic_delay_and_spike_released
     # post arrivals (+5 steps) all precede pre arrivals (+15 steps)
     assert max(k + 5 for s in post_steps for k in s) < min(k + 15 for s in pre_steps for k in s)
     releases = [(k, 0.3) for k in da_steps[0]]
-    n = 0
-    for run_ms, reward in [(35.0, 0.5), (30.0, 0.2), (200.0, None)]:
-        net.run(run_ms)
-        n += int(round(run_ms / dt))
-        w_ref, c_ref = reference(conn, w0, pre_steps, post_steps, rule, da, releases, n, dt)
-        _check(net, proj, w0, w_ref, c_ref)
-        if reward is not None:
-            net.reward(reward)
-            releases.append((n, reward))
+    segments = [(35.0, 0.5), (30.0, 0.2), (200.0, None)]     # (ms, reward after it)
+    w_ref, c_ref = _run_segments(net, proj, conn, w0, segments, pre_steps, post_steps, rule, da, releases, dt)
     _assert_fired_exactly(mon, post_steps, dt)
     w = net.connections(proj)["weight"][REC.name]
     assert np.all(w0 - w > 0.1) and np.all(w > rule.w_min) and np.all(c_ref < 0)
@@ -233,15 +234,8 @@ def test_mixed_causal_and_anticausal_pairings_match_reference(pairing):
     w0 = conn["weight"][REC.name].copy()
     net.reward(0.3)
     releases = [(0, 0.3)] + [(k, 0.35) for k in da_steps[0]]
-    n = 0
-    for run_ms, reward in [(25.0, 0.6), (20.0, 0.4), (32.0, 0.9), (300.0, None)]:
-        net.run(run_ms)
-        n += int(round(run_ms / dt))
-        w_ref, c_ref = reference(conn, w0, pre_steps, post_steps, rule, da, releases, n, dt)
-        _check(net, proj, w0, w_ref, c_ref)
-        if reward is not None:
-            net.reward(reward)
-            releases.append((n, reward))
+    segments = [(25.0, 0.6), (20.0, 0.4), (32.0, 0.9), (300.0, None)]     # (ms, reward after it)
+    w_ref, c_ref = _run_segments(net, proj, conn, w0, segments, pre_steps, post_steps, rule, da, releases, dt)
     _assert_fired_exactly(mon, post_steps, dt)
     w = net.connections(proj)["weight"][REC.name]
     assert (w > w0 + 1e-3).any() and (w < w0 - 1e-3).any()     # both directions occur
