@@ -34,78 +34,9 @@ from .spec.receptors import Receptor, resolve, receptor_from_dict
 from .spec.plasticity import RULE_TYPES, plasticity_from_dict
 from .spec.modulators import MODULATOR_TYPES, modulator_from_dict
 from .units import to_float
+from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
 
 _MODELS = (LIFCond, LIFCurr)
-
-
-class Population:
-    """A group of ``n`` neurons (or spike sources) sharing one model.  ``len(pop) == n``."""
-
-    def __init__(self, net, index, name, n, model, i_bias=None):
-        self.net, self.index, self.name, self.n, self.model, self.i_bias = net, index, name, n, model, i_bias
-
-    @property
-    def is_source(self) -> bool:
-        return isinstance(self.model, (PoissonSource, SpikeGenerator))
-
-    def __len__(self):
-        return self.n
-
-    def __repr__(self):
-        return f"Population({self.name!r}, n={self.n}, model={type(self.model).__name__})"
-
-
-class Projection:
-    """Synapses from ``pre`` to ``post`` through one or more receptors (``"glutamate"`` gives two).
-    ``plasticity`` is its STDP rule (None when static)."""
-
-    plasticity = None
-    record_weights = False
-
-    def __init__(self, net, index, name, pre, post, connector, receptors, weight, delay, receptor_arg, nmda_ratio):
-        self.net, self.index, self.name = net, index, name
-        self.pre, self.post, self.connector = pre, post, connector
-        self.receptors = receptors          # list of (Receptor, weight factor)
-        self.weight, self.delay = weight, delay
-        self.receptor_arg, self.nmda_ratio = receptor_arg, nmda_ratio
-
-    def __repr__(self):
-        names = "+".join(r.name for r, _ in self.receptors)
-        return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
-
-
-class Modulator:
-    """A neuromodulator of the network (see :mod:`neurosim.spec.modulators`): its dynamics
-    ``spec``, the population whose spikes release it (``source``, or None) and ``per_spike`` (uM)."""
-
-    def __init__(self, net, index, spec, source, per_spike):
-        self.net, self.index, self.spec, self.source, self.per_spike = net, index, spec, source, per_spike
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def concentration(self) -> np.ndarray:
-        """Current concentration (uM, baseline included), shape (batch,)."""
-        if self.net._sim is None:
-            return np.full(self.net.batch, self.spec.baseline)
-        st = self.net._sim.backend.download()
-        return self.spec.baseline + st.plast.mod_c[:, self.index].astype(np.float64)
-
-    def __repr__(self):
-        src = self.source.name if self.source is not None else None
-        return f"Modulator({self.name!r}, source={src!r}, per_spike={self.per_spike})"
-
-
-class Modulation:
-    """``quantity`` of ``pop`` scaled by ``max(0, 1 + k [modulator])`` (k in 1/uM)."""
-
-    def __init__(self, modulator, pop, quantity, k):
-        self.modulator, self.pop, self.quantity, self.k = modulator, pop, quantity, k
-
-    def __repr__(self):
-        return f"Modulation({self.modulator.name!r} -> {self.pop.name}.{self.quantity}, k={self.k})"
 
 
 class Network:
@@ -143,8 +74,10 @@ class Network:
     # ------------------------------------------------------------------ building
     def _check_open(self):
         if self._sim is not None:
-            raise SpecError("the network has already been run; its structure can no longer change "
-                            "(build a new Network)")
+            raise SpecError("the network has already been run (built); populations, projections, inputs, monitors "
+                            "and modulators can no longer be added or removed.  Parameters, weights, rates and "
+                            "currents can still change (Population.set, Projection.set); build a new Network to "
+                            "change the structure")
 
     def _check_name(self, name, what):
         if not isinstance(name, str) or not name or not name.replace("_", "a").isalnum():
@@ -164,26 +97,21 @@ class Network:
         return p
 
     def population(self, name: str, n: int, model=None, i_bias=None) -> Population:
-        """Add ``n`` LIF neurons.  ``model`` is a :class:`LIFCond` (default) or :class:`LIFCurr`;
-        ``i_bias`` (pA, scalar or (n,) array) overrides the model's bias current per neuron."""
+        """Add ``n`` LIF neurons.  ``model`` is a :class:`LIFCond` (default) or :class:`LIFCurr`, whose
+        parameters may be numbers, (n,) arrays or distributions; ``i_bias`` (pA, a number, an (n,) array
+        or a distribution) overrides the model's bias current (``pop.set(i_bias=...)``)."""
         self._check_open()
         self._check_name(name, "population")
         n = V.positive_int(f"population {name!r}: n", n)
         model = LIFCond() if model is None else model
         if not isinstance(model, _MODELS):
             raise SpecError(f"population {name!r}: model must be LIFCond or LIFCurr, got {type(model).__name__}")
-        if model.v_init is not None and isinstance(model.v_init, tuple) and len(model.v_init) != n:
-            raise SpecError(f"population {name!r}: v_init has {len(model.v_init)} values, expected n = {n}")
+        for key, size in model.sizes().items():
+            if size != n:
+                raise SpecError(f"population {name!r}: {key} has {size} values (one per neuron), expected n = {n}")
+        pop = Population(self, len(self.populations), name, n, model)
         if i_bias is not None:
-            arr = np.asarray(to_float(i_bias, "i_bias"), dtype=np.float64)
-            if arr.ndim == 0:
-                arr = np.full(n, float(arr))
-            if arr.shape != (n,):
-                raise SpecError(f"population {name!r}: i_bias must be a scalar or shape ({n},) (pA), got {arr.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise SpecError(f"population {name!r}: i_bias must be finite (pA), {V.first_bad(arr)}")
-            i_bias = arr
-        pop = Population(self, len(self.populations), name, n, model, i_bias)
+            pop.set(i_bias=i_bias)
         self.populations.append(pop)
         return pop
 
@@ -520,8 +448,54 @@ class Network:
     def _apply_release(self, m, amount, trials):
         st = self._sim.backend.download()
         st.plast.mod_c[trials, m] += amount
-        if hasattr(self._sim.backend, "upload_plasticity"):
-            self._sim.backend.upload_plasticity(st.plast)
+        self._sim.backend.push("plast")
+
+    def _modulator_concentration(self, mod) -> np.ndarray:
+        if self._sim is None:
+            return np.full(self.batch, mod.spec.baseline)
+        st = self._sim.backend.download()
+        return mod.spec.baseline + st.plast.mod_c[:, mod.index].astype(np.float64)
+
+    # ------------------------------------------------------------------ changes between runs
+    # (called by the handles once they have checked the new values; sim/changes.py writes them)
+    def _params_changed(self, pop, vals):
+        if self._sim is not None:
+            from .sim.changes import write_params
+            write_params(self._sim, pop, vals)
+
+    def _initial_changed(self, pop, names):
+        if self._sim is not None:
+            from .sim.changes import write_initial
+            write_initial(self._sim, pop, names)
+
+    def _weights_changed(self, proj):
+        if self._sim is not None:
+            from .sim.changes import write_weights
+            write_weights(self._sim, proj)
+
+    def _inputs_changed(self):
+        if self._sim is not None:
+            from .sim.changes import rebuild_inputs
+            rebuild_inputs(self._sim)
+
+    def reset(self, restore_weights: bool = False):
+        """Back to t = 0: every state variable to its initial value (``v_init`` / ``initialize``,
+        distributions drawn again from the same seed), synaptic and plasticity traces and
+        neuromodulator concentrations to 0, inputs to their start, recordings begun anew (a Result
+        returned before keeps its data).  The connectivity and the parameters (including those
+        changed with ``set``) stay; the weights stay as they are now (changed by plasticity or
+        ``set``: PyNN's ``reset()``), unless ``restore_weights=True``, which puts them back to the
+        values their description gives (as built, or as last ``set``).  So ``run(T); reset();
+        run(T)`` repeats the first run bit for bit when the weights are static or restored."""
+        if self._stream is not None or self._stream_request is not None:
+            raise SpecError("reset: this network streams its spikes to a file; save() it and build a new Network")
+        if self._sim is None:
+            return
+        from .sim.changes import reset
+        reset(self._sim, bool(restore_weights))
+        for m in self.monitors:
+            if hasattr(m, "_snaps"):   # weight snapshots begin anew too
+                m._steps, m._snaps = [], []
 
     def every(self, interval: float, callback, name: Optional[str] = None) -> str:
         """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,
@@ -721,13 +695,15 @@ class Network:
                      "trials": None if m.trials is None else np.asarray(m.trials).tolist()}
             else:
                 d = {"name": p.name, "n": p.n, "model": m.to_dict(),
-                     "i_bias": None if p.i_bias is None else np.asarray(p.i_bias).tolist()}
+                     "params": {k: describe(v) for k, v in p.params.items()},
+                     "initial": {k: describe(v) for k, v in p.initial.items()}}
             pops.append(d)
         projs = []
         for q in self.projections:
             projs.append({"name": q.name, "pre": q.pre.name, "post": q.post.name, "connector": q.connector.to_dict(),
                           "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
-                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "delay": describe(q.delay),
+                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "weight_set": q.weight_set,
+                          "delay": describe(q.delay),
                           "plasticity": None if q.plasticity is None else q.plasticity.to_dict()})
         return {
             "format": "neurosim-network", "version": 1,
@@ -769,17 +745,22 @@ class Network:
                 net.spike_generator(d["name"], d["n"], d["times"], np.asarray(d["ids"], dtype=np.int64),
                                     None if d["trials"] is None else np.asarray(d["trials"], dtype=np.int64))
             else:
-                net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
-                               i_bias=None if d["i_bias"] is None else np.asarray(d["i_bias"]))
+                pop = net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
+                                     i_bias=None if d.get("i_bias") is None else np.asarray(d["i_bias"]))
+                if d.get("params"):
+                    pop.set(**{k: undescribe(v) for k, v in d["params"].items()})
+                if d.get("initial"):
+                    pop.initialize(**{k: undescribe(v) for k, v in d["initial"].items()})
         for d in spec.get("modulators", []):
             net.modulator(modulator_from_dict(d["spec"]), source=d["source"], per_spike=d["per_spike"])
         for d in spec["projections"]:
             rec = d["receptor"] if isinstance(d["receptor"], str) else receptor_from_dict(d["receptor"])
             pl = d.get("plasticity")
-            net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
-                        weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
-                        nmda_ratio=d["nmda_ratio"], name=d["name"],
-                        plasticity=None if pl is None else plasticity_from_dict(pl))
+            proj = net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
+                               weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
+                               nmda_ratio=d["nmda_ratio"], name=d["name"],
+                               plasticity=None if pl is None else plasticity_from_dict(pl))
+            proj.weight_set = bool(d.get("weight_set", False))
         for d in spec.get("modulations", []):
             net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])
         for d in spec["currents"]:

@@ -1,4 +1,5 @@
-"""The backend interface: upload a SimState once, run chunks of steps, download state."""
+"""The backend interface: upload a SimState once, run chunks of steps, download state, push
+changes made to the downloaded state back (between runs)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -19,6 +20,11 @@ class Backend(ABC):
     @abstractmethod
     def download(self):
         """The current SimState as host numpy arrays."""
+
+    def push(self, *parts: str):
+        """Make the changes written into the host arrays of :meth:`download`'s state, in the
+        SimState parts named (``"neurons"``, ``"syn"``, ``"tables"``, ...), take effect in the
+        next chunk.  Nothing to do where the host arrays are the state (CPU)."""
 
     def threads(self) -> int:
         return 1

@@ -99,12 +99,15 @@ class CUDABackend(Backend):
         self._dirty = True
         return n_run, n
 
-    def upload_plasticity(self, plast):
-        """Copy host plasticity arrays (e.g. ``mod_c`` after ``net.reward``) to the device."""
-        for h, d in zip(plast, self.dev.plast):
-            if h.size:
-                d.copy_to_device(np.ascontiguousarray(h))
-        self.host = self.host._replace(plast=plast)
+    def push(self, *parts):
+        """Copy the host arrays of the named SimState parts (changed between runs: parameters,
+        weights, ``mod_c`` after ``net.reward``, ...) to the device."""
+        for part in parts:
+            for h, d in zip(getattr(self.host, part), getattr(self.dev, part)):
+                if isinstance(h, tuple):
+                    raise TypeError(f"push: part {part!r} holds nested tuples")
+                if h.size:
+                    d.copy_to_device(np.ascontiguousarray(h))
 
     def download(self):
         if self._dirty:

@@ -52,6 +52,22 @@ class Simulation:
         self.compile_time = time.perf_counter() - t1
         self.compiled = notice.compiled     # False: every kernel came from the on-disk cache
 
+    def replace_state(self, state):
+        """Run on ``state`` from now on (a host SimState of the same network with some parts laid
+        out anew, e.g. the input tables after a rate change); the step count goes on."""
+        self.state = state
+        self.backend.upload(state)
+
+    def restart(self, state, layout):
+        """Start again at step 0 on ``state`` (``Network.reset``): recordings begin anew (a Result
+        made before keeps its own arrays), the compiled kernels are reused."""
+        self.state, self.layout = state, layout
+        self.backend.upload(state)
+        self.recorder = Recorder(self.net, layout, state)
+        self.step = 0
+        self.wall_time = 0.0
+        self._threads_lo = self._threads_hi = None
+
     def _run_steps(self, chunk):
         first, offs, sizes, total = self.recorder.plan_states(self.step, chunk)
         out_state = np.zeros(total, self._fdt)

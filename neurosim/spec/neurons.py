@@ -24,22 +24,87 @@ whole steps (2.05 ms at dt = 0.1 ms is 20 steps; :func:`neurosim.spec.timegrid.r
 
 Units: c_m pF, g_leak nS, tau_m ms, r_m MOhm, voltages mV, t_ref ms, currents pA,
 a nS, b pA, tau_w ms.
+
+Every parameter may be one value for the whole population, a 1-D array with one value per
+neuron, or a distribution (:mod:`neurosim.spec.distributions`) drawn per neuron when the network
+is built (state/neuron_params.py; ``Population.set`` changes them, also between runs).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict, field
+import math
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from . import validate as V
 from .distributions import Distribution, describe, undescribe
 
+_INF = math.inf
+# parameter -> (unit, low, high, low allowed): the range every neuron's value must lie in
+RULES = {
+    "c_m": ("pF", 0.0, _INF, False), "g_leak": ("nS", 0.0, _INF, False), "tau_m": ("ms", 0.0, _INF, False),
+    "r_m": ("MOhm", 0.0, _INF, False),
+    "v_rest": ("mV", -150.0, 50.0, True), "v_th": ("mV", -150.0, 50.0, True), "v_reset": ("mV", -150.0, 50.0, True),
+    "t_ref": ("ms", 0.0, 1e4, True), "i_bias": ("pA", -_INF, _INF, True),
+    "a": ("nS", 0.0, _INF, True), "b": ("pA", 0.0, _INF, True), "tau_w": ("ms", 0.0, _INF, False),
+}
 
-def _check_voltages(model: str, v_rest, v_th, v_reset):
-    V.physiological(f"{model}.v_rest", v_rest, -150.0, 50.0, "mV")
-    V.physiological(f"{model}.v_th", v_th, -150.0, 50.0, "mV")
-    V.physiological(f"{model}.v_reset", v_reset, -150.0, 50.0, "mV")
-    if v_reset >= v_th:
-        raise V.SpecError(f"{model}.v_reset must be < v_th ({v_th} mV), got {v_reset} mV")
+
+def _range_text(key) -> str:
+    unit, lo, hi, lo_ok = RULES[key]
+    if hi == _INF:
+        return f"{'>=' if lo_ok else '>'} {lo:g} {unit}" if lo > -_INF else f"finite ({unit})"
+    return f"in [{lo:g}, {hi:g}] {unit}"
+
+
+def check_values(where: str, key: str, arr: np.ndarray) -> np.ndarray:
+    """Raise SpecError naming ``where.key``, the first neuron out of range, its value and the
+    allowed range; return ``arr`` (float64)."""
+    unit, lo, hi, lo_ok = RULES[key]
+    arr = np.asarray(arr, dtype=np.float64)
+    ok = np.isfinite(arr) & (arr <= hi) & ((arr >= lo) if lo_ok else (arr > lo))
+    if not np.all(ok):
+        i = int(np.flatnonzero(~ok.reshape(-1))[0])
+        val = float(arr.reshape(-1)[i])
+        hint = ""
+        if unit == "mV" and 0 < abs(val) < 1:
+            hint = f" (did you give volts? {val} V = {val * 1000:g} mV)"
+        at = f" at neuron {i}" if arr.ndim else ""
+        finite = "" if math.isfinite(val) else "finite and "
+        raise V.SpecError(f"{where}.{key} must be {finite}{_range_text(key)}, got {val!r}{at}{hint}")
+    return arr
+
+
+def check_param(where: str, key: str, value):
+    """A neuron parameter as given: a float, a read-only float64 1-D array (one value per neuron)
+    or a distribution (checked per neuron once drawn)."""
+    if isinstance(value, Distribution):
+        return value
+    unit = RULES[key][0]
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise V.SpecError(f"{where}.{key} must be a number, a 1-D array or a distribution ({unit}), got {value!r}")
+    arr = np.asarray(V.to_float(value, f"{where}.{key}", unit), dtype=np.float64)
+    if arr.dtype.kind not in "iuf" or arr.ndim > 1:
+        raise V.SpecError(f"{where}.{key} must be a number, a 1-D array or a distribution ({unit}), "
+                          f"got {'shape ' + str(arr.shape) if arr.ndim > 1 else repr(value)}")
+    if arr.ndim == 0:
+        return float(check_values(where, key, arr))
+    check_values(where, key, arr)
+    arr = arr.copy()
+    arr.flags.writeable = False
+    return arr
+
+
+def _voltages_ordered(where: str, v_th, v_reset):
+    if not isinstance(v_th, Distribution) and not isinstance(v_reset, Distribution):
+        th, rs = np.broadcast_arrays(np.asarray(v_th, np.float64), np.asarray(v_reset, np.float64))
+        bad = np.flatnonzero((rs >= th).reshape(-1))
+        if bad.size:
+            i = int(bad[0])
+            at = f" at neuron {i}" if th.ndim else ""
+            raise V.SpecError(f"{where}.v_reset must be < v_th ({float(th.reshape(-1)[i])} mV), got "
+                              f"{float(rs.reshape(-1)[i])} mV{at}")
 
 
 def _check_v_init(model: str, v_init):
@@ -54,17 +119,54 @@ def _check_v_init(model: str, v_init):
     return tuple(arr.tolist())
 
 
-@dataclass(frozen=True)
-class LIFCond:
+def _nonzero(value) -> bool:
+    return True if isinstance(value, Distribution) else bool(np.any(np.asarray(value) != 0))
+
+
+class _Neuron:
+    """What both models share: checking, sizes, serialisation."""
+
+    PARAMETERS: tuple = ()
+
+    def _check_all(self):
+        m = type(self).__name__
+        for k in self.PARAMETERS:
+            object.__setattr__(self, k, check_param(m, k, getattr(self, k)))
+        _voltages_ordered(m, self.v_th, self.v_reset)
+        object.__setattr__(self, "v_init", _check_v_init(m, self.v_init))
+
+    def sizes(self) -> dict:
+        """{parameter: length} of the parameters given as per-neuron arrays (``v_init`` included)."""
+        out = {k: len(getattr(self, k)) for k in self.PARAMETERS if isinstance(getattr(self, k), np.ndarray)}
+        if isinstance(self.v_init, tuple):
+            out["v_init"] = len(self.v_init)
+        return out
+
+    def to_dict(self):
+        d = {k: describe(getattr(self, k)) for k in self.PARAMETERS}
+        d["v_init"] = describe(self.v_init) if self.v_init is not None else None
+        d["model"] = self.kind
+        return d
+
+    def __repr__(self):
+        def short(v):
+            if isinstance(v, np.ndarray):
+                return f"array(n={v.size}, {v.min():g}..{v.max():g})"
+            return repr(v)
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={short(getattr(self, k))}" for k in self.PARAMETERS) + ")"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LIFCond(_Neuron):
     """Conductance-based LIF neuron (exponential-Euler integration).  Defaults are the
     COBA benchmark cell (Brette et al. 2007, after Vogels & Abbott 2005).
 
-    Parameters
+    Parameters (each a scalar, an array with one value per neuron, or a distribution)
     ----------
     c_m : membrane capacitance (pF), > 0
     g_leak : leak conductance (nS), > 0
-    v_rest, v_th, v_reset : resting, threshold and reset potentials (mV); v_reset < v_th
-    t_ref : absolute refractory period (ms), >= 0
+    v_rest, v_th, v_reset : resting, threshold and reset potentials (mV) in [-150, 50]; v_reset < v_th
+    t_ref : absolute refractory period (ms), in [0, 1e4]
     i_bias : constant bias current (pA)
     a : subthreshold adaptation conductance (nS), >= 0
     b : spike-triggered adaptation increment (pA), >= 0
@@ -72,95 +174,83 @@ class LIFCond:
     v_init : initial membrane potential (mV): a scalar, a 1-D array or a distribution;
              ``None`` means ``v_rest``
     """
-    c_m: float = 200.0
-    g_leak: float = 10.0
-    v_rest: float = -60.0
-    v_th: float = -50.0
-    v_reset: float = -60.0
-    t_ref: float = 5.0
-    i_bias: float = 0.0
-    a: float = 0.0
-    b: float = 0.0
-    tau_w: float = 100.0
+    c_m: Any = 200.0
+    g_leak: Any = 10.0
+    v_rest: Any = -60.0
+    v_th: Any = -50.0
+    v_reset: Any = -60.0
+    t_ref: Any = 5.0
+    i_bias: Any = 0.0
+    a: Any = 0.0
+    b: Any = 0.0
+    tau_w: Any = 100.0
     v_init: Any = None
 
     kind = "lif_cond"
+    PARAMETERS = ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w")
 
     def __post_init__(self):
-        m = "LIFCond"
-        s = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
-        s("c_m", V.positive(f"{m}.c_m", self.c_m, "pF"))
-        s("g_leak", V.positive(f"{m}.g_leak", self.g_leak, "nS"))
-        for k in ("v_rest", "v_th", "v_reset"):
-            s(k, V.number(f"{m}.{k}", getattr(self, k), "mV"))
-        _check_voltages(m, self.v_rest, self.v_th, self.v_reset)
-        s("t_ref", V.in_range(f"{m}.t_ref", self.t_ref, 0.0, 1e4, "ms"))
-        s("i_bias", V.number(f"{m}.i_bias", self.i_bias, "pA"))
-        s("a", V.non_negative(f"{m}.a", self.a, "nS"))
-        s("b", V.non_negative(f"{m}.b", self.b, "pA"))
-        s("tau_w", V.positive(f"{m}.tau_w", self.tau_w, "ms"))
-        s("v_init", _check_v_init(m, self.v_init))
+        self._check_all()
 
     @property
-    def tau_m(self) -> float:
+    def tau_m(self):
         """Membrane time constant c_m / g_leak (ms)."""
+        if isinstance(self.c_m, Distribution) or isinstance(self.g_leak, Distribution):
+            raise V.SpecError("LIFCond.tau_m: c_m or g_leak is a distribution; read the drawn values with "
+                              "pop.get('tau_m')")
         return self.c_m / self.g_leak
 
     @property
     def has_adaptation(self) -> bool:
-        return self.a > 0 or self.b > 0
-
-    def to_dict(self):
-        d = asdict(self)
-        d["v_init"] = describe(self.v_init) if self.v_init is not None else None
-        d["model"] = self.kind
-        return d
+        return _nonzero(self.a) or _nonzero(self.b)
 
 
-@dataclass(frozen=True)
-class LIFCurr:
+@dataclass(frozen=True, eq=False, repr=False)
+class LIFCurr(_Neuron):
     """Current-based LIF neuron (exact integration).  Defaults are NEST's ``iaf_psc_exp``.
 
-    Parameters
+    Parameters (each a scalar, an array with one value per neuron, or a distribution)
     ----------
     tau_m : membrane time constant (ms), > 0
     c_m : membrane capacitance (pF), > 0.  Give ``r_m`` instead to set c_m = 1000 tau_m / r_m
           (ms / MOhm = nF = 1000 pF; tau_m = 10 ms and r_m = 40 MOhm give 250 pF).
     r_m : membrane resistance (MOhm, a plain number like rates in Hz: ``R / units.Mohm`` for a
-          resistance R built from :mod:`neurosim.units`); optional alternative to c_m
+          resistance R built from :mod:`neurosim.units`); optional alternative to c_m (a scalar
+          or an array, not a distribution)
     v_rest, v_th, v_reset : mV ; t_ref : ms ; i_bias : pA ; v_init : as :class:`LIFCond`
     """
-    tau_m: float = 10.0
-    c_m: float = 250.0
-    v_rest: float = -70.0
-    v_th: float = -55.0
-    v_reset: float = -70.0
-    t_ref: float = 2.0
-    i_bias: float = 0.0
+    tau_m: Any = 10.0
+    c_m: Any = 250.0
+    v_rest: Any = -70.0
+    v_th: Any = -55.0
+    v_reset: Any = -70.0
+    t_ref: Any = 2.0
+    i_bias: Any = 0.0
     r_m: Any = None
     v_init: Any = None
 
     kind = "lif_curr"
+    PARAMETERS = ("tau_m", "c_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias")
 
     def __post_init__(self):
-        m = "LIFCurr"
-        s = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
-        s("tau_m", V.positive(f"{m}.tau_m", self.tau_m, "ms"))
         if self.r_m is not None:
-            r_m = V.positive(f"{m}.r_m", self.r_m, "MOhm")
-            s("r_m", r_m)
-            s("c_m", 1000.0 * self.tau_m / r_m)   # ms / MOhm = 1000 pF
-        s("c_m", V.positive(f"{m}.c_m", self.c_m, "pF"))
-        for k in ("v_rest", "v_th", "v_reset"):
-            s(k, V.number(f"{m}.{k}", getattr(self, k), "mV"))
-        _check_voltages(m, self.v_rest, self.v_th, self.v_reset)
-        s("t_ref", V.in_range(f"{m}.t_ref", self.t_ref, 0.0, 1e4, "ms"))
-        s("i_bias", V.number(f"{m}.i_bias", self.i_bias, "pA"))
-        s("v_init", _check_v_init(m, self.v_init))
+            m = "LIFCurr"
+            r_m = check_param(m, "r_m", self.r_m)
+            tau_m = check_param(m, "tau_m", self.tau_m)
+            if isinstance(r_m, Distribution) or isinstance(tau_m, Distribution):
+                raise V.SpecError("LIFCurr.r_m: with r_m given, r_m and tau_m must be numbers or arrays "
+                                  "(give c_m as a distribution instead)")
+            object.__setattr__(self, "r_m", r_m)
+            object.__setattr__(self, "c_m", 1000.0 * np.asarray(tau_m) / np.asarray(r_m)
+                               if np.ndim(tau_m) or np.ndim(r_m) else 1000.0 * tau_m / r_m)   # ms / MOhm = 1000 pF
+        self._check_all()
 
     @property
-    def g_leak(self) -> float:
+    def g_leak(self):
         """Leak conductance c_m / tau_m (nS)."""
+        if isinstance(self.c_m, Distribution) or isinstance(self.tau_m, Distribution):
+            raise V.SpecError("LIFCurr.g_leak: c_m or tau_m is a distribution; read the drawn values with "
+                              "pop.get('g_leak')")
         return self.c_m / self.tau_m
 
     has_adaptation = False
@@ -169,19 +259,19 @@ class LIFCurr:
     tau_w = 100.0
 
     def to_dict(self):
-        d = asdict(self)
-        d["v_init"] = describe(self.v_init) if self.v_init is not None else None
-        d["model"] = self.kind
+        d = super().to_dict()
+        d["r_m"] = describe(self.r_m) if self.r_m is not None else None
         return d
 
 
 def neuron_from_dict(d: dict):
     d = dict(d)
     kind = d.pop("model")
-    if d.get("v_init") is not None:
-        d["v_init"] = undescribe(d["v_init"])
+    d = {k: (undescribe(v) if v is not None else None) for k, v in d.items()}
     if kind == "lif_cond":
         return LIFCond(**d)
     if kind == "lif_curr":
+        if d.get("r_m") is not None:
+            d.pop("c_m", None)
         return LIFCurr(**d)
     raise V.SpecError(f"unknown neuron model {kind!r}; allowed: lif_cond, lif_curr")

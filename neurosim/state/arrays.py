@@ -29,27 +29,19 @@ VAR_I_EXT = 3    # injected current (pA)
 
 
 class Populations(NamedTuple):
-    """Per-population parameters, shape (n_pops,)."""
+    """Per-population bookkeeping, shape (n_pops,); the neuron parameters are per neuron
+    (:class:`NeuronState`)."""
     kind: np.ndarray          # int64, KIND_*
     start: np.ndarray         # int64 first global id
     end: np.ndarray           # int64 one past the last global id
     slot_off: np.ndarray      # int64 first synaptic slot
     ch_off: np.ndarray        # int64 first channel in the channel table
     n_ch: np.ndarray          # int64 number of receptor channels
-    c_m: np.ndarray           # pF
-    g_leak: np.ndarray        # nS
-    v_rest: np.ndarray        # mV
-    v_th: np.ndarray          # mV
-    v_reset: np.ndarray       # mV
-    ref_steps: np.ndarray     # int64, Brian2's int((t_ref + 1e-3 dt)/dt) (spec/timegrid.refractory_steps)
-    a: np.ndarray             # nS
-    b: np.ndarray             # pA
-    decay_w: np.ndarray       # exp(-dt/tau_w)
-    decay_m: np.ndarray       # exp(-dt/tau_m)  (current-based exact propagator)
     rate_factor: np.ndarray   # dt/1000 (probability per Hz in one step) for Poisson sources
     table: np.ndarray         # int64 rate table of a Poisson population, -1 otherwise
     has_bias: np.ndarray      # int64 1 when some neuron's i_bias is not 0
     has_ext: np.ndarray       # int64 1 when a current injection targets the population
+    has_adapt: np.ndarray     # int64 1 when the adaptation current evolves (some a, b or w_adapt not 0)
 
 
 class Channels(NamedTuple):
@@ -62,14 +54,15 @@ class Channels(NamedTuple):
     e_rev: np.ndarray         # mV (ignored when current-based)
     cond: np.ndarray          # bool: conductance-based
     mg: np.ndarray            # mM, < 0 means no Mg2+ block
-    prop_d: np.ndarray        # exact propagator of the decay component into v (mV/pA), LIFCurr
-    prop_r: np.ndarray        # exact propagator of the rise component into v (mV/pA), LIFCurr
     direct: np.ndarray        # bool: every input arrives one step after the spike and nothing scales
                               # arrivals, so propagation adds ``w * norm`` straight into g_decay (and
                               # g_rise) instead of the ring buffer (the ring slot is never read)
 
 
 class NeuronState(NamedTuple):
+    """State variables and per-neuron parameters (global neuron id ``g``, synaptic slot ``s``).
+    The parameters are set at build time and by ``Population.set`` between runs
+    (state/neuron_params.py computes every derived array from the realised parameters)."""
     v: np.ndarray             # (batch, N) mV
     w_adapt: np.ndarray       # (batch, N) pA
     last_spike: np.ndarray    # (batch, N) int64 step of the last spike
@@ -81,6 +74,18 @@ class NeuronState(NamedTuple):
     spiked: np.ndarray        # (batch, N_total) uint8 spikes of the current step
     spike_list: np.ndarray    # (batch, N_total) int64 global ids that spiked this step, ascending
     spike_count: np.ndarray   # (batch,) int64 entries of spike_list in use
+    g_leak: np.ndarray        # (N,) nS leak conductance (c_m / tau_m for LIFCurr)
+    v_rest: np.ndarray        # (N,) mV
+    v_th: np.ndarray          # (N,) mV
+    v_reset: np.ndarray       # (N,) mV
+    ref_steps: np.ndarray     # (N,) int64, Brian2's int((t_ref + 1e-3 dt)/dt) (spec/timegrid.refractory_steps)
+    a_adapt: np.ndarray       # (N,) nS subthreshold adaptation (LIFCond)
+    b_adapt: np.ndarray       # (N,) pA spike-triggered adaptation increment (LIFCond)
+    decay_w: np.ndarray       # (N,) exp(-dt/tau_w) (LIFCond)
+    decay_m: np.ndarray       # (N,) exp(-dt/tau_m) (LIFCurr exact propagator)
+    dt_c_m: np.ndarray        # (N,) float64 dt / c_m (ms/pF), LIFCond exponential Euler
+    prop_d: np.ndarray        # (S,) float exact propagator of a slot's decay component into v (mV/pA), LIFCurr
+    prop_r: np.ndarray        # (S,) float ... of its rise component (mV/pA), LIFCurr
 
 
 class Synapses(NamedTuple):
@@ -191,7 +196,7 @@ MI_SRC_START, MI_SRC_END, N_MI = range(3)     # global ids of the releasing popu
 MF_DEC, MF_BASE, MF_AMOUNT, N_MF = range(4)     # exp(-dt/tau), baseline (uM), release per spike (uM)
 # columns of Plasticity.ei (int64) and ef (float), one row per modulation effect
 EI_KIND, EI_MOD, EI_START, EI_N, N_EI = range(5)  # EFFECT_*, modulator, first global id or slot, count
-EF_K, EF_B, N_EF = range(3)                        # k (1/uM), adaptation increment b (pA)
+EF_K, N_EF = range(2)                              # k (1/uM); EFFECT_ADAPT_B scales NeuronState.b_adapt
 
 
 class Plasticity(NamedTuple):

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SpecError
-from ..spec.distributions import Distribution, realise
+from ..spec.distributions import realise
 from ..spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from ..spec.neurons import LIFCond, LIFCurr
-from ..spec.timegrid import round_steps, refractory_steps, times_to_steps
+from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
 from .connect import draw
+from .neuron_params import NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v, initial_w_adapt
 
 PURPOSE_CONNECT = 1
 PURPOSE_WEIGHT = 2
@@ -95,12 +96,29 @@ def _table_builder(dt, batch):
     return add, finish
 
 
+def schedule_tables(net, pos, dt, batch, fdt):
+    """The piecewise-constant schedules of a network as one :class:`~neurosim.state.arrays.Tables`:
+    the rates of its Poisson populations, then its injected currents, then its Poisson drives.
+    Returns (tables, table of each population row (-1: none), table of each current, of each drive).
+    Used at build time and when a rate or a current changes between runs."""
+    add_table, finish_tables = _table_builder(dt, batch)
+    pop_table = np.full(len(pos), -1, np.int64)
+    for p in sorted(net.populations, key=lambda q: pos[q.index]):
+        if isinstance(p.model, PoissonSource):
+            pop_table[pos[p.index]] = add_table(as_schedule(f"poisson {p.name!r}: rate", p.model.rate, p.n, batch,
+                                                            "Hz", low=0.0))
+    cur_table = [add_table(as_schedule("inject: amplitude", c.amplitude, np.asarray(c.indices).size, batch, "pA"))
+                 for p, c in net.currents]
+    drv_table = [add_table(as_schedule("poisson_drive: rate", d.rate, p.n, batch, "Hz", low=0.0))
+                 for p, rec, d in net.drives]
+    return finish_tables(fdt), pop_table, np.asarray(cur_table, np.int64), np.asarray(drv_table, np.int64)
+
+
 def build_state(net):
     """Lay ``net`` out as a :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`."""
     dt, batch, seed = net.dt, net.batch, net.seed
     fdt = np.float64 if net.dtype == "float64" else np.float32
     pop_start, pop_channels, proj_blocks, slot_off, pop_ch_off = {}, {}, {}, {}, {}
-    add_table, finish_tables = _table_builder(dt, batch)
 
     # --- global ids: neuron populations first, then sources
     neuron_pops = [p for p in net.populations if not p.is_source]
@@ -123,11 +141,13 @@ def build_state(net):
 
     n_pops = len(order)
     P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
-                                                   "ref_steps", "table", "has_bias", "has_ext")}
-    F = {k: np.zeros(n_pops) for k in ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "a", "b", "decay_w",
-                                        "decay_m", "rate_factor")}
+                                                   "table", "has_bias", "has_ext", "has_adapt")}
+    F = {"rate_factor": np.zeros(n_pops)}
     ch_rows = []
     slot = 0
+    values = {}   # neuron pop index -> realised parameters (state/neuron_params.py)
+    par = {f: [] for f in NEURON_FIELDS}
+    prop_d, prop_r = [], []
     for k, p in enumerate(order):
         P["start"][k] = pop_start[p.index]
         P["end"][k] = pop_start[p.index] + p.n
@@ -135,20 +155,19 @@ def build_state(net):
         m = p.model
         if isinstance(m, PoissonSource):
             P["kind"][k] = A.KIND_POISSON
-            P["table"][k] = add_table(as_schedule(f"poisson {p.name!r}: rate", m.rate, p.n, batch, "Hz", low=0.0))
             continue
         if isinstance(m, SpikeGenerator):
             P["kind"][k] = A.KIND_GENERATOR
             continue
         P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_LIF_CURR
-        F["c_m"][k], F["g_leak"][k] = m.c_m, m.g_leak
-        F["v_rest"][k], F["v_th"][k], F["v_reset"][k] = m.v_rest, m.v_th, m.v_reset
-        P["ref_steps"][k] = refractory_steps(m.t_ref, dt)   # Brian2's truncation (spec/timegrid.py)
-        F["a"][k], F["b"][k] = m.a, m.b
-        F["decay_w"][k] = math.exp(-dt / m.tau_w)
-        tau_m = m.c_m / m.g_leak
-        F["decay_m"][k] = math.exp(-dt / tau_m)
+        vals = values[p.index] = realise_params(p, seed)
+        for f, arr in neuron_arrays(vals, dt, fdt).items():
+            par[f].append(arr)
+        P["has_bias"][k] = int(np.any(par["i_bias"][-1] != 0))
         chans = pop_channels.get(p.index, [])
+        pd, pr = slot_propagators(vals, chans, dt, fdt)
+        prop_d.append(pd)
+        prop_r.append(pr)
         P["ch_off"][k] = len(ch_rows)
         pop_ch_off[p.index] = len(ch_rows)
         P["n_ch"][k] = len(chans)
@@ -156,7 +175,7 @@ def build_state(net):
         slot_off[p.index] = slot
         slot += len(chans) * p.n
         for rec in chans:
-            ch_rows.append(_channel_row(k, rec, dt, tau_m, m.c_m))
+            ch_rows.append(_channel_row(k, rec, dt))
     n_slots_total = slot
     pops = A.Populations(**{f: (P[f] if f in P else F[f].astype(fdt)) for f in A.Populations._fields})
     if ch_rows:
@@ -194,16 +213,7 @@ def build_state(net):
         blocks = []
         post_k = pos[q.post.index]
         for r_i, (rec, factor) in enumerate(q.receptors):
-            if conn.w is not None:
-                w = conn.w[perm] * factor
-            else:
-                w = realise(f"projection {q.name!r}: weight", q.weight, n_syn,
-                            rng_for(seed, PURPOSE_WEIGHT, q.index), unit="nS or pA",
-                            low=0.0 if rec.conductance_based else None,
-                            pairs=(pre, post, n_pre, n_post)) * factor
-            if rec.conductance_based and w.size and w.min() < 0:
-                raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
-                                f"of {w.min():g}")
+            w = synapse_weights(q, rec, factor, pre, post, perm, seed)
             c = _channel_index(pop_channels, q.post.index, rec)
             tgt = pops.slot_off[post_k] + c * n_post + post
             proj_pre_pop.append(pos[q.pre.index])
@@ -272,27 +282,23 @@ def build_state(net):
     # --- neuron state
     N, NT = n_neurons, n_total
     v = np.zeros((batch, N), fdt)
-    i_bias = np.zeros(N, fdt)
+    w_adapt = np.zeros((batch, N), fdt)
     for p in neuron_pops:
         s = pop_start[p.index]
-        m = p.model
-        if m.v_init is None:
-            v0 = np.full(p.n, m.v_rest)
-        elif isinstance(m.v_init, Distribution):
-            v0 = m.v_init.draw(rng_for(seed, PURPOSE_VINIT, p.index), (batch, p.n))
-        else:
-            v0 = np.asarray(m.v_init, dtype=np.float64)
-            if v0.ndim == 1 and v0.shape[0] != p.n:
-                raise SpecError(f"population {p.name!r}: v_init must have {p.n} values, got {v0.shape[0]}")
-        v[:, s:s + p.n] = v0
-        i_bias[s:s + p.n] = m.i_bias if p.i_bias is None else p.i_bias
-        pops.has_bias[pos[p.index]] = int(np.any(i_bias[s:s + p.n] != 0))
+        v[:, s:s + p.n] = initial_v(p, batch, rng_for(seed, PURPOSE_VINIT, p.index), values[p.index])
+        w_adapt[:, s:s + p.n] = initial_w_adapt(p, batch, seed)
+        vals = values[p.index]
+        pops.has_adapt[pos[p.index]] = int(isinstance(p.model, LIFCond) and (
+            np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(w_adapt[:, s:s + p.n] != 0)))
+    pcat = {f: (np.concatenate(par[f]) if par[f] else np.zeros(0)).astype(
+        np.int64 if f == "ref_steps" else np.float64 if f == "dt_c_m" else fdt) for f in NEURON_FIELDS}
     neurons = A.NeuronState(
-        v=v, w_adapt=np.zeros((batch, N), fdt), last_spike=np.full((batch, N), -(1 << 40), np.int64),
-        i_bias=i_bias, i_ext=np.zeros((batch, N), fdt),
+        v=v, w_adapt=w_adapt, last_spike=np.full((batch, N), -(1 << 40), np.int64),
+        i_ext=np.zeros((batch, N), fdt),
         g_decay=np.zeros((batch, n_slots_total), fdt), g_rise=np.zeros((batch, n_slots_total), fdt),
         ring=np.zeros((batch, n_ring, n_slots_total), fdt), spiked=np.zeros((batch, NT), np.uint8),
-        spike_list=np.zeros((batch, NT), np.int64), spike_count=np.zeros(batch, np.int64))
+        spike_list=np.zeros((batch, NT), np.int64), spike_count=np.zeros(batch, np.int64),
+        prop_d=cat(prop_d, fdt), prop_r=cat(prop_r, fdt), **pcat)
 
     # --- inputs
     gen_steps, gen_ids, gen_trials = [], [], []
@@ -309,17 +315,17 @@ def build_state(net):
             gen_steps.append(st); gen_ids.append(ids + pop_start[p.index]); gen_trials.append(tr)
     gs, gi, gt = cat(gen_steps, np.int64), cat(gen_ids, np.int64), cat(gen_trials, np.int64)
     o = np.lexsort((gi, gs))
-    cur_table, cur_idx_off, cur_idx = [], [0], []
+    tables, pop_table, cur_table, drv_table = schedule_tables(net, pos, dt, batch, fdt)
+    pops.table[:] = pop_table
+    cur_idx_off, cur_idx = [0], []
     for p, c in net.currents:
         idx = np.asarray(c.indices, np.int64)
-        cur_table.append(add_table(as_schedule("inject: amplitude", c.amplitude, idx.size, batch, "pA")))
         cur_idx.append(idx + pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
         pops.has_ext[pos[p.index]] = 1
-    drv = {k: [] for k in ("table", "pop", "slot", "nsrc", "w", "norm", "rise")}
+    drv = {k: [] for k in ("pop", "slot", "nsrc", "w", "norm", "rise")}
     for p, rec, d in net.drives:
         c = _channel_index(pop_channels, p.index, rec)
-        drv["table"].append(add_table(as_schedule("poisson_drive: rate", d.rate, p.n, batch, "Hz", low=0.0)))
         drv["pop"].append(pos[p.index])
         drv["slot"].append(slot_off[p.index] + c * p.n)
         drv["nsrc"].append(d.n_sources)
@@ -328,13 +334,12 @@ def build_state(net):
         drv["rise"].append(rec.tau_rise > 0)
     inputs = A.Inputs(
         gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
-        cur_table=np.asarray(cur_table, np.int64), cur_idx_off=np.asarray(cur_idx_off, np.int64),
-        cur_idx=cat(cur_idx, np.int64), cur_seen=np.full(len(cur_table), -2, np.int64),
-        drv_table=np.asarray(drv["table"], np.int64), drv_pop=np.asarray(drv["pop"], np.int64),
+        cur_table=cur_table, cur_idx_off=np.asarray(cur_idx_off, np.int64),
+        cur_idx=cat(cur_idx, np.int64), cur_seen=np.full(cur_table.size, -2, np.int64),
+        drv_table=drv_table, drv_pop=np.asarray(drv["pop"], np.int64),
         drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
         drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt),
         drv_rise=np.asarray(drv["rise"], np.bool_))
-    tables = finish_tables(fdt)
 
     # --- the index bookkeeping, complete here: recording and plasticity below only read it
     from .plastic import build_plasticity, plastic_rows
@@ -350,6 +355,24 @@ def build_state(net):
     sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
     state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat)
     return state, layout
+
+
+def synapse_weights(q, rec, factor, pre, post, perm, seed) -> np.ndarray:
+    """The weights (nS or pA) of projection ``q``'s synapses ``(pre, post)`` (local indices, in the
+    built order; ``perm`` maps them to the connector's own order) onto receptor ``rec``: the
+    connector's weights (``from_arrays``) unless ``Projection.set`` replaced them, else ``q.weight``
+    realised (a distribution drawn from the seed, clipped at 0 for a conductance), times ``factor``
+    (the NMDA share of a ``"glutamate"`` projection).  Used at build time and by ``set``."""
+    if q.connector.w is not None and not q.weight_set:
+        w = q.connector.w[perm] * factor
+    else:
+        w = realise(f"projection {q.name!r}: weight", q.weight, pre.size, rng_for(seed, PURPOSE_WEIGHT, q.index),
+                    unit="nS or pA", low=0.0 if rec.conductance_based else None,
+                    pairs=(pre, post, q.pre.n, q.post.n)) * factor
+    if rec.conductance_based and w.size and w.min() < 0:
+        raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
+                        f"of {w.min():g}")
+    return w
 
 
 def _saturating_arrays(sat_blocks, proj_dense, pops, batch, n_ring, dt, fdt):
@@ -387,20 +410,17 @@ def _saturating_arrays(sat_blocks, proj_dense, pops, batch, n_ring, dt, fdt):
         x_ring=np.zeros((batch, n_ring, off[-1]), fdt), s_sum=np.zeros((batch, len(groups)), fdt))
 
 
-def _channel_row(pop_k, rec, dt, tau_m, c_m):
+def _channel_row(pop_k, rec, dt):
     if rec.saturating:
         # the gating lives with the presynaptic neurons (Saturating); saturating.py writes
         # sum_j w_j s_j into g_decay every step and the neuron update consumes it (decay 0)
-        return (pop_k, 0.0, 0.0, False, 1.0, rec.e_rev, True, rec.mg if rec.mg_block else -1.0, 0.0, 0.0)
+        return (pop_k, 0.0, 0.0, False, 1.0, rec.e_rev, True, rec.mg if rec.mg_block else -1.0)
     decay_d = math.exp(-dt / rec.tau_decay)
     has_rise = rec.tau_rise > 0
     decay_r = math.exp(-dt / rec.tau_rise) if has_rise else 0.0
-
-    prop_d = psc_propagator(dt, tau_m, c_m, rec.tau_decay)
-    prop_r = psc_propagator(dt, tau_m, c_m, rec.tau_rise) if has_rise else 0.0
     return (pop_k, decay_d, decay_r, has_rise, rec.peak_norm,
             rec.e_rev if rec.e_rev is not None else 0.0, rec.conductance_based,
-            rec.mg if rec.mg_block else -1.0, prop_d, prop_r)
+            rec.mg if rec.mg_block else -1.0)
 
 
 def psc_propagator(dt: float, tau_m: float, c_m: float, tau_x: float) -> float:

@@ -61,7 +61,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         # weights inside the rule's bounds
         wb = w[0, off:off + n_syn]
         if n_syn and (wb.min() < rule.w_min or wb.max() > rule.w_max):
-            if isinstance(q.weight, Distribution) and q.connector.w is None:
+            if isinstance(q.weight, Distribution) and (q.connector.w is None or q.weight_set):
                 np.clip(wb, rule.w_min, rule.w_max, out=wb)
             else:
                 raise SpecError(f"projection {q.name!r}: initial weights must lie in [w_min, w_max] = "
@@ -135,7 +135,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         pop = e.pop
         if e.quantity == "b":
             ei.append([A.EFFECT_ADAPT_B, e.modulator.index, layout.pop_start[pop.index], pop.n])
-            ef.append([e.k, pop.model.b])
+            ef.append([e.k])
         else:
             name = e.quantity[2:]
             chans = layout.pop_channels.get(pop.index, [])
@@ -144,7 +144,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
                 raise SpecError(f"modulate: population {pop.name!r} has no receptor channel {name!r}; known: "
                                 f"{['g_' + rec.name for rec in chans]}")
             ei.append([A.EFFECT_ARRIVALS, e.modulator.index, layout.slot_off[pop.index] + c * pop.n, pop.n])
-            ef.append([e.k, 0.0])
+            ef.append([e.k])
 
     plast = A.Plasticity(
         pi=pi, pf=pf, col_ptr=cat(col_ptr, np.int64), col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),

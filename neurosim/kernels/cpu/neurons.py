@@ -40,12 +40,19 @@ def _fire(vb, lsb, spb, j, v_new, step, ref, v_th, v_reset):
 
 
 @kernel(inline="always", error_model="numpy")
-def _threshold(vb, lsb, spb, v_new, m, step, ref, v_th, v_reset):
-    """Phase 4 for one block (``_fire`` for each neuron); returns the number of spikes."""
+def _threshold(vb, lsb, spb, v_new, m, step, refb, vthb, vrb):
+    """Phase 4 for one block (``_fire`` for each neuron, with its refractory steps ``refb[j]``,
+    threshold ``vthb[j]`` and reset ``vrb[j]``); returns the number of spikes."""
     n_spk = 0
     for j in range(m):
-        n_spk += _fire(vb, lsb, spb, j, v_new[j], step, ref, v_th, v_reset)
+        n_spk += _fire(vb, lsb, spb, j, v_new[j], step, refb[j], vthb[j], vrb[j])
     return n_spk
+
+
+@kernel(inline="always")
+def _thresholds(neurons, g0, m):
+    """The block's per-neuron refractory steps, thresholds and resets (1-D views)."""
+    return (neurons.ref_steps[g0:g0 + m], neurons.v_th[g0:g0 + m], neurons.v_reset[g0:g0 + m])
 
 
 @kernel(inline="always", error_model="numpy")
@@ -58,23 +65,24 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits):
     for j in range(m):
         v_inf = X[j]
         X[j] = v_inf + (vb[j] - v_inf) * E[j]
-    a_ad = pops.a[p]
-    b_ad = pops.b[p]
-    adapt = a_ad > 0.0 or b_ad > 0.0
+    adapt = pops.has_adapt[p] != 0
     wb = neurons.w_adapt[b, g0:g0 + m]
+    bab = neurons.b_adapt[g0:g0 + m]
     if adapt:
-        v_rest = pops.v_rest[p]
-        decay_w = pops.decay_w[p]
+        aab = neurons.a_adapt[g0:g0 + m]
+        vrb = neurons.v_rest[g0:g0 + m]
+        dwb = neurons.decay_w[g0:g0 + m]
         for j in range(m):
-            wa = a_ad * (vb[j] - v_rest)
-            wb[j] = wa + (wb[j] - wa) * decay_w
+            wa = aab[j] * (vb[j] - vrb[j])
+            wb[j] = wa + (wb[j] - wa) * dwb[j]
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+    refb, vthb, vresb = _thresholds(neurons, g0, m)
+    n_spk = _threshold(vb, lsb, spb, X, m, step, refb, vthb, vresb)
     if adapt and n_spk:
         for j in range(m):
             if spb[j]:
-                wb[j] += b_ad
+                wb[j] += bab[j]
     return n_spk
 
 
@@ -138,8 +146,6 @@ def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
 def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     start = pops.start[p]
     n = pops.end[p] - start
-    g_leak = pops.g_leak[p]
-    v_rest = pops.v_rest[p]
     G = work[0]
     I = work[1]
     X = work[2]
@@ -150,9 +156,11 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
     wb = neurons.w_adapt[b, g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
+    glb = neurons.g_leak[g0:g0 + m]
+    vrb = neurons.v_rest[g0:g0 + m]
     for j in range(m):
-        G[j] = g_leak
-        I[j] = g_leak * v_rest + ibb[j] + ieb[j] - wb[j]
+        G[j] = glb[j]
+        I[j] = glb[j] * vrb[j] + ibb[j] + ieb[j] - wb[j]
     for c in range(pops.n_ch[p]):
         ch = pops.ch_off[p] + c
         s0 = pops.slot_off[p] + c * n + i0
@@ -186,9 +194,9 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
         else:
             for j in range(m):
                 I[j] += X[j]
-    k_m = -dt / pops.c_m[p]
+    kmb = neurons.dt_c_m[g0:g0 + m]
     for j in range(m):
-        E[j] = k_m * G[j]
+        E[j] = -kmb[j] * G[j]
         X[j] = I[j] / G[j]
     return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits)
 
@@ -208,12 +216,12 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
         # 1-D views of the block: simple address arithmetic in the loops below
         gdb = neurons.g_decay[b, s0:s0 + m]
         rb = neurons.ring[b, cur, s0:s0 + m]
+        pdb = neurons.prop_d[s0:s0 + m]
         norm = chans.norm[ch]
-        pd = chans.prop_d[ch]
         dd = chans.decay_d[ch]
         if chans.has_rise[ch]:
             grb = neurons.g_rise[b, s0:s0 + m]
-            pr = chans.prop_r[ch]
+            prb = neurons.prop_r[s0:s0 + m]
             dr = chans.decay_r[ch]
             if not chans.direct[ch]:
                 for j in range(m):
@@ -224,33 +232,36 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits):
             for j in range(m):
                 gd = gdb[j]
                 gr = grb[j]
-                D[j] += gd * pd
-                D[j] -= gr * pr
+                D[j] += gd * pdb[j]
+                D[j] -= gr * prb[j]
                 gdb[j] = gd * dd
                 grb[j] = gr * dr
         elif chans.direct[ch]:   # arrivals are already in the state (propagate.py)
             for j in range(m):
                 gd = gdb[j]
-                D[j] += gd * pd
+                D[j] += gd * pdb[j]
                 gdb[j] = gd * dd
         else:
             for j in range(m):
                 gd = gdb[j] + rb[j] * norm
                 rb[j] = 0.0
-                D[j] += gd * pd
+                D[j] += gd * pdb[j]
                 gdb[j] = gd * dd
-    v_rest = pops.v_rest[p]
-    pm = pops.decay_m[p]
-    r_in = (1.0 - pm) / pops.g_leak[p]  # mV per pA held constant over the step
     g0 = start + i0
     vb = neurons.v[b, g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
+    vrb = neurons.v_rest[g0:g0 + m]
+    pmb = neurons.decay_m[g0:g0 + m]
+    glb = neurons.g_leak[g0:g0 + m]
     for j in range(m):
-        X[j] = v_rest + (vb[j] - v_rest) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
+        pm = pmb[j]
+        r_in = (1.0 - pm) / glb[j]  # mV per pA held constant over the step
+        X[j] = vrb[j] + (vb[j] - vrb[j]) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
-    return _threshold(vb, lsb, spb, X, m, step, pops.ref_steps[p], pops.v_th[p], pops.v_reset[p])
+    refb, vthb, vresb = _thresholds(neurons, g0, m)
+    return _threshold(vb, lsb, spb, X, m, step, refb, vthb, vresb)
 
 
 def two_plain_channels_py(pops, chans, p, cond):
@@ -310,25 +321,24 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     dd2 = chans.decay_d[ch2]
     e1 = chans.e_rev[ch1]
     e2 = chans.e_rev[ch2]
-    g_leak = pops.g_leak[p]
-    v_rest = pops.v_rest[p]
-    k_m = -dt / pops.c_m[p]
-    adapt = pops.a[p] > 0.0 or pops.b[p] > 0.0
+    glb = neurons.g_leak[g0:g0 + m]
+    vrb = neurons.v_rest[g0:g0 + m]
+    kmb = neurons.dt_c_m[g0:g0 + m]
+    adapt = pops.has_adapt[p] != 0
     E = work[3]
     X = work[2]
     I0 = work[1]
     # the constant part of I: g_leak v_rest + i_bias + i_ext - w (terms that are 0 are skipped:
     # adding 0.0 does not change a sum)
-    base = g_leak * v_rest
     ibb = neurons.i_bias[g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     wb = neurons.w_adapt[b, g0:g0 + m]
     if pops.has_bias[p]:
         for j in range(m):
-            I0[j] = base + ibb[j]
+            I0[j] = glb[j] * vrb[j] + ibb[j]
     else:
         for j in range(m):
-            I0[j] = base
+            I0[j] = glb[j] * vrb[j]
     if pops.has_ext[p]:
         for j in range(m):
             I0[j] += ieb[j]
@@ -340,9 +350,9 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
         g2 = gd2[j]
         gd1[j] = g1 * dd1
         gd2[j] = g2 * dd2
-        G = (g_leak + g1) + g2
+        G = (glb[j] + g1) + g2
         I = (I0[j] + g1 * e1) + g2 * e2
-        E[j] = k_m * G
+        E[j] = -kmb[j] * G
         X[j] = I / G
     return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits)
 
@@ -354,34 +364,35 @@ def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits):
     g0, m, ch1, ch2, gd1, gd2 = _two_channel_block(p, b, i0, i1, pops, neurons)
     dd1 = chans.decay_d[ch1]
     dd2 = chans.decay_d[ch2]
-    pd1 = chans.prop_d[ch1]
-    pd2 = chans.prop_d[ch2]
-    v_rest = pops.v_rest[p]
-    pm = pops.decay_m[p]
-    r_in = (1.0 - pm) / pops.g_leak[p]
+    s1 = pops.slot_off[p] + i0
+    s2 = s1 + (pops.end[p] - pops.start[p])
+    pd1 = neurons.prop_d[s1:s1 + m]
+    pd2 = neurons.prop_d[s2:s2 + m]
+    vrb = neurons.v_rest[g0:g0 + m]
+    pmb = neurons.decay_m[g0:g0 + m]
+    glb = neurons.g_leak[g0:g0 + m]
     X = work[2]
     vb = neurons.v[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
     if pops.has_bias[p] or pops.has_ext[p]:
         for j in range(m):
-            X[j] = (ibb[j] + ieb[j]) * r_in
+            X[j] = (ibb[j] + ieb[j]) * ((1.0 - pmb[j]) / glb[j])
     else:
         for j in range(m):
             X[j] = 0.0
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
-    ref = pops.ref_steps[p]
-    v_th = pops.v_th[p]
-    v_reset = pops.v_reset[p]
+    refb, vthb, vresb = _thresholds(neurons, g0, m)
     n_spk = 0
     for j in range(m):
         g1 = gd1[j]
         g2 = gd2[j]
         gd1[j] = g1 * dd1
         gd2[j] = g2 * dd2
-        v_new = v_rest + (vb[j] - v_rest) * pm + X[j] + (g1 * pd1 + g2 * pd2)
-        n_spk += _fire(vb, lsb, spb, j, v_new, step, ref, v_th, v_reset)
+        pm = pmb[j]
+        v_new = vrb[j] + (vb[j] - vrb[j]) * pm + X[j] + (g1 * pd1[j] + g2 * pd2[j])
+        n_spk += _fire(vb, lsb, spb, j, v_new, step, refb[j], vthb[j], vresb[j])
     return n_spk
 
 

@@ -34,7 +34,7 @@ from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAP
                              PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
                              PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
-                             MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K, EF_B)
+                             MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
 
 TINY = 1e-300  # eligibility below this is flushed to 0 (avoids denormal arithmetic)
 
@@ -237,8 +237,10 @@ def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
 
 
 @kernel
-def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, ring):
-    """Releases are added before the plasticity updates (see _releases); here: effects and decay."""
+def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, b_adapt, ring):
+    """Releases are added before the plasticity updates (see _releases); here: effects and decay.
+    A spike of a neuron under an EFFECT_ADAPT_B effect adds ``b_adapt[g] (f - 1)`` more to its
+    adaptation current (the neuron update added ``b_adapt[g]``)."""
     n_eff = ei.shape[0]
     for e in range(n_eff):
         if ei[e, EI_KIND] == EFFECT_ADAPT_B:
@@ -246,14 +248,14 @@ def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, ring):
             f = 1.0 + ef[e, EF_K] * (mf[m, MF_BASE] + mod_c[b, m])
             if f < 0.0:
                 f = 0.0
-            extra = ef[e, EF_B] * (f - 1.0)
-            if extra != 0.0:
+            fm1 = f - 1.0
+            if fm1 != 0.0:
                 s0 = ei[e, EI_START]
                 s1 = s0 + ei[e, EI_N]
                 for s in range(n_spk):
                     g = lst[s]
                     if g >= s0 and g < s1:
-                        w_adapt[b, g] += extra
+                        w_adapt[b, g] += b_adapt[g] * fm1
     for m in range(mi.shape[0]):
         mod_c[b, m] *= mf[m, MF_DEC]
     nxt = (step + 1) % ring.shape[1]
@@ -329,4 +331,5 @@ def plasticity(pops, syn, neurons, pl, step):
                 if pi[q, PI_RULE] == RULE_DOPAMINE:
                     _dopamine(b, q, wrow, pi, pf, pl.mf, mod_c, w, elig)
         if pl.mi.shape[0] > 0:
-            _modulators(b, step, lst, n_spk, pl.mi, pl.mf, mod_c, pl.ei, pl.ef, neurons.w_adapt, neurons.ring)
+            _modulators(b, step, lst, n_spk, pl.mi, pl.mf, mod_c, pl.ei, pl.ef, neurons.w_adapt, neurons.b_adapt,
+                        neurons.ring)

@@ -28,14 +28,13 @@ def _update(pops, chans, neurons, step, dt):
     gd = neurons.g_decay
     gr = neurons.g_rise
     v0 = neurons.v[b, g]
-    ref = pops.ref_steps[p]
-    v_rest = pops.v_rest[p]
+    ref = neurons.ref_steps[g]
+    v_rest = neurons.v_rest[g]
+    v_th = neurons.v_th[g]
     spiked = False
     if pops.kind[p] == KIND_LIF_COND:
-        g_leak = pops.g_leak[p]
-        a_ad = pops.a[p]
-        b_ad = pops.b[p]
-        adapt = a_ad > 0.0 or b_ad > 0.0
+        g_leak = neurons.g_leak[g]
+        adapt = pops.has_adapt[p] != 0
         w0 = neurons.w_adapt[b, g]
         G = g_leak
         I = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - w0
@@ -61,16 +60,16 @@ def _update(pops, chans, neurons, step, dt):
             else:
                 I += gval
         if adapt:
-            wa = a_ad * (v0 - v_rest)
-            neurons.w_adapt[b, g] = wa + (w0 - wa) * pops.decay_w[p]
+            wa = neurons.a_adapt[g] * (v0 - v_rest)
+            neurons.w_adapt[b, g] = wa + (w0 - wa) * neurons.decay_w[g]
         if step - neurons.last_spike[b, g] >= ref:
             v_inf = I / G
-            v1 = v_inf + (v0 - v_inf) * exp_scalar((-dt / pops.c_m[p]) * G)
-            if v1 > pops.v_th[p]:
-                v1 = pops.v_reset[p]
+            v1 = v_inf + (v0 - v_inf) * exp_scalar(-neurons.dt_c_m[g] * G)
+            if v1 > v_th:
+                v1 = neurons.v_reset[g]
                 spiked = True
                 if adapt:
-                    neurons.w_adapt[b, g] += b_ad
+                    neurons.w_adapt[b, g] += neurons.b_adapt[g]
             neurons.v[b, g] = v1
     else:
         D = 0.0
@@ -80,18 +79,18 @@ def _update(pops, chans, neurons, step, dt):
             xin = ring[b, cur, s] * chans.norm[ch]
             ring[b, cur, s] = 0.0
             gd[b, s] += xin
-            D += gd[b, s] * chans.prop_d[ch]
+            D += gd[b, s] * neurons.prop_d[s]
             gd[b, s] *= chans.decay_d[ch]
             if chans.has_rise[ch]:
                 gr[b, s] += xin
-                D -= gr[b, s] * chans.prop_r[ch]
+                D -= gr[b, s] * neurons.prop_r[s]
                 gr[b, s] *= chans.decay_r[ch]
         if step - neurons.last_spike[b, g] >= ref:
-            pm = pops.decay_m[p]
-            r_in = (1.0 - pm) / pops.g_leak[p]
+            pm = neurons.decay_m[g]
+            r_in = (1.0 - pm) / neurons.g_leak[g]
             v1 = v_rest + (v0 - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + D
-            if v1 > pops.v_th[p]:
-                v1 = pops.v_reset[p]
+            if v1 > v_th:
+                v1 = neurons.v_reset[g]
                 spiked = True
             neurons.v[b, g] = v1
     if spiked:

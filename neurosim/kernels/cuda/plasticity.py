@@ -34,7 +34,7 @@ from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAP
                              PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
                              PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
-                             MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K, EF_B)
+                             MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
 from .inputs import THREADS, blocks
 from .propagate import PROP_BLOCKS, PROP_THREADS
 
@@ -439,9 +439,8 @@ def _adapt(neurons, pl):
                 f = 1.0 + ef[e, EF_K] * (pl.mf[m, MF_BASE] + pl.mod_c[b, m])
                 if f < 0.0:
                     f = 0.0
-                extra = ef[e, EF_B] * (f - 1.0)
-                if extra != 0.0:
-                    neurons.w_adapt[b, g] += extra
+                if f != 1.0:
+                    neurons.w_adapt[b, g] += neurons.b_adapt[g] * (f - 1.0)
 
 
 @cuda.jit

@@ -1,0 +1,231 @@
+"""Handles on the parts of a :class:`~neurosim.network.Network`: populations, projections,
+modulators (as PyNN's ``Population`` / ``Projection``: described as data, changed with
+``set``, read with ``get``, before a run or between runs).
+
+A handle holds what its part was given (its model, the values ``set`` on it, its initial values);
+the arrays of a built network are read and written through the network's simulation
+(sim/run.py), never here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import SpecError
+from .spec.distributions import Distribution
+from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule
+from .spec.neurons import LIFCond, check_param
+from .units import to_float
+
+
+class Population:
+    """A group of ``n`` neurons (or spike sources) sharing one model.  ``len(pop) == n``.
+
+    ``params`` holds the parameters set on the population (over its model's); ``initial`` the
+    initial values of its state variables (``initialize``)."""
+
+    def __init__(self, net, index, name, n, model):
+        self.net, self.index, self.name, self.n, self.model = net, index, name, n, model
+        self.params, self.initial = {}, {}
+
+    @property
+    def i_bias(self):
+        """The bias current (pA) set on the population (``population(i_bias=...)`` or ``set``), or
+        None when it is the model's."""
+        return self.params.get("i_bias")
+
+    @property
+    def is_source(self) -> bool:
+        return isinstance(self.model, (PoissonSource, SpikeGenerator))
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        return f"Population({self.name!r}, n={self.n}, model={type(self.model).__name__})"
+
+    # ------------------------------------------------------------------ parameters
+    def set(self, **values):
+        """Set parameters, before the first run or between runs (the next run continues from the
+        current state with the new values).
+
+        Neuron populations: any parameter of the model (LIFCond: c_m pF, g_leak nS, v_rest mV,
+        v_th mV, v_reset mV, t_ref ms, i_bias pA, a nS, b pA, tau_w ms, and tau_m ms, which sets
+        g_leak = c_m / tau_m; LIFCurr: tau_m ms, c_m pF, v_rest, v_th, v_reset, t_ref, i_bias),
+        each a number, an array of ``n`` values or a distribution (drawn per neuron from the
+        network's seed).  Poisson sources: ``rate`` (Hz: scalar, (n,), (batch, n) or a Schedule,
+        whose times are absolute, ms from t = 0).  Every value is checked before anything changes."""
+        from .state.neuron_params import settable, realise_params
+        if isinstance(self.model, SpikeGenerator):
+            raise SpecError(f"population {self.name!r} is a spike generator; its spike times cannot be set")
+        if isinstance(self.model, PoissonSource):
+            if set(values) != {"rate"}:
+                raise SpecError(f"population {self.name!r} is a Poisson source: set(rate=...) only, got "
+                                f"{sorted(values)}")
+            rate = values["rate"]
+            as_schedule(f"population {self.name!r}: rate", rate, self.n, self.net.batch, "Hz", low=0.0,
+                        dt=self.net.dt)
+            self.model = PoissonSource(self.n, rate)
+            self.net._inputs_changed()
+            return
+        allowed = settable(self.model)
+        unknown = sorted(set(values) - set(allowed))
+        if unknown:
+            raise SpecError(f"population {self.name!r}: unknown parameter(s) {unknown} of "
+                            f"{type(self.model).__name__}; allowed: {list(allowed)}")
+        new = dict(self.params)
+        where = f"population {self.name!r}"
+        for key, value in values.items():
+            value = check_param(where, key, value)
+            if isinstance(value, np.ndarray) and value.shape != (self.n,):
+                raise SpecError(f"{where}.{key} must be a number, a distribution or an array of shape ({self.n},), "
+                                f"got shape {value.shape}")
+            new[key] = value
+            if isinstance(self.model, LIFCond) and key in ("tau_m", "g_leak"):
+                new.pop("g_leak" if key == "tau_m" else "tau_m", None)   # the later one decides
+        old, self.params = self.params, new
+        try:
+            vals = realise_params(self, self.net.seed)   # checks every neuron (ranges, v_reset < v_th)
+        except SpecError:
+            self.params = old
+            raise
+        self.net._params_changed(self, vals)
+
+    def get(self, name: str) -> np.ndarray:
+        """The per-neuron values (shape (n,), float64) of parameter ``name`` (also ``tau_m`` of an
+        LIFCond and ``g_leak`` of an LIFCurr population, derived), distributions drawn."""
+        from .state.neuron_params import realise_params
+        if self.is_source:
+            raise SpecError(f"population {self.name!r} is a spike source; it has no neuron parameters")
+        vals = realise_params(self, self.net.seed)
+        if name not in vals or (not isinstance(self.model, LIFCond) and name in ("a", "b", "tau_w")):
+            raise SpecError(f"population {self.name!r}: unknown parameter {name!r}; known: "
+                            f"{sorted(k for k in vals if isinstance(self.model, LIFCond) or k not in ('a', 'b', 'tau_w'))}")
+        return vals[name].copy()
+
+    def initialize(self, **values):
+        """Initial values of state variables: ``v`` (mV) and, for LIFCond, ``w_adapt`` (pA); each a
+        number, an (n,) or (batch, n) array or a distribution.  They are used at the start of the
+        first run and by every :meth:`Network.reset`; on a network already built they are also
+        written into the current state now (as PyNN's ``initialize``)."""
+        if self.is_source:
+            raise SpecError(f"population {self.name!r} is a spike source; it has no state to initialise")
+        allowed = ("v", "w_adapt") if isinstance(self.model, LIFCond) else ("v",)
+        for key, value in values.items():
+            if key not in allowed:
+                raise SpecError(f"population {self.name!r}: initialize() takes {list(allowed)}, got {key!r}")
+            if not isinstance(value, Distribution):
+                unit = "mV" if key == "v" else "pA"
+                arr = np.asarray(to_float(value, f"initialize: {key}", unit), dtype=np.float64)
+                if arr.shape not in ((), (self.n,), (self.net.batch, self.n)):
+                    raise SpecError(f"population {self.name!r}: initial {key} must be a number, a distribution or "
+                                    f"an array of shape ({self.n},) or ({self.net.batch}, {self.n}) ({unit}), got "
+                                    f"shape {arr.shape}")
+                if not np.all(np.isfinite(arr)):
+                    raise SpecError(f"population {self.name!r}: initial {key} must be finite ({unit})")
+                value = arr
+        self.initial.update(values)
+        self.net._initial_changed(self, sorted(values))
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post`` through one or more receptors (``"glutamate"`` gives two).
+    ``plasticity`` is its STDP rule (None when static)."""
+
+    plasticity = None
+    record_weights = False
+    weight_set = False   # True once set(weight=...) replaced the connector's own weights
+
+    def __init__(self, net, index, name, pre, post, connector, receptors, weight, delay, receptor_arg, nmda_ratio):
+        self.net, self.index, self.name = net, index, name
+        self.pre, self.post, self.connector = pre, post, connector
+        self.receptors = receptors          # list of (Receptor, weight factor)
+        self.weight, self.delay = weight, delay
+        self.receptor_arg, self.nmda_ratio = receptor_arg, nmda_ratio
+
+    def __repr__(self):
+        names = "+".join(r.name for r, _ in self.receptors)
+        return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
+
+    def set(self, weight=None):
+        """Set the weights (nS or pA) before a run or between runs: a number, an (n_syn,) array in the
+        order of :meth:`get` (sorted by pre, then post), an (n_pre, n_post) matrix read at each
+        synapse, or a distribution.  A multi-receptor projection (``"glutamate"``) gets ``weight``
+        on AMPA and ``nmda_ratio * weight`` on NMDA.  Plastic projections: inside [w_min, w_max]."""
+        if weight is None:
+            raise SpecError(f"projection {self.name!r}: set() takes weight=...")
+        net = self.net
+        net._check_weight(self.name, weight, self.receptors)
+        if self.plasticity is not None:
+            net._check_plasticity(self.name, self.plasticity, self.receptors, weight)
+        old = (self.weight, self.weight_set)
+        self.weight, self.weight_set = weight, True
+        try:
+            net._weights_changed(self)
+        except SpecError:
+            self.weight, self.weight_set = old
+            raise
+
+    def get(self, name: str = "weight", format: str = "list", receptor=None) -> np.ndarray:
+        """``"weight"`` (nS or pA, of ``receptor``: default the first, the weight given to connect)
+        or ``"delay"`` (ms, after rounding to steps) of every synapse: ``format="list"`` gives an
+        (n_syn,) array sorted by pre, then post; ``"array"`` an (n_pre, n_post) matrix with NaN
+        where there is no synapse (several synapses between one pair: their sum)."""
+        if name not in ("weight", "delay"):
+            raise SpecError(f"projection {self.name!r}: get() reads 'weight' or 'delay', got {name!r}")
+        if format not in ("list", "array"):
+            raise SpecError(f"projection {self.name!r}: format must be 'list' or 'array', got {format!r}")
+        c = self.net.connections(self)
+        if name == "weight":
+            rec = self.receptors[0][0].name if receptor is None else receptor
+            if rec not in c["weight"]:
+                raise SpecError(f"projection {self.name!r}: no receptor {rec!r}; known: {sorted(c['weight'])}")
+            values = np.asarray(c["weight"][rec], dtype=np.float64)
+            if values.ndim == 2:   # plastic with batch > 1: one row per trial
+                values = values[0] if values.shape[0] == 1 else values
+        else:
+            values = np.asarray(c["delay"], dtype=np.float64)
+        if format == "list":
+            return values.copy()
+        if values.ndim != 1:
+            raise SpecError(f"projection {self.name!r}: format='array' needs one weight per synapse; this plastic "
+                            "projection has one row per trial (use format='list')")
+        out = np.full((self.pre.n, self.post.n), np.nan)
+        pre, post = np.asarray(c["pre"]), np.asarray(c["post"])
+        if pre.size:
+            acc = np.zeros((self.pre.n, self.post.n))
+            np.add.at(acc, (pre, post), values)
+            has = np.zeros((self.pre.n, self.post.n), bool)
+            has[pre, post] = True
+            out[has] = acc[has]
+        return out
+
+
+class Modulator:
+    """A neuromodulator of the network (see :mod:`neurosim.spec.modulators`): its dynamics
+    ``spec``, the population whose spikes release it (``source``, or None) and ``per_spike`` (uM)."""
+
+    def __init__(self, net, index, spec, source, per_spike):
+        self.net, self.index, self.spec, self.source, self.per_spike = net, index, spec, source, per_spike
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def concentration(self) -> np.ndarray:
+        """Current concentration (uM, baseline included), shape (batch,)."""
+        return self.net._modulator_concentration(self)
+
+    def __repr__(self):
+        src = self.source.name if self.source is not None else None
+        return f"Modulator({self.name!r}, source={src!r}, per_spike={self.per_spike})"
+
+
+class Modulation:
+    """``quantity`` of ``pop`` scaled by ``max(0, 1 + k [modulator])`` (k in 1/uM)."""
+
+    def __init__(self, modulator, pop, quantity, k):
+        self.modulator, self.pop, self.quantity, self.k = modulator, pop, quantity, k
+
+    def __repr__(self):
+        return f"Modulation({self.modulator.name!r} -> {self.pop.name}.{self.quantity}, k={self.k})"

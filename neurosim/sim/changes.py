@@ -1,0 +1,96 @@
+"""Changes to a built network between runs, and ``reset``: the runtime side of
+``Population.set`` / ``initialize``, ``Projection.set``, rate and current changes and
+``Network.reset`` (the handles in handles.py validate; these functions write the arrays).
+
+Each change computes the new arrays with the functions the build uses (state/neuron_params.py,
+state/build.py), writes them into the backend's host state and pushes them to the device, so a
+value set between runs is the value a network built with it would hold.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import arrays as A
+from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT
+from ..state.neuron_params import neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params
+
+
+def write_params(sim, pop, vals):
+    """Write the realised parameters ``vals`` of neuron population ``pop`` into the state."""
+    st = sim.backend.download()
+    s, n = sim.layout.pop_start[pop.index], pop.n
+    fdt = st.neurons.v.dtype
+    for field, arr in neuron_arrays(vals, sim.net.dt, fdt).items():
+        getattr(st.neurons, field)[s:s + n] = arr
+    chans = sim.layout.pop_channels.get(pop.index, [])
+    if chans:
+        off = sim.layout.slot_off[pop.index]
+        pd, pr = slot_propagators(vals, chans, sim.net.dt, fdt)
+        st.neurons.prop_d[off:off + pd.size] = pd
+        st.neurons.prop_r[off:off + pr.size] = pr
+    _flags(sim, st, pop, vals)
+    sim.backend.push("neurons", "pops")
+
+
+def _flags(sim, st, pop, vals):
+    k = sim.layout.pos[pop.index]
+    s, n = sim.layout.pop_start[pop.index], pop.n
+    st.pops.has_bias[k] = int(np.any(st.neurons.i_bias[s:s + n] != 0))
+    st.pops.has_adapt[k] = int(st.pops.kind[k] == A.KIND_LIF_COND and (
+        np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(st.neurons.w_adapt[:, s:s + n] != 0)))
+
+
+def write_initial(sim, pop, names):
+    """Write ``pop``'s initial values of the state variables ``names`` into the current state."""
+    st = sim.backend.download()
+    s, n, batch, seed = sim.layout.pop_start[pop.index], pop.n, sim.net.batch, sim.net.seed
+    vals = realise_params(pop, seed)
+    if "v" in names:
+        st.neurons.v[:, s:s + n] = initial_v(pop, batch, rng_for(seed, PURPOSE_VINIT, pop.index), vals)
+    if "w_adapt" in names:
+        st.neurons.w_adapt[:, s:s + n] = initial_w_adapt(pop, batch, seed)
+    _flags(sim, st, pop, vals)
+    sim.backend.push("neurons", "pops")
+
+
+def write_weights(sim, proj):
+    """Write ``proj``'s weights (``proj.weight`` realised, as the build does) into the state."""
+    st = sim.backend.download()
+    w = st.syn.w
+    for rec, off, n_syn, blk, pre in sim.layout.proj_blocks[proj.index]:
+        factor = next(f for r, f in proj.receptors if r == rec)
+        post = st.syn.post[off:off + n_syn]
+        new = synapse_weights(proj, rec, factor, pre, post, None, sim.net.seed)
+        if proj.plasticity is not None:
+            new = np.clip(new, proj.plasticity.w_min, proj.plasticity.w_max)
+        w[:, off:off + n_syn] = new.astype(w.dtype)
+        hit = np.flatnonzero(st.sat.proj == blk)
+        if hit.size:   # a saturating projection: one weight for all synapses takes the summed path
+            st.sat.proj_uniform[hit] = bool(st.syn.proj_dense[blk] and (new.size == 0 or np.all(new == new[0])))
+    sim.backend.push("syn", "sat")
+
+
+def rebuild_inputs(sim):
+    """Lay the rate and current tables out anew after a Poisson rate, an injected current or a
+    drive's rate changed (schedule times are absolute; the tables' pointers restart and catch up
+    with the current step in the next chunk, and the injected currents are rebuilt)."""
+    st = sim.backend.download()
+    tables, pop_table, cur_table, drv_table = schedule_tables(sim.net, sim.layout.pos, sim.net.dt, sim.net.batch,
+                                                              st.neurons.v.dtype)
+    inputs = st.inputs._replace(cur_table=cur_table, drv_table=drv_table,
+                                cur_seen=np.full_like(st.inputs.cur_seen, -2))
+    sim.replace_state(st._replace(tables=tables, inputs=inputs, pops=st.pops._replace(table=pop_table)))
+
+
+def reset(sim, restore_weights: bool = False):
+    """Time back to 0 and every state variable back to its initial value: the network is built
+    again from its description (same seed: same connectivity, same draws), keeping the current
+    weights unless ``restore_weights``."""
+    old = sim.backend.download()
+    state, layout = build_state(sim.net)
+    if not restore_weights:
+        if state.syn.w.shape != old.syn.w.shape:
+            raise RuntimeError("reset: the rebuilt network's weights do not match the running one")
+        state.syn.w[...] = old.syn.w
+        state.sat.proj_uniform[...] = old.sat.proj_uniform
+    sim.restart(state, layout)

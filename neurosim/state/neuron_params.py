@@ -1,0 +1,156 @@
+"""Per-neuron parameters: from what a population was given (its model's fields and the values set
+with ``Population.set``: numbers, per-neuron arrays or distributions) to the arrays the kernels
+read (``NeuronState`` fields and per-slot propagators).
+
+The same functions serve the build (state/build.py) and every change between runs
+(``Population.set``), so a value set later is exactly the value a network built with it would
+have.  Distributions are drawn from generators seeded by (network seed, PURPOSE_PARAM,
+population index, parameter), so a rebuild (``Network.reset``) draws the same values.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SpecError
+from ..spec.distributions import Distribution
+from ..spec.neurons import LIFCond, check_values
+from ..spec.timegrid import refractory_steps
+
+PURPOSE_PARAM = 5
+PURPOSE_WINIT = 6
+# every parameter a population can hold, in a fixed order (its position seeds its draws)
+ALL_PARAMETERS = ("c_m", "g_leak", "tau_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w")
+# NeuronState fields computed here, per neuron
+NEURON_FIELDS = ("i_bias", "g_leak", "v_rest", "v_th", "v_reset", "ref_steps", "a_adapt", "b_adapt", "decay_w",
+                 "decay_m", "dt_c_m")
+
+
+def settable(model) -> tuple:
+    """Names ``Population.set`` accepts for ``model``: its parameters, and ``tau_m`` for LIFCond
+    (which sets ``g_leak = c_m / tau_m``)."""
+    return model.PARAMETERS + (("tau_m",) if isinstance(model, LIFCond) else ())
+
+
+def given(pop) -> dict:
+    """{parameter: value as given} for ``pop``: the values set on the population over its model's.
+    For LIFCond a ``tau_m`` set on the population replaces ``g_leak`` (derived from c_m)."""
+    out = {k: getattr(pop.model, k) for k in pop.model.PARAMETERS}
+    out.update(pop.params)
+    return out
+
+
+def _rng(seed: int, pop_index: int, key: str) -> np.random.Generator:
+    ss = np.random.SeedSequence([seed, PURPOSE_PARAM, pop_index, ALL_PARAMETERS.index(key)])
+    return np.random.Generator(np.random.Philox(ss))
+
+
+def _draw(pop, key, value, seed) -> np.ndarray:
+    where = f"population {pop.name!r}"
+    if isinstance(value, Distribution):
+        return check_values(where, key, value.draw(_rng(seed, pop.index, key), pop.n))
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(pop.n, float(arr))
+    if arr.shape != (pop.n,):
+        raise SpecError(f"{where}.{key} must be a number, a distribution or an array of shape ({pop.n},), "
+                        f"got shape {arr.shape}")
+    return arr.copy()
+
+
+def realise_params(pop, seed: int) -> dict:
+    """{parameter: (n,) float64} of a neuron population, the derived ``tau_m`` (LIFCond) or
+    ``g_leak`` (LIFCurr) included; checks every neuron (ranges, v_reset < v_th)."""
+    vals = {k: _draw(pop, k, v, seed) for k, v in given(pop).items()}
+    if isinstance(pop.model, LIFCond):
+        if "tau_m" in vals:   # set as tau_m: g_leak follows c_m
+            vals["g_leak"] = vals["c_m"] / vals["tau_m"]
+        vals["tau_m"] = vals["c_m"] / vals["g_leak"]
+    else:
+        vals["g_leak"] = vals["c_m"] / vals["tau_m"]
+        vals["a"] = np.zeros(pop.n)
+        vals["b"] = np.zeros(pop.n)
+        vals["tau_w"] = np.full(pop.n, 100.0)
+    bad = np.flatnonzero(vals["v_reset"] >= vals["v_th"])
+    if bad.size:
+        i = int(bad[0])
+        raise SpecError(f"population {pop.name!r}.v_reset must be < v_th ({vals['v_th'][i]:g} mV), got "
+                        f"{vals['v_reset'][i]:g} mV at neuron {i}")
+    return vals
+
+
+def _per_unique(fn, x: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """``fn`` (a scalar function: math.exp, ...) of every entry, evaluated once per distinct value
+    (the libm result, as the scalar code has always used)."""
+    u, inv = np.unique(x, return_inverse=True)
+    return np.asarray([fn(float(v)) for v in u], dtype=dtype)[inv.reshape(-1)]
+
+
+def neuron_arrays(vals: dict, dt: float, fdt) -> dict:
+    """The NeuronState parameter fields (:data:`NEURON_FIELDS`) of one population from its realised
+    parameters; the state's float type ``fdt`` as the per-population arrays had, ``dt_c_m`` float64."""
+    c_m = vals["c_m"].astype(fdt)
+    # tau_m as the kernels have always seen it: c_m / g_leak (LIFCurr: g_leak = c_m / tau_m first)
+    tau_m = vals["c_m"] / vals["g_leak"]
+    return {
+        "i_bias": vals["i_bias"].astype(fdt), "g_leak": vals["g_leak"].astype(fdt),
+        "v_rest": vals["v_rest"].astype(fdt), "v_th": vals["v_th"].astype(fdt),
+        "v_reset": vals["v_reset"].astype(fdt),
+        "ref_steps": _per_unique(lambda t: refractory_steps(t, dt), vals["t_ref"], np.int64),
+        "a_adapt": vals["a"].astype(fdt), "b_adapt": vals["b"].astype(fdt),
+        "decay_w": _per_unique(lambda t: math.exp(-dt / t), vals["tau_w"]).astype(fdt),
+        "decay_m": _per_unique(lambda t: math.exp(-dt / t), tau_m).astype(fdt),
+        "dt_c_m": dt / c_m.astype(np.float64),
+    }
+
+
+def slot_propagators(vals: dict, receptors, dt: float, fdt):
+    """(prop_d, prop_r): the exact per-pA change of ``v`` over one step caused by each receptor
+    channel's decay and rise components, per neuron (channel-major, as the slots), for a
+    current-based population (Rotter & Diesmann 1999; 0 where not used)."""
+    from .build import psc_propagator
+    tau_m = vals["c_m"] / vals["g_leak"]
+    pairs, inv = np.unique(np.stack([tau_m, vals["c_m"]]), axis=1, return_inverse=True)
+    inv = inv.reshape(-1)
+    pd, pr = [], []
+    for rec in receptors:
+        if rec.saturating:
+            pd.append(np.zeros(tau_m.size)); pr.append(np.zeros(tau_m.size))
+            continue
+        d = [psc_propagator(dt, float(t), float(c), rec.tau_decay) for t, c in pairs.T]
+        r = [psc_propagator(dt, float(t), float(c), rec.tau_rise) if rec.tau_rise > 0 else 0.0 for t, c in pairs.T]
+        pd.append(np.asarray(d)[inv]); pr.append(np.asarray(r)[inv])
+    cat = lambda xs: (np.concatenate(xs) if xs else np.zeros(0)).astype(fdt)  # noqa: E731
+    return cat(pd), cat(pr)
+
+
+def initial_w_adapt(pop, batch: int, seed: int) -> np.ndarray:
+    """(batch, n) initial adaptation current (pA) of a population: ``Population.initialize``'s
+    value or 0."""
+    value = pop.initial.get("w_adapt")
+    if value is None:
+        return np.zeros((batch, pop.n))
+    return _initial(pop, "w_adapt", value, batch, np.random.Generator(np.random.Philox(
+        np.random.SeedSequence([seed, PURPOSE_WINIT, pop.index]))), "pA")
+
+
+def _initial(pop, name, value, batch, rng, unit) -> np.ndarray:
+    if isinstance(value, Distribution):
+        return value.draw(rng, (batch, pop.n))
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape == (pop.n,) or arr.shape == (batch, pop.n):
+        return np.broadcast_to(arr, (batch, pop.n)).copy()
+    raise SpecError(f"population {pop.name!r}: initial {name} must be a number, a distribution or an array of "
+                    f"shape ({pop.n},) or ({batch}, {pop.n}) ({unit}), got shape {arr.shape}")
+
+
+def initial_v(pop, batch: int, rng_vinit, vals: dict) -> np.ndarray:
+    """(batch, n) initial membrane potential (mV): ``Population.initialize(v=...)``, else the
+    model's ``v_init``, else each neuron's ``v_rest``."""
+    value = pop.initial.get("v", pop.model.v_init)
+    if value is None:
+        return np.broadcast_to(vals["v_rest"], (batch, pop.n)).copy()
+    if isinstance(value, tuple):
+        value = np.asarray(value)
+    return _initial(pop, "v", value, batch, rng_vinit, "mV")
