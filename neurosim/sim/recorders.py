@@ -2,20 +2,24 @@
 
 Spike monitors give ``.i`` (neuron index), ``.t`` (ms), ``.trial``, ``.count`` and
 ``spike_trains()``; state monitors give ``.t`` and one attribute per variable; rate monitors
-``.t`` and ``.rate`` (Hz).  They read what the simulation has recorded so far.
+``.t`` and ``.rate`` (Hz).  They read what the simulation has recorded so far.  What each
+monitor records is :mod:`neurosim.spec.monitors` (which they subclass); the recording arrays of a
+build are laid out by :mod:`neurosim.state.recording`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SpecError
-from ..result import Result, SpikeTrains, StateTrace, PopulationRate, WeightTable, unit_of
-from ..state import arrays as A
+from ..result import Result, SpikeTrains, StateTrace, PopulationRate, unit_of
+from ..spec.monitors import (SpikeMonitorSpec, StateMonitorSpec, RateMonitorSpec, WeightMonitorSpec,
+                             monitor_spec)  # noqa: F401  (monitor_spec: Network.to_spec imports it from here)
+from ..state.recording import variable_column
 
 
-class SpikeMonitor:
+class SpikeMonitor(SpikeMonitorSpec):
     def __init__(self, net, pop, indices):
-        self.net, self.pop, self.indices = net, pop, indices
+        self.net = net
+        super().__init__(pop, indices)
 
     @property
     def _trains(self) -> SpikeTrains:
@@ -66,10 +70,10 @@ def _empty_trains(mon):
     return SpikeTrains(mon.pop.name, mon.pop.n, z, np.zeros(0), z.astype(np.int32), rec, mon.net.batch)
 
 
-class StateMonitor:
+class StateMonitor(StateMonitorSpec):
     def __init__(self, net, pop, variables, indices, every_steps, trials):
-        self.net, self.pop, self.variables = net, pop, variables
-        self.indices, self.every_steps, self.trials = indices, every_steps, trials
+        self.net = net
+        super().__init__(pop, variables, indices, every_steps, trials)
 
     @property
     def t(self) -> np.ndarray:
@@ -93,9 +97,10 @@ class StateMonitor:
         raise AttributeError(f"StateMonitor records {self.variables}, not {name!r}")
 
 
-class RateMonitor:
+class RateMonitor(RateMonitorSpec):
     def __init__(self, net, pop):
-        self.net, self.pop = net, pop
+        self.net = net
+        super().__init__(pop)
 
     @property
     def _rate(self) -> PopulationRate:
@@ -115,7 +120,7 @@ class RateMonitor:
         return self._rate.rate_hz(window)
 
 
-class WeightMonitor:
+class WeightMonitor(WeightMonitorSpec):
     """Weights of a projection: final values in ``Result.weights`` and, when ``every_steps`` is set,
     snapshots at steps 0, every, 2 every, ... taken between steps (the weights at the start of that
     step).  ``.t`` (ms) and ``.w``: (n_snapshots, n_syn), or (n_snapshots, batch, n_syn) for a
@@ -123,7 +128,8 @@ class WeightMonitor:
     receptors gives its first receptor's weights here (all of them in ``Result.weights``)."""
 
     def __init__(self, net, proj, every_steps=None):
-        self.net, self.proj, self.every_steps = net, proj, every_steps
+        self.net = net
+        super().__init__(proj, every_steps)
         self._steps = []
         self._snaps = []      # per snapshot: list over receptor blocks of (rows, n_syn) arrays
 
@@ -156,67 +162,6 @@ class WeightMonitor:
     @property
     def w(self) -> np.ndarray:
         return self.snapshots(0)
-
-
-def monitor_spec(m) -> dict:
-    if isinstance(m, SpikeMonitor):
-        return {"pop": m.pop.name, "what": "spikes", "indices": None if m.indices is None else m.indices.tolist()}
-    if isinstance(m, RateMonitor):
-        return {"pop": m.pop.name, "what": "rate"}
-    if isinstance(m, StateMonitor):
-        return {"pop": m.pop.name, "what": list(m.variables),
-                "indices": None if m.indices is None else m.indices.tolist(),
-                "every_steps": m.every_steps, "trials": m.trials.tolist()}
-    if isinstance(m, WeightMonitor):
-        return {"projection": m.proj.name, "what": "weights", "every_steps": m.every_steps}
-    raise TypeError(m)
-
-
-def _variable_column(net, layout, pop, variable):
-    """(VAR code, index offset, channel receptor) of a variable name for population ``pop``."""
-    start = layout.pop_start[pop.index]
-    if variable == "v":
-        return A.VAR_V, start, None
-    if variable == "w_adapt":
-        return A.VAR_W_ADAPT, start, None
-    if variable == "i_ext":
-        return A.VAR_I_EXT, start, None
-    if variable.startswith("g_"):
-        name = variable[2:]
-        for c, rec in enumerate(layout.pop_channels.get(pop.index, [])):
-            if rec.name == name:
-                return A.VAR_G, layout.slot_off[pop.index] + c * pop.n, rec
-    known = ["v", "i_ext"] + (["w_adapt"] if pop.model.has_adaptation else []) + \
-        [f"g_{r.name}" for r in layout.pop_channels.get(pop.index, [])]
-    raise SpecError(f"monitor: population {pop.name!r} has no variable {variable!r}; known: {known}")
-
-
-def recording_arrays(net, layout) -> A.Recording:
-    mask = np.zeros(layout.n_total, np.uint8)
-    cols_var, cols_idx, cols_tr, cols_ch, every, off = [], [], [], [], [], [0]
-    for m in net.monitors:
-        if isinstance(m, SpikeMonitor):
-            s = layout.pop_start[m.pop.index]
-            if m.indices is None:
-                mask[s:s + m.pop.n] = 1
-            else:
-                mask[s + m.indices] = 1
-        elif isinstance(m, StateMonitor):
-            idx = np.arange(m.pop.n) if m.indices is None else m.indices
-            for var in m.variables:
-                code, base, receptor = _variable_column(net, layout, m.pop, var)
-                ch = -1
-                if receptor is not None:
-                    ch = int(layout.pop_ch_off[m.pop.index]) + layout.pop_channels[m.pop.index].index(receptor)
-                for tr in m.trials:
-                    cols_ch.extend([ch] * idx.size)
-                    cols_var.extend([code] * idx.size)
-                    cols_idx.extend((base + idx).tolist())
-                    cols_tr.extend([int(tr)] * idx.size)
-            every.append(m.every_steps)
-            off.append(len(cols_var))
-    i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
-    return A.Recording(mask, i64(cols_var), i64(cols_idx), i64(cols_tr), i64(cols_ch), i64(every), i64(off))
 
 
 class Recorder:
@@ -352,7 +297,7 @@ def make_result(net) -> Result:
             t = rec.state_times(m)
             idx = np.arange(m.pop.n) if m.indices is None else m.indices
             for var in m.variables:
-                _, _, receptor = _variable_column(net, sim.layout, m.pop, var)
+                _, _, receptor = variable_column(sim.layout, m.pop, var)
                 unit = unit_of(var, receptor.conductance_based if receptor is not None else True)
                 res.states[(m.pop.name, var)] = StateTrace(m.pop.name, var, unit, idx, np.asarray(m.trials), t,
                                                            rec.state_values(m, var))

@@ -13,9 +13,10 @@ from ..state.build import build_state, counter_key
 from ..backends.select import make_backend
 from ..memory import check_memory
 from ..result import WeightTable
-from .recorders import Recorder, _variable_column
+from .recorders import Recorder
 from .compile_notice import compile_notice
 from ..state import arrays as A
+from ..state.recording import variable_column
 
 CHUNK_STEPS = 2000
 PROGRESS_AFTER_S = 3.0
@@ -143,7 +144,7 @@ class Simulation:
 
     def get(self, pop, variable):
         st = self.backend.download()
-        code, base, rec = _variable_column(self.net, self.layout, pop, variable)
+        code, base, rec = variable_column(self.layout, pop, variable)
         n = pop.n
         if code == A.VAR_V:
             return st.neurons.v[:, base:base + n].astype(np.float64)

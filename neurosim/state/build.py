@@ -348,7 +348,7 @@ def build_state(net):
                     plastic_blocks=plastic_rows(net))
 
     # --- recording
-    from ..sim.recorders import recording_arrays
+    from .recording import recording_arrays
     rec = recording_arrays(net, layout)
     # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
     syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
