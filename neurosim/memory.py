@@ -78,12 +78,16 @@ def state_nbytes(state) -> int:
 
 
 @functools.lru_cache(maxsize=None)
-def _probe(dtype: str, batch: int, plastic: bool) -> dict:
+def _probe(Network, dtype: str, batch: int, plastic: bool) -> dict:
     """Bytes of the state layout per synapse (``syn``), per neuron, per Poisson source, per
     presynaptic neuron of a projection (``pre``: its row pointer) and, with ``plastic``, the
     extra bytes per neuron of a population with plastic synapses (``plastic_neuron``: traces,
-    spike history); measured on tiny probe networks."""
-    from . import Network, LIFCond, AMPA, STDP, all_to_all, one_to_one
+    spike history); measured on tiny probe networks of class ``Network`` (the class of the
+    network estimated: this module is below :mod:`neurosim.network` and does not import it)."""
+    from .spec.connectors import all_to_all, one_to_one
+    from .spec.neurons import LIFCond
+    from .spec.plasticity import STDP
+    from .spec.receptors import AMPA
     from .state.build import build_state
 
     def total(n, connector=None, plastic=False, source=False):
@@ -128,7 +132,7 @@ def estimate_bytes(net) -> dict:
     channels, plastic_pops = {}, set()
     for q in net.projections:
         k = expected_synapses(q.connector, q.pre.n, q.post.n, q.pre is q.post)
-        probe = _probe(dtype, batch, q.plasticity is not None)
+        probe = _probe(type(net), dtype, batch, q.plasticity is not None)
         if q.plasticity is not None:
             plastic_pops.update((q.pre.index, q.post.index))
         n_syn += k * len(q.receptors)
@@ -138,10 +142,11 @@ def estimate_bytes(net) -> dict:
         channels.setdefault(q.post.index, set()).update(r.name for r, _ in q.receptors)
     for pop, rec, _ in net.drives:
         channels.setdefault(pop.index, set()).add(rec.name)
-    probe = _probe(dtype, batch, False)
+    probe = _probe(type(net), dtype, batch, False)
     neuron_bytes = sum(p.n * probe["source" if p.is_source else "neuron"] for p in net.populations)
     if plastic_pops:
-        neuron_bytes += sum(net.populations[i].n for i in plastic_pops) * _probe(dtype, batch, True)["plastic_neuron"]
+        per_neuron = _probe(type(net), dtype, batch, True)["plastic_neuron"]
+        neuron_bytes += sum(net.populations[i].n for i in plastic_pops) * per_neuron
     slots = sum(net.populations[i].n * len(c) for i, c in channels.items())
     ring = int(np.floor(max_delay / net.dt + 0.5)) + 1
     slot_bytes = float(slots) * (2 + ring) * itemsize * batch
