@@ -15,31 +15,30 @@ Example::
 """
 from __future__ import annotations
 
-import json
-import math
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from .errors import SpecError
 from .spec import validate as V
-from .spec.connectors import Connector, all_to_all, connector_from_dict
-from .spec.distributions import Distribution, describe, undescribe
-from .spec.inputs import (PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, Schedule,
-                          as_schedule)
+from .spec.connectors import Connector, all_to_all
+from .spec.distributions import Distribution
+from .spec.inputs import CurrentInjection, PoissonDrive
 from .spec.timegrid import to_steps
 from .spec.channels import check_channel_names
-from .spec.neurons import LIFCond, LIFCurr, neuron_from_dict
-from .spec.receptors import Receptor, resolve, receptor_from_dict
-from .spec.plasticity import RULE_TYPES, plasticity_from_dict
-from .spec.modulators import MODULATOR_TYPES, modulator_from_dict
+from .spec.neurons import LIFCond, LIFCurr
+from .spec.receptors import Receptor, resolve
+from .spec.plasticity import RULE_TYPES
 from .units import to_float
 from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
+from .network_inputs import InputsMixin
+from .network_modulation import ModulationMixin
+from .network_files import FilesMixin
 
 _MODELS = (LIFCond, LIFCurr)
 
 
-class Network:
+class Network(InputsMixin, ModulationMixin, FilesMixin):
     """A spiking network: populations, projections, inputs and monitors.
 
     Parameters
@@ -112,44 +111,6 @@ class Network:
         pop = Population(self, len(self.populations), name, n, model)
         if i_bias is not None:
             pop.set(i_bias=i_bias)
-        self.populations.append(pop)
-        return pop
-
-    def poisson(self, name: str, n: int, rate) -> Population:
-        """Add ``n`` Poisson spike sources; ``rate`` in Hz: scalar, (n,), (batch, n) or a Schedule."""
-        self._check_open()
-        self._check_name(name, "population")
-        n = V.positive_int(f"poisson {name!r}: n", n)
-        as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0, dt=self.dt)
-        pop = Population(self, len(self.populations), name, n, PoissonSource(n, rate))
-        self.populations.append(pop)
-        return pop
-
-    def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
-        """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
-        ``trials`` optionally gives each spike's batch row (default: all rows)."""
-        self._check_open()
-        self._check_name(name, "population")
-        n = V.positive_int(f"spike_generator {name!r}: n", n)
-        times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
-        ids = np.asarray(ids).reshape(-1)
-        if times.shape != ids.shape:
-            raise SpecError(f"spike_generator {name!r}: times and ids must have equal length, got "
-                            f"{times.size} and {ids.size}")
-        if times.size:
-            if not np.all(np.isfinite(times)) or times.min() < 0:
-                bad = times[~np.isfinite(times) | (times < 0)]
-                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms, got {bad[0]!r}")
-            if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
-                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}], got dtype "
-                                f"{ids.dtype} with range [{ids.min()}, {ids.max()}]")
-        if trials is not None:
-            trials = np.asarray(trials).reshape(-1)
-            if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
-                raise SpecError(f"spike_generator {name!r}: trials must match ids and lie in [0, {self.batch - 1}]")
-            trials = trials.astype(np.int64)
-        pop = Population(self, len(self.populations), name, n,
-                         SpikeGenerator(n, times, ids.astype(np.int64), trials))
         self.populations.append(pop)
         return pop
 
@@ -267,195 +228,6 @@ class Network:
             raise SpecError(f"projection {name!r}: weight must be >= 0 nS for a conductance-based receptor, got "
                             f"{w.min():g} (inhibition comes from the receptor's e_rev)")
 
-    def inject(self, pop, amplitude, indices=None):
-        """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
-        into ``indices`` of ``pop`` (default all)."""
-        self._check_open()
-        pop = self._pop(pop, "inject")
-        if pop.is_source:
-            raise SpecError(f"inject: {pop.name!r} is a spike source")
-        idx = np.arange(pop.n) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
-        if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
-            got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
-            raise SpecError(f"inject: indices must be in [0, {pop.n - 1}], got {got}")
-        as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA", dt=self.dt)
-        inj = CurrentInjection(amplitude, idx)
-        self.currents.append((pop, inj))
-        return inj
-
-    def poisson_drive(self, pop, receptor, n_sources: int, rate, weight: float):
-        """Brian2-style PoissonInput: ``n_sources`` Poisson sources at ``rate`` Hz onto every neuron
-        of ``pop`` through ``receptor``, each event adding ``weight`` (nS or pA)."""
-        self._check_open()
-        pop = self._pop(pop, "poisson_drive")
-        if pop.is_source:
-            raise SpecError(f"poisson_drive: {pop.name!r} is a spike source")
-        recs = resolve(receptor)
-        if len(recs) != 1:
-            raise SpecError("poisson_drive: receptor must be a single receptor, not 'glutamate'")
-        rec = recs[0][0]
-        if rec.conductance_based and isinstance(pop.model, LIFCurr):
-            raise SpecError(f"poisson_drive: receptor {rec.name!r} is conductance-based but {pop.name!r} is LIFCurr")
-        if rec.saturating:
-            raise SpecError(f"poisson_drive: receptor {rec.name!r} is saturating (Wang 2002), whose gating belongs to "
-                            "presynaptic neurons; use a poisson population and net.connect for saturating input")
-        n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
-        check_channel_names(self, pop, [rec], "poisson_drive")
-        as_schedule("poisson_drive: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
-        weight = V.number("poisson_drive: weight", weight, "nS or pA")
-        if rec.conductance_based and weight < 0:
-            raise SpecError(f"poisson_drive: weight must be >= 0 nS for conductance-based {rec.name!r}, got {weight}")
-        drv = PoissonDrive(n_sources, rate, weight)
-        self.drives.append((pop, rec, drv))
-        return drv
-
-    def monitor(self, pop, what: Union[str, Sequence[str]] = "spikes", indices=None, every: Optional[float] = None,
-                trials=None):
-        """Record from ``pop``.
-
-        what : ``"spikes"`` -> SpikeMonitor (``.i``, ``.t``, ``.count``, ``spike_trains()``);
-               ``"rate"`` -> PopulationRateMonitor (``.t``, ``.rate`` in Hz);
-               a variable name or list (``"v"``, ``"w_adapt"``, ``"i_ext"``, ``"g_<receptor>"``)
-               -> StateMonitor (``.t`` and one attribute per variable, shape (n_samples, n_recorded)
-               for batch 1, else (n_samples, n_trials, n_recorded))
-        indices : neurons to record (default all)
-        every : sampling period for state (ms, a whole number of steps; default dt)
-        trials : batch rows to record state from (default all)
-
-        ``pop`` may also be a Projection (or its name) with ``what="weights"`` -> WeightMonitor:
-        the final weights go to ``Result.weights`` and, with ``every`` (ms, a whole number of
-        steps), snapshots at t = 0, every, 2 every, ... (``.t``, ``.w``; shape (n_snapshots, n_syn),
-        or (n_snapshots, batch, n_syn) for a plastic projection with batch > 1).
-        """
-        from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor
-        self._check_open()
-        proj = self._projection(pop) if (isinstance(pop, Projection) or what == "weights") else None
-        if proj is not None:
-            if what != "weights":
-                raise SpecError(f"monitor: a projection records only 'weights', got {what!r}")
-            every_steps = None
-            if every is not None:
-                every_steps = self._steps("monitor: every", every)
-            mon = WeightMonitor(self, proj, every_steps)
-            proj.record_weights = True
-            self.monitors.append(mon)
-            return mon
-        pop = self._pop(pop, "monitor")
-        idx = None
-        if indices is not None:
-            idx = np.unique(np.asarray(indices, dtype=np.int64).reshape(-1))
-            if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
-                raise SpecError(f"monitor: indices must be in [0, {pop.n - 1}]")
-        if what == "spikes":
-            mon = SpikeMonitor(self, pop, idx)
-        elif what == "rate":
-            mon = RateMonitor(self, pop)
-        else:
-            variables = [what] if isinstance(what, str) else list(what)
-            if pop.is_source:
-                raise SpecError(f"monitor: {pop.name!r} is a spike source; only 'spikes' and 'rate' can be recorded")
-            every_steps = 1 if every is None else self._steps("monitor: every", every)
-            tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
-            if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
-                raise SpecError(f"monitor: trials must be in [0, {self.batch - 1}]")
-            mon = StateMonitor(self, pop, variables, idx, every_steps, tr)
-        self.monitors.append(mon)
-        return mon
-
-    def _projection(self, q) -> Projection:
-        if isinstance(q, str):
-            for p in self.projections:
-                if p.name == q:
-                    return p
-            raise SpecError(f"unknown projection {q!r}; known: {[p.name for p in self.projections]}")
-        if not isinstance(q, Projection) or q.net is not self:
-            raise SpecError(f"expected a Projection of this network, got {q!r}")
-        return q
-
-    def _steps(self, what, ms) -> int:
-        return to_steps(V.positive(what, ms, "ms"), self.dt, what)   # one rule: spec/timegrid.py
-
-    # ------------------------------------------------------------------ neuromodulation
-    def modulator(self, spec, source=None, per_spike: float = 0.0) -> Modulator:
-        """Add a neuromodulator (a :class:`~neurosim.spec.modulators.Dopamine` or ``Acetylcholine``
-        spec): a concentration per trial that decays with ``spec.tau``.  ``source``: a population
-        whose every spike releases ``per_spike`` uM (optional; explicit releases with
-        :meth:`reward` / :meth:`release`)."""
-        self._check_open()
-        if not isinstance(spec, MODULATOR_TYPES):
-            raise SpecError(f"modulator: spec must be Dopamine(...) or Acetylcholine(...), got {spec!r}")
-        if any(m.name == spec.name for m in self.modulators):
-            raise SpecError(f"modulator: a modulator named {spec.name!r} already exists")
-        src = None if source is None else self._pop(source, "modulator: source")
-        per_spike = V.in_range(f"modulator {spec.name!r}: per_spike", per_spike, 0.0, 1e6, "uM")
-        if src is None and per_spike:
-            raise SpecError(f"modulator {spec.name!r}: per_spike = {per_spike} needs a source population")
-        mod = Modulator(self, len(self.modulators), spec, src, per_spike)
-        self.modulators.append(mod)
-        return mod
-
-    def _modulator(self, m, what) -> Modulator:
-        if isinstance(m, Modulator) and m.net is self:
-            return m
-        for mod in self.modulators:
-            if mod.name == m:
-                return mod
-        raise SpecError(f"{what}: unknown modulator {m!r}; known: {[x.name for x in self.modulators]}")
-
-    def modulate(self, modulator, pop, quantity: str, k: float) -> Modulation:
-        """Scale ``quantity`` of ``pop`` by ``max(0, 1 + k [modulator])`` (k in 1/uM):
-        ``"b"`` (adaptation increment of an LIFCond population) or ``"g_<receptor>"`` (synaptic
-        arrivals into that receptor channel).  Models, e.g., cholinergic modulation of excitability."""
-        self._check_open()
-        mod = self._modulator(modulator, "modulate")
-        pop = self._pop(pop, "modulate")
-        if pop.is_source:
-            raise SpecError(f"modulate: {pop.name!r} is a spike source")
-        if not isinstance(quantity, str) or not (quantity == "b" or quantity.startswith("g_")):
-            raise SpecError(f"modulate: quantity must be 'b' or 'g_<receptor>', got {quantity!r}")
-        if quantity == "b" and not isinstance(pop.model, LIFCond):
-            raise SpecError(f"modulate: 'b' needs an LIFCond population (with adaptation), {pop.name!r} is "
-                            f"{type(pop.model).__name__}")
-        k = V.number("modulate: k", k, "1/uM")
-        eff = Modulation(mod, pop, quantity, k)
-        self.modulations.append(eff)
-        return eff
-
-    def release(self, modulator, amount: float, trials=None):
-        """Release ``amount`` uM of ``modulator`` now (between runs; at the current time ``net.t``),
-        into every trial or the given batch rows.  Negative amounts are refused."""
-        mod = self._modulator(modulator, "release")
-        amount = V.in_range(f"release {mod.name!r}: amount", amount, 0.0, 1e6, "uM")
-        tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
-        if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
-            raise SpecError(f"release: trials must be in [0, {self.batch - 1}]")
-        if self._sim is None:
-            self._pending.append((mod.index, amount, tr))
-        else:
-            self._apply_release(mod.index, amount, tr)
-
-    def reward(self, amount: float, trials=None, modulator=None):
-        """Deliver a reward: release ``amount`` uM of dopamine now (the network's only Dopamine
-        modulator, or the one named by ``modulator``)."""
-        if modulator is None:
-            das = [m for m in self.modulators if m.spec.kind == "dopamine"]
-            if len(das) != 1:
-                raise SpecError(f"reward: the network has {len(das)} dopamine modulators; add one with "
-                                "net.modulator(Dopamine()) or name it with modulator=")
-            modulator = das[0]
-        self.release(modulator, amount, trials)
-
-    def _apply_release(self, m, amount, trials):
-        st = self._sim.backend.download()
-        st.plast.mod_c[trials, m] += amount
-        self._sim.backend.push("plast")
-
-    def _modulator_concentration(self, mod) -> np.ndarray:
-        if self._sim is None:
-            return np.full(self.batch, mod.spec.baseline)
-        st = self._sim.backend.download()
-        return mod.spec.baseline + st.plast.mod_c[:, mod.index].astype(np.float64)
-
     # ------------------------------------------------------------------ changes between runs
     # (called by the handles once they have checked the new values; sim/changes.py writes them)
     def _params_changed(self, pop, vals):
@@ -497,14 +269,6 @@ class Network:
             if hasattr(m, "_snaps"):   # weight snapshots begin anew too
                 m._steps, m._snaps = [], []
 
-    def every(self, interval: float, callback, name: Optional[str] = None) -> str:
-        """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,
-        2 interval, ...), between steps, during :meth:`run` -- closed-loop control such as
-        reward delivery.  The spec records its ``name`` (default ``callback.__qualname__``) and
-        interval; :meth:`from_spec` needs it back (``callbacks={name: fn}``)."""
-        from .callbacks import add_callback
-        return add_callback(self, interval, callback, name)
-
     def __repr__(self):
         from .repr import network_repr
         return network_repr(self)
@@ -533,82 +297,6 @@ class Network:
         """One step's phases in order, those this network leaves out marked (sim/schedule.py)."""
         from .sim.schedule import summary
         return summary(self, runner)
-
-    # ------------------------------------------------------------------ streaming to a file
-    _stream = None            # sim.streaming.SpikeStreamer while spikes go to a file
-    _stream_request = None    # (path, overwrite, compression) until the network is built
-
-    def stream_to(self, path, overwrite: bool = True, compression: Optional[str] = None):
-        """Send recorded spikes to the result file ``path`` chunk by chunk instead of keeping them
-        in memory (for long runs); :meth:`save` then completes the file.
-
-        From now on every :meth:`run` appends each chunk's spikes (times in ms, neuron indices
-        within the population, trials) to a temporary file next to ``path``; spike memory is one
-        chunk, whatever the run length.  Population rates, state traces and weights are recorded in
-        memory as usual.  ``net.save()`` writes them, the spec and the metadata into that file and
-        renames it onto ``path`` atomically; until then ``path`` is untouched (an older file there
-        stays intact), and an exception or ``KeyboardInterrupt`` during ``run()`` deletes the
-        temporary file (the network can then not run further).  Spikes recorded before this call
-        are written first.  Calling it again with the same path does nothing.
-
-        In the Result of a streaming network (``run()``'s return value, :meth:`result`), each
-        spike record is a :class:`~neurosim.sim.streaming.StreamedSpikeTrains`: spike counts,
-        ``num_spikes`` and the mean CV of the ISIs are kept per neuron as the run goes (so
-        ``Result.summary()``, ``mean_rate`` and ``cv_isi`` need no spike arrays), while
-        ``node_ids``/``times``/``trials`` are read from the file on access (``.load()`` once,
-        ``.window(t0, t1)`` for a time window).  The same goes for the spike monitors.
-
-        ``overwrite=False`` refuses an existing file at ``path``; ``compression`` applies to the
-        non-spike datasets (see :class:`~neurosim.io.hdf5.ResultWriter`).
-        """
-        import os
-        path = os.fspath(path)
-        cur = self._stream
-        if cur is not None:
-            same = os.path.abspath(cur.path) == os.path.abspath(path)
-            if cur.state == "open" and same:
-                return
-            if cur.state == "open":
-                raise SpecError(f"stream_to: spikes already stream to {cur.path}; save() it before streaming elsewhere "
-                                "(a new path would lack the spikes written so far)")
-            raise SpecError(f"stream_to: the spike stream to {cur.path} was "
-                            f"{'saved' if cur.state == 'committed' else 'discarded after an exception'}; "
-                            "this network cannot record further (build a new Network)")
-        self._stream_request = (path, bool(overwrite), compression)
-        if self._sim is not None:
-            self._open_stream()
-
-    def _open_stream(self):
-        from .sim.streaming import SpikeStreamer
-        path, overwrite, compression = self._stream_request
-        self._stream_request = None
-        self._stream = SpikeStreamer(self, self._sim.layout, self._sim.recorder, path, overwrite, compression)
-        self._sim.recorder.stream = self._stream
-
-    def save(self, path=None, result=None, overwrite: bool = True, compression: Optional[str] = None) -> str:
-        """Write the result file and return its path.
-
-        When streaming (:meth:`stream_to`), ``path`` may be omitted (it must otherwise be the
-        stream's path): the spec, metadata, rates, states, weights and extra of ``result``
-        (default :meth:`result`; pass one to add e.g. ``meta`` entries) are written into the
-        streamed file, which then replaces ``path`` atomically.  The stream is closed: the
-        network cannot run further, and the Result's spikes are read from ``path`` from now on.
-        Otherwise this is ``write_result(result or net.result(), path)``.
-        """
-        import os
-        s = self._stream
-        if s is not None:
-            if path is not None and os.path.abspath(os.fspath(path)) != os.path.abspath(s.path):
-                raise SpecError(f"save: spikes stream to {s.path}, not {os.fspath(path)}; call save() without a path")
-            s.commit(self.result() if result is None else result)
-            return s.path
-        if path is None:
-            if self._stream_request is None:
-                raise SpecError("save: give the file path (or call stream_to(path) before running)")
-            path, overwrite, compression = self._stream_request
-        from .io.hdf5 import write_result
-        return write_result(self.result() if result is None else result, path, overwrite=overwrite,
-                            compression=compression)
 
     def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None,
             stream_to=None):
@@ -678,117 +366,3 @@ class Network:
             self.build()
         return self._sim.connections(proj)
 
-    # ------------------------------------------------------------------ spec
-    def to_spec(self) -> dict:
-        """The whole model as a JSON-serialisable dict (enough to rebuild and rerun it, with the
-        names and intervals of its :meth:`every` callbacks, which :meth:`from_spec` needs back)."""
-        from .sim.recorders import monitor_spec
-        from .callbacks import callback_specs
-        pops = []
-        for p in self.populations:
-            m = p.model
-            if isinstance(m, PoissonSource):
-                d = {"name": p.name, "n": p.n, "source": "poisson", "rate": _sched_desc(m.rate)}
-            elif isinstance(m, SpikeGenerator):
-                d = {"name": p.name, "n": p.n, "source": "generator", "times": np.asarray(m.times).tolist(),
-                     "ids": np.asarray(m.ids).tolist(),
-                     "trials": None if m.trials is None else np.asarray(m.trials).tolist()}
-            else:
-                d = {"name": p.name, "n": p.n, "model": m.to_dict(),
-                     "params": {k: describe(v) for k, v in p.params.items()},
-                     "initial": {k: describe(v) for k, v in p.initial.items()}}
-            pops.append(d)
-        projs = []
-        for q in self.projections:
-            projs.append({"name": q.name, "pre": q.pre.name, "post": q.post.name, "connector": q.connector.to_dict(),
-                          "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
-                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "weight_set": q.weight_set,
-                          "delay": describe(q.delay),
-                          "plasticity": None if q.plasticity is None else q.plasticity.to_dict()})
-        return {
-            "format": "neurosim-network", "version": 1,
-            "dt": self.dt, "seed": self.seed, "batch": self.batch, "dtype": self.dtype,
-            "populations": pops, "projections": projs,
-            "currents": [{"pop": p.name, "amplitude": _sched_desc(c.amplitude),
-                          "indices": np.asarray(c.indices).tolist()} for p, c in self.currents],
-            "drives": [{"pop": p.name, "receptor": r.to_dict(), "n_sources": d.n_sources,
-                        "rate": _sched_desc(d.rate), "weight": d.weight} for p, r, d in self.drives],
-            "monitors": [monitor_spec(m) for m in self.monitors],
-            "modulators": [{"spec": m.spec.to_dict(), "source": None if m.source is None else m.source.name,
-                            "per_spike": m.per_spike} for m in self.modulators],
-            "modulations": [{"modulator": e.modulator.name, "pop": e.pop.name, "quantity": e.quantity, "k": e.k}
-                            for e in self.modulations],
-            "callbacks": callback_specs(self),
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_spec())
-
-    @classmethod
-    def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None,
-                  callbacks: Optional[dict] = None) -> "Network":
-        """Rebuild a network (with its monitors) from :meth:`to_spec` output or its JSON.  A spec
-        that records :meth:`every` callbacks needs them back by name: ``callbacks={name: fn}``."""
-        if isinstance(spec, str):
-            try:
-                spec = json.loads(spec)
-            except ValueError as exc:
-                raise SpecError(f"from_spec: the spec string is not valid JSON ({exc}): {spec[:40]!r}") from None
-        if not isinstance(spec, dict) or spec.get("format") != "neurosim-network":
-            raise SpecError("not a neurosim network spec (missing format 'neurosim-network')")
-        net = cls(dt=spec["dt"], seed=spec["seed"] if seed is None else seed, batch=spec["batch"],
-                  dtype=spec.get("dtype", "float64"))
-        for d in spec["populations"]:
-            if d.get("source") == "poisson":
-                net.poisson(d["name"], d["n"], _sched_undesc(d["rate"]))
-            elif d.get("source") == "generator":
-                net.spike_generator(d["name"], d["n"], d["times"], np.asarray(d["ids"], dtype=np.int64),
-                                    None if d["trials"] is None else np.asarray(d["trials"], dtype=np.int64))
-            else:
-                pop = net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
-                                     i_bias=None if d.get("i_bias") is None else np.asarray(d["i_bias"]))
-                if d.get("params"):
-                    pop.set(**{k: undescribe(v) for k, v in d["params"].items()})
-                if d.get("initial"):
-                    pop.initialize(**{k: undescribe(v) for k, v in d["initial"].items()})
-        for d in spec.get("modulators", []):
-            net.modulator(modulator_from_dict(d["spec"]), source=d["source"], per_spike=d["per_spike"])
-        for d in spec["projections"]:
-            rec = d["receptor"] if isinstance(d["receptor"], str) else receptor_from_dict(d["receptor"])
-            pl = d.get("plasticity")
-            proj = net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
-                               weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
-                               nmda_ratio=d["nmda_ratio"], name=d["name"],
-                               plasticity=None if pl is None else plasticity_from_dict(pl))
-            proj.weight_set = bool(d.get("weight_set", False))
-        for d in spec.get("modulations", []):
-            net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])
-        for d in spec["currents"]:
-            net.inject(d["pop"], _sched_undesc(d["amplitude"]), d["indices"])
-        for d in spec["drives"]:
-            net.poisson_drive(d["pop"], receptor_from_dict(d["receptor"]), d["n_sources"],
-                              _sched_undesc(d["rate"]), d["weight"])
-        for d in spec["monitors"]:
-            what = d["what"]
-            if what == "weights":
-                net.monitor(d["projection"], "weights",
-                            every=None if d.get("every_steps") is None else d["every_steps"] * net.dt)
-                continue
-            net.monitor(d["pop"], what, indices=d.get("indices"),
-                        every=d.get("every_steps", 1) * net.dt if what not in ("spikes", "rate") else None,
-                        trials=d.get("trials"))
-        from .callbacks import attach_callbacks
-        attach_callbacks(net, spec.get("callbacks", []), callbacks)
-        return net
-
-
-def _sched_desc(value):
-    if isinstance(value, Schedule):
-        return {"schedule": value.to_dict()}
-    return describe(value)
-
-
-def _sched_undesc(value):
-    if isinstance(value, dict) and "schedule" in value:
-        return Schedule(np.asarray(value["schedule"]["times"]), np.asarray(value["schedule"]["values"]))
-    return undescribe(value)

@@ -1,0 +1,166 @@
+"""Network methods that add spike sources, injected currents, Poisson drive and monitors
+(:class:`~neurosim.network.Network` inherits them)."""
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import SpecError
+from .spec import validate as V
+from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule
+from .spec.timegrid import to_steps
+from .spec.channels import check_channel_names
+from .spec.neurons import LIFCond, LIFCurr
+from .spec.receptors import resolve
+from .units import to_float
+from .handles import Population, Projection  # noqa: F401  (re-exported)
+
+_MODELS = (LIFCond, LIFCurr)
+
+class InputsMixin:
+    def poisson(self, name: str, n: int, rate) -> Population:
+        """Add ``n`` Poisson spike sources; ``rate`` in Hz: scalar, (n,), (batch, n) or a Schedule."""
+        self._check_open()
+        self._check_name(name, "population")
+        n = V.positive_int(f"poisson {name!r}: n", n)
+        as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0, dt=self.dt)
+        pop = Population(self, len(self.populations), name, n, PoissonSource(n, rate))
+        self.populations.append(pop)
+        return pop
+
+    def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
+        """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
+        ``trials`` optionally gives each spike's batch row (default: all rows)."""
+        self._check_open()
+        self._check_name(name, "population")
+        n = V.positive_int(f"spike_generator {name!r}: n", n)
+        times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
+        ids = np.asarray(ids).reshape(-1)
+        if times.shape != ids.shape:
+            raise SpecError(f"spike_generator {name!r}: times and ids must have equal length, got "
+                            f"{times.size} and {ids.size}")
+        if times.size:
+            if not np.all(np.isfinite(times)) or times.min() < 0:
+                bad = times[~np.isfinite(times) | (times < 0)]
+                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms, got {bad[0]!r}")
+            if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
+                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}], got dtype "
+                                f"{ids.dtype} with range [{ids.min()}, {ids.max()}]")
+        if trials is not None:
+            trials = np.asarray(trials).reshape(-1)
+            if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
+                raise SpecError(f"spike_generator {name!r}: trials must match ids and lie in [0, {self.batch - 1}]")
+            trials = trials.astype(np.int64)
+        pop = Population(self, len(self.populations), name, n,
+                         SpikeGenerator(n, times, ids.astype(np.int64), trials))
+        self.populations.append(pop)
+        return pop
+
+    def inject(self, pop, amplitude, indices=None):
+        """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
+        into ``indices`` of ``pop`` (default all)."""
+        self._check_open()
+        pop = self._pop(pop, "inject")
+        if pop.is_source:
+            raise SpecError(f"inject: {pop.name!r} is a spike source")
+        idx = np.arange(pop.n) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
+        if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
+            got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
+            raise SpecError(f"inject: indices must be in [0, {pop.n - 1}], got {got}")
+        as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA", dt=self.dt)
+        inj = CurrentInjection(amplitude, idx)
+        self.currents.append((pop, inj))
+        return inj
+
+    def poisson_drive(self, pop, receptor, n_sources: int, rate, weight: float):
+        """Brian2-style PoissonInput: ``n_sources`` Poisson sources at ``rate`` Hz onto every neuron
+        of ``pop`` through ``receptor``, each event adding ``weight`` (nS or pA)."""
+        self._check_open()
+        pop = self._pop(pop, "poisson_drive")
+        if pop.is_source:
+            raise SpecError(f"poisson_drive: {pop.name!r} is a spike source")
+        recs = resolve(receptor)
+        if len(recs) != 1:
+            raise SpecError("poisson_drive: receptor must be a single receptor, not 'glutamate'")
+        rec = recs[0][0]
+        if rec.conductance_based and isinstance(pop.model, LIFCurr):
+            raise SpecError(f"poisson_drive: receptor {rec.name!r} is conductance-based but {pop.name!r} is LIFCurr")
+        if rec.saturating:
+            raise SpecError(f"poisson_drive: receptor {rec.name!r} is saturating (Wang 2002), whose gating belongs to "
+                            "presynaptic neurons; use a poisson population and net.connect for saturating input")
+        n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
+        check_channel_names(self, pop, [rec], "poisson_drive")
+        as_schedule("poisson_drive: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
+        weight = V.number("poisson_drive: weight", weight, "nS or pA")
+        if rec.conductance_based and weight < 0:
+            raise SpecError(f"poisson_drive: weight must be >= 0 nS for conductance-based {rec.name!r}, got {weight}")
+        drv = PoissonDrive(n_sources, rate, weight)
+        self.drives.append((pop, rec, drv))
+        return drv
+
+    def monitor(self, pop, what: Union[str, Sequence[str]] = "spikes", indices=None, every: Optional[float] = None,
+                trials=None):
+        """Record from ``pop``.
+
+        what : ``"spikes"`` -> SpikeMonitor (``.i``, ``.t``, ``.count``, ``spike_trains()``);
+               ``"rate"`` -> PopulationRateMonitor (``.t``, ``.rate`` in Hz);
+               a variable name or list (``"v"``, ``"w_adapt"``, ``"i_ext"``, ``"g_<receptor>"``)
+               -> StateMonitor (``.t`` and one attribute per variable, shape (n_samples, n_recorded)
+               for batch 1, else (n_samples, n_trials, n_recorded))
+        indices : neurons to record (default all)
+        every : sampling period for state (ms, a whole number of steps; default dt)
+        trials : batch rows to record state from (default all)
+
+        ``pop`` may also be a Projection (or its name) with ``what="weights"`` -> WeightMonitor:
+        the final weights go to ``Result.weights`` and, with ``every`` (ms, a whole number of
+        steps), snapshots at t = 0, every, 2 every, ... (``.t``, ``.w``; shape (n_snapshots, n_syn),
+        or (n_snapshots, batch, n_syn) for a plastic projection with batch > 1).
+        """
+        from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor
+        self._check_open()
+        proj = self._projection(pop) if (isinstance(pop, Projection) or what == "weights") else None
+        if proj is not None:
+            if what != "weights":
+                raise SpecError(f"monitor: a projection records only 'weights', got {what!r}")
+            every_steps = None
+            if every is not None:
+                every_steps = self._steps("monitor: every", every)
+            mon = WeightMonitor(self, proj, every_steps)
+            proj.record_weights = True
+            self.monitors.append(mon)
+            return mon
+        pop = self._pop(pop, "monitor")
+        idx = None
+        if indices is not None:
+            idx = np.unique(np.asarray(indices, dtype=np.int64).reshape(-1))
+            if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
+                raise SpecError(f"monitor: indices must be in [0, {pop.n - 1}]")
+        if what == "spikes":
+            mon = SpikeMonitor(self, pop, idx)
+        elif what == "rate":
+            mon = RateMonitor(self, pop)
+        else:
+            variables = [what] if isinstance(what, str) else list(what)
+            if pop.is_source:
+                raise SpecError(f"monitor: {pop.name!r} is a spike source; only 'spikes' and 'rate' can be recorded")
+            every_steps = 1 if every is None else self._steps("monitor: every", every)
+            tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
+            if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
+                raise SpecError(f"monitor: trials must be in [0, {self.batch - 1}]")
+            mon = StateMonitor(self, pop, variables, idx, every_steps, tr)
+        self.monitors.append(mon)
+        return mon
+
+    def _projection(self, q) -> Projection:
+        if isinstance(q, str):
+            for p in self.projections:
+                if p.name == q:
+                    return p
+            raise SpecError(f"unknown projection {q!r}; known: {[p.name for p in self.projections]}")
+        if not isinstance(q, Projection) or q.net is not self:
+            raise SpecError(f"expected a Projection of this network, got {q!r}")
+        return q
+
+    def _steps(self, what, ms) -> int:
+        return to_steps(V.positive(what, ms, "ms"), self.dt, what)   # one rule: spec/timegrid.py
+
