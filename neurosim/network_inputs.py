@@ -98,6 +98,32 @@ class InputsMixin:
         self.drives.append((pop, rec, drv))
         return drv
 
+    def set_input(self, inp, amplitude=None, rate=None):
+        """Change an input before a run or between runs: the ``amplitude`` (pA) of a current
+        injection (:meth:`inject`'s return value) or the ``rate`` (Hz per source) of a Poisson drive
+        (:meth:`poisson_drive`'s), in the forms those methods take.  A Schedule's times are
+        absolute (ms from t = 0); a number holds from now on (as from t = 0).  Poisson populations:
+        ``pop.set(rate=...)``."""
+        for pop, cur in self.currents:
+            if cur is inp:
+                if amplitude is None or rate is not None:
+                    raise SpecError("set_input: a current injection takes amplitude=... (pA)")
+                as_schedule("set_input: amplitude", amplitude, np.asarray(cur.indices).size, self.batch, "pA",
+                            dt=self.dt)
+                object.__setattr__(cur, "amplitude", amplitude)   # the handle the user holds stays valid
+                self._inputs_changed()
+                return
+        for pop, rec, drv in self.drives:
+            if drv is inp:
+                if rate is None or amplitude is not None:
+                    raise SpecError("set_input: a Poisson drive takes rate=... (Hz per source)")
+                as_schedule("set_input: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
+                object.__setattr__(drv, "rate", rate)
+                self._inputs_changed()
+                return
+        raise SpecError(f"set_input: {inp!r:.80} is not a current injection or Poisson drive of this network "
+                        "(for a Poisson population use pop.set(rate=...))")
+
     def monitor(self, pop, what: Union[str, Sequence[str]] = "spikes", indices=None, every: Optional[float] = None,
                 trials=None):
         """Record from ``pop``.
