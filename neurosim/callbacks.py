@@ -11,6 +11,7 @@ default the function's ``__qualname__`` (``"build.<locals>.deliver"`` for a nest
 from __future__ import annotations
 
 from .errors import SpecError
+from .spec.timegrid import period_steps
 
 
 def callback_name(callback) -> str:
@@ -21,7 +22,7 @@ def callback_name(callback) -> str:
 def add_callback(net, interval: float, callback, name=None) -> str:
     """Register ``callback(net)`` to run every ``interval`` ms (see :meth:`Network.every`);
     returns its name.  Names are unique within a network."""
-    steps = net._steps("every: interval", interval)
+    steps = period_steps("every: interval", interval, net.dt)
     if not callable(callback):
         raise SpecError(f"every: callback must be callable, got {callback!r}")
     name = callback_name(callback) if name is None else name

@@ -14,7 +14,15 @@ from .errors import SpecError
 from .spec.distributions import Distribution
 from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from .spec.neurons import LIFCond, check_param
+from .spec.projections import check_weight, check_plasticity
 from .units import to_float
+
+
+def rebuild_inputs_of(net):
+    """Lay a built network's input tables out anew after a rate or current changed."""
+    if net.simulation is not None:
+        from .sim.changes import rebuild_inputs
+        rebuild_inputs(net.simulation)
 
 
 class Population:
@@ -65,7 +73,7 @@ class Population:
             as_schedule(f"population {self.name!r}: rate", rate, self.n, self.net.batch, "Hz", low=0.0,
                         dt=self.net.dt)
             self.model = PoissonSource(self.n, rate)
-            self.net._inputs_changed()
+            rebuild_inputs_of(self.net)
             return
         allowed = settable(self.model)
         unknown = sorted(set(values) - set(allowed))
@@ -88,7 +96,9 @@ class Population:
         except SpecError:
             self.params = old
             raise
-        self.net._params_changed(self, vals)
+        if self.net.simulation is not None:
+            from .sim.changes import write_params
+            write_params(self.net.simulation, self, vals)
 
     def get(self, name: str) -> np.ndarray:
         """The per-neuron values (shape (n,), float64) of parameter ``name`` (also ``tau_m`` of an
@@ -124,7 +134,9 @@ class Population:
                     raise SpecError(f"population {self.name!r}: initial {key} must be finite ({unit})")
                 value = arr
         self.initial.update(values)
-        self.net._initial_changed(self, sorted(values))
+        if self.net.simulation is not None:
+            from .sim.changes import write_initial
+            write_initial(self.net.simulation, self, sorted(values))
 
 
 class Projection:
@@ -154,13 +166,15 @@ class Projection:
         if weight is None:
             raise SpecError(f"projection {self.name!r}: set() takes weight=...")
         net = self.net
-        net._check_weight(self.name, weight, self.receptors)
+        check_weight(self.name, weight, self.receptors)
         if self.plasticity is not None:
-            net._check_plasticity(self.name, self.plasticity, self.receptors, weight)
+            check_plasticity(self.name, self.plasticity, self.receptors, weight)
         old = (self.weight, self.weight_set)
         self.weight, self.weight_set = weight, True
         try:
-            net._weights_changed(self)
+            if net.simulation is not None:
+                from .sim.changes import write_weights
+                write_weights(net.simulation, self)
         except SpecError:
             self.weight, self.weight_set = old
             raise
@@ -214,7 +228,10 @@ class Modulator:
     @property
     def concentration(self) -> np.ndarray:
         """Current concentration (uM, baseline included), shape (batch,)."""
-        return self.net._modulator_concentration(self)
+        sim = self.net.simulation
+        if sim is None:
+            return np.full(self.net.batch, self.spec.baseline)
+        return self.spec.baseline + sim.backend.download().plast.mod_c[:, self.index].astype(np.float64)
 
     def __repr__(self):
         src = self.source.name if self.source is not None else None

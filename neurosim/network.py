@@ -28,8 +28,8 @@ from .spec.timegrid import to_steps
 from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.receptors import Receptor, resolve
-from .spec.plasticity import RULE_TYPES
 from .units import to_float
+from .spec.projections import check_weight, check_plasticity
 from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
 from .network_inputs import InputsMixin
 from .network_modulation import ModulationMixin
@@ -177,9 +177,9 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             if rec.saturating and isinstance(delay, Distribution):
                 raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
                                 f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
-        self._check_weight(name, weight, receptors)
+        check_weight(name, weight, receptors)
         if plasticity is not None:
-            self._check_plasticity(name, plasticity, receptors, weight)
+            check_plasticity(name, plasticity, receptors, weight)
         delay = self.dt if delay is None else delay
         if not isinstance(delay, Distribution):
             d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
@@ -195,60 +195,6 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         proj.plasticity = plasticity
         self.projections.append(proj)
         return proj
-
-    @staticmethod
-    def _check_plasticity(name, rule, receptors, weight):
-        if not isinstance(rule, RULE_TYPES):
-            raise SpecError(f"projection {name!r}: plasticity must be STDP, TripletSTDP or DopamineSTDP, got {rule!r}")
-        if len(receptors) != 1:
-            raise SpecError(f"projection {name!r}: plasticity needs a single receptor, got "
-                            f"{[r.name for r, _ in receptors]}")
-        if receptors[0][0].conductance_based and rule.w_min < 0:
-            raise SpecError(f"projection {name!r}: {type(rule).__name__}.w_min must be >= 0 nS for the "
-                            f"conductance-based receptor {receptors[0][0].name!r}, got {rule.w_min:g}")
-        if not isinstance(weight, Distribution):
-            w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
-            if w.size and (w.min() < rule.w_min or w.max() > rule.w_max):
-                raise SpecError(f"projection {name!r}: initial weights must lie in [w_min, w_max] = "
-                                f"[{rule.w_min:g}, {rule.w_max:g}] of its plasticity rule, got "
-                                f"[{w.min():g}, {w.max():g}]")
-
-    @staticmethod
-    def _check_weight(name, weight, receptors):
-        if isinstance(weight, Distribution):
-            return
-        if isinstance(weight, (str, bytes, bool, np.bool_)) or np.asarray(to_float(weight, "weight")).dtype.kind \
-                not in "iuf":
-            raise SpecError(f"projection {name!r}: weight must be a number, array or distribution (nS or pA), "
-                            f"got {weight!r:.60}")
-        w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
-        if not np.all(np.isfinite(w)):
-            raise SpecError(f"projection {name!r}: weight must be finite (nS or pA), {V.first_bad(w)}")
-        if any(r.conductance_based for r, _ in receptors) and w.size and w.min() < 0:
-            raise SpecError(f"projection {name!r}: weight must be >= 0 nS for a conductance-based receptor, got "
-                            f"{w.min():g} (inhibition comes from the receptor's e_rev)")
-
-    # ------------------------------------------------------------------ changes between runs
-    # (called by the handles once they have checked the new values; sim/changes.py writes them)
-    def _params_changed(self, pop, vals):
-        if self._sim is not None:
-            from .sim.changes import write_params
-            write_params(self._sim, pop, vals)
-
-    def _initial_changed(self, pop, names):
-        if self._sim is not None:
-            from .sim.changes import write_initial
-            write_initial(self._sim, pop, names)
-
-    def _weights_changed(self, proj):
-        if self._sim is not None:
-            from .sim.changes import write_weights
-            write_weights(self._sim, proj)
-
-    def _inputs_changed(self):
-        if self._sim is not None:
-            from .sim.changes import rebuild_inputs
-            rebuild_inputs(self._sim)
 
     def reset(self, restore_weights: bool = False):
         """Back to t = 0: every state variable to its initial value (``v_init`` / ``initialize``,
@@ -274,6 +220,12 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         return network_repr(self)
 
     # ------------------------------------------------------------------ running
+    @property
+    def simulation(self):
+        """The built network (:class:`~neurosim.sim.run.Simulation`: state, layout, backend,
+        recorder), None before the first run or :meth:`build`."""
+        return self._sim
+
     @property
     def t(self) -> float:
         """Simulated time so far (ms)."""

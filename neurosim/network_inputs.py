@@ -8,12 +8,12 @@ import numpy as np
 from .errors import SpecError
 from .spec import validate as V
 from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule
-from .spec.timegrid import to_steps
+from .spec.timegrid import period_steps
 from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.receptors import resolve
 from .units import to_float
-from .handles import Population, Projection  # noqa: F401  (re-exported)
+from .handles import Population, Projection, rebuild_inputs_of
 
 _MODELS = (LIFCond, LIFCurr)
 
@@ -111,7 +111,7 @@ class InputsMixin:
                 as_schedule("set_input: amplitude", amplitude, np.asarray(cur.indices).size, self.batch, "pA",
                             dt=self.dt)
                 object.__setattr__(cur, "amplitude", amplitude)   # the handle the user holds stays valid
-                self._inputs_changed()
+                rebuild_inputs_of(self)
                 return
         for pop, rec, drv in self.drives:
             if drv is inp:
@@ -119,7 +119,7 @@ class InputsMixin:
                     raise SpecError("set_input: a Poisson drive takes rate=... (Hz per source)")
                 as_schedule("set_input: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
                 object.__setattr__(drv, "rate", rate)
-                self._inputs_changed()
+                rebuild_inputs_of(self)
                 return
         raise SpecError(f"set_input: {inp!r:.80} is not a current injection or Poisson drive of this network "
                         "(for a Poisson population use pop.set(rate=...))")
@@ -150,7 +150,7 @@ class InputsMixin:
                 raise SpecError(f"monitor: a projection records only 'weights', got {what!r}")
             every_steps = None
             if every is not None:
-                every_steps = self._steps("monitor: every", every)
+                every_steps = period_steps("monitor: every", every, self.dt)
             mon = WeightMonitor(self, proj, every_steps)
             proj.record_weights = True
             self.monitors.append(mon)
@@ -169,7 +169,7 @@ class InputsMixin:
             variables = [what] if isinstance(what, str) else list(what)
             if pop.is_source:
                 raise SpecError(f"monitor: {pop.name!r} is a spike source; only 'spikes' and 'rate' can be recorded")
-            every_steps = 1 if every is None else self._steps("monitor: every", every)
+            every_steps = 1 if every is None else period_steps("monitor: every", every, self.dt)
             tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
             if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
                 raise SpecError(f"monitor: trials must be in [0, {self.batch - 1}]")
@@ -187,6 +187,4 @@ class InputsMixin:
             raise SpecError(f"expected a Projection of this network, got {q!r}")
         return q
 
-    def _steps(self, what, ms) -> int:
-        return to_steps(V.positive(what, ms, "ms"), self.dt, what)   # one rule: spec/timegrid.py
 

@@ -68,7 +68,7 @@ class ModulationMixin:
         tr = np.arange(self.batch) if trials is None else np.asarray(trials, dtype=np.int64).reshape(-1)
         if tr.size == 0 or tr.min() < 0 or tr.max() >= self.batch:
             raise SpecError(f"release: trials must be in [0, {self.batch - 1}]")
-        if self._sim is None:
+        if self.simulation is None:
             self._pending.append((mod.index, amount, tr))
         else:
             self._apply_release(mod.index, amount, tr)
@@ -85,15 +85,9 @@ class ModulationMixin:
         self.release(modulator, amount, trials)
 
     def _apply_release(self, m, amount, trials):
-        st = self._sim.backend.download()
+        st = self.simulation.backend.download()
         st.plast.mod_c[trials, m] += amount
-        self._sim.backend.push("plast")
-
-    def _modulator_concentration(self, mod) -> np.ndarray:
-        if self._sim is None:
-            return np.full(self.batch, mod.spec.baseline)
-        st = self._sim.backend.download()
-        return mod.spec.baseline + st.plast.mod_c[:, mod.index].astype(np.float64)
+        self.simulation.backend.push("plast")
 
     def every(self, interval: float, callback, name: Optional[str] = None) -> str:
         """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,

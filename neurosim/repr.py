@@ -25,7 +25,7 @@ def network_repr(net) -> str:
     parts.append(f"{len(pops)} population{'s' if len(pops) != 1 else ''}" + (f" ({named})" if pops else ""))
     projs = net.projections
     if projs:
-        sim = net._sim
+        sim = net.simulation
         if sim is not None:
             n_syn = sum(n for q in projs for _, _, n, _, _ in sim.layout.proj_blocks[q.index][:1])
             syn = f"{_count(n_syn)} synapses"

@@ -32,7 +32,7 @@ is built (state/neuron_params.py; ``Population.set`` changes them, also between 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -69,6 +69,12 @@ def to_steps(ms, dt: float, what: str = "time", min_steps: int = 1) -> int:
     return int(k)
 
 
+def period_steps(what: str, ms, dt: float) -> int:
+    """A period (ms, > 0, a whole number of steps: monitor sampling, callback intervals) in steps."""
+    from .validate import positive
+    return to_steps(positive(what, ms, "ms"), dt, what)
+
+
 def times_to_steps(times, dt: float, what: str = "time", min_steps: int = 0) -> np.ndarray:
     """:func:`to_steps` for an array of times (ms); the error names the first offending entry."""
     t = np.asarray(times, dtype=np.float64).reshape(-1)
