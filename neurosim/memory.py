@@ -8,7 +8,8 @@ available, instead of failing deep inside the connectivity draw.
 The estimate is::
 
     synapses x bytes per synapse  +  neurons x bytes per neuron
-    + receptor slots x (2 + ring length) x bytes per value x batch      (conductances, ring buffers)
+    + receptor slots x ((2 + ring length) x batch + 2) x bytes per value (conductances, ring buffers,
+      PSC propagators)
 
 Synapse counts are exact for all_to_all, one_to_one, fixed_indegree/outdegree and from_arrays,
 and the expected count ``n_pre * n_post * p`` for fixed_probability.  The bytes per synapse and
@@ -102,7 +103,8 @@ def _probe(Network, dtype: str, batch: int, plastic: bool) -> dict:
     out = {"neuron": (total(200) - total(100)) / 100,
            "source": (total(200, source=True) - total(100, source=True)) / 100}
     syn = (total(20, all_to_all()) - total(20, one_to_one())) / (400 - 20)
-    slot = np.dtype(dtype).itemsize * batch * (2 + 2)      # g_decay, g_rise, a ring of 2 steps per target
+    # per target slot: g_decay, g_rise and a ring of 2 steps per trial; the PSC propagators prop_d, prop_r
+    slot = np.dtype(dtype).itemsize * (batch * (2 + 2) + 2)
     out["pre"] = (total(200, one_to_one()) - total(100, one_to_one()) - 100 * (2 * out["neuron"] + syn + slot)) / 100
     out["syn"], out["plastic_neuron"] = syn, 0.0
     if plastic:
@@ -149,7 +151,7 @@ def estimate_bytes(net) -> dict:
         neuron_bytes += sum(net.populations[i].n for i in plastic_pops) * per_neuron
     slots = sum(net.populations[i].n * len(c) for i, c in channels.items())
     ring = int(np.floor(max_delay / net.dt + 0.5)) + 1
-    slot_bytes = float(slots) * (2 + ring) * itemsize * batch
+    slot_bytes = float(slots) * ((2 + ring) * batch + 2) * itemsize   # + prop_d, prop_r per slot
     total = syn_bytes + neuron_bytes + slot_bytes
     return {"synapses": n_syn, "synapse_bytes": syn_bytes, "neuron_bytes": neuron_bytes,
             "slot_bytes": slot_bytes, "total": total, "peak": total + (BUILD_PEAK_FACTOR - 1.0) * syn_bytes}

@@ -1,22 +1,21 @@
 """Network methods that write a network out and read it back: its description (to_spec /
 from_spec / JSON) and its result file, streamed or at once (:class:`~neurosim.network.Network`
 inherits them)."""
+from __future__ import annotations
 
-import json
+
 from typing import Optional, Union
 
 import numpy as np
 
 from .errors import SpecError
 from .spec.connectors import connector_from_dict
-from .spec.distributions import describe, undescribe
-from .spec.inputs import PoissonSource, SpikeGenerator, Schedule
-from .spec.neurons import LIFCond, LIFCurr, neuron_from_dict
+from .spec.distributions import undescribe
+from .spec.neurons import neuron_from_dict
 from .spec.receptors import receptor_from_dict
 from .spec.plasticity import plasticity_from_dict
 from .spec.modulators import modulator_from_dict
 
-_MODELS = (LIFCond, LIFCurr)
 
 class FilesMixin:
     # ------------------------------------------------------------------ streaming to a file
@@ -96,63 +95,45 @@ class FilesMixin:
                             compression=compression)
 
     # ------------------------------------------------------------------ spec
-    def to_spec(self) -> dict:
-        """The whole model as a JSON-serialisable dict (enough to rebuild and rerun it, with the
-        names and intervals of its :meth:`every` callbacks, which :meth:`from_spec` needs back)."""
-        from .sim.recorders import monitor_spec
+    def spec(self):
+        """The network as data now: a frozen :class:`~neurosim.spec.network.NetworkSpec` (a snapshot;
+        its arrays are the read-only arrays given to the builder, not copies)."""
+        from .spec.network import (NetworkSpec, PopulationSpec, ProjectionSpec, ModulatorSpec, ModulationSpec)
         from .callbacks import callback_specs
-        pops = []
-        for p in self.populations:
-            m = p.model
-            if isinstance(m, PoissonSource):
-                d = {"name": p.name, "n": p.n, "source": "poisson", "rate": _sched_desc(m.rate)}
-            elif isinstance(m, SpikeGenerator):
-                d = {"name": p.name, "n": p.n, "source": "generator", "times": np.asarray(m.times).tolist(),
-                     "ids": np.asarray(m.ids).tolist(),
-                     "trials": None if m.trials is None else np.asarray(m.trials).tolist()}
-            else:
-                d = {"name": p.name, "n": p.n, "model": m.to_dict(),
-                     "params": {k: describe(v) for k, v in p.params.items()},
-                     "initial": {k: describe(v) for k, v in p.initial.items()}}
-            pops.append(d)
-        projs = []
-        for q in self.projections:
-            projs.append({"name": q.name, "pre": q.pre.name, "post": q.post.name, "connector": q.connector.to_dict(),
-                          "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
-                          "nmda_ratio": q.nmda_ratio, "weight": describe(q.weight), "weight_set": q.weight_set,
-                          "delay": describe(q.delay),
-                          "plasticity": None if q.plasticity is None else q.plasticity.to_dict()})
-        return {
-            "format": "neurosim-network", "version": 1,
-            "dt": self.dt, "seed": self.seed, "batch": self.batch, "dtype": self.dtype,
-            "populations": pops, "projections": projs,
-            "currents": [{"pop": p.name, "amplitude": _sched_desc(c.amplitude),
-                          "indices": np.asarray(c.indices).tolist()} for p, c in self.currents],
-            "drives": [{"pop": p.name, "receptor": r.to_dict(), "n_sources": d.n_sources,
-                        "rate": _sched_desc(d.rate), "weight": d.weight} for p, r, d in self.drives],
-            "monitors": [monitor_spec(m) for m in self.monitors],
-            "modulators": [{"spec": m.spec.to_dict(), "source": None if m.source is None else m.source.name,
-                            "per_spike": m.per_spike} for m in self.modulators],
-            "modulations": [{"modulator": e.modulator.name, "pop": e.pop.name, "quantity": e.quantity, "k": e.k}
-                            for e in self.modulations],
-            "callbacks": callback_specs(self),
-        }
+        pops = {p.index: PopulationSpec(p.index, p.name, p.n, p.model, dict(p.params), dict(p.initial))
+                for p in self.populations}
+        projs = {q.index: ProjectionSpec(q.index, q.name, pops[q.pre.index], pops[q.post.index], q.connector,
+                                         tuple(q.receptors), q.receptor_arg, q.nmda_ratio, q.weight, q.delay,
+                                         q.weight_set, q.plasticity, q.record_weights)
+                 for q in self.projections}
+        mods = {m.index: ModulatorSpec(m.index, m.spec, None if m.source is None else pops[m.source.index],
+                                       m.per_spike) for m in self.modulators}
+        return NetworkSpec(
+            dt=self.dt, seed=self.seed, batch=self.batch, dtype=self.dtype,
+            populations=tuple(pops.values()), projections=tuple(projs.values()),
+            currents=tuple((pops[p.index], c) for p, c in self.currents),
+            drives=tuple((pops[p.index], r, d) for p, r, d in self.drives),
+            monitors=tuple(self.monitors), modulators=tuple(mods.values()),
+            modulations=tuple(ModulationSpec(mods[e.modulator.index], pops[e.pop.index], e.quantity, e.k)
+                              for e in self.modulations),
+            callbacks=tuple(callback_specs(self)))
+
+    def to_spec(self) -> dict:
+        """The whole model as a dict (``NetworkSpec.to_dict``: enough to rebuild and rerun it, with the
+        names and intervals of its :meth:`every` callbacks, which :meth:`from_spec` needs back);
+        arrays stay numpy arrays (:meth:`to_json` gives the JSON text)."""
+        return self.spec().to_dict()
 
     def to_json(self) -> str:
-        return json.dumps(self.to_spec())
+        return self.spec().to_json()
 
     @classmethod
     def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None,
                   callbacks: Optional[dict] = None):
         """Rebuild a network (a ``cls``, with its monitors) from :meth:`to_spec` output or its JSON.  A spec
         that records :meth:`every` callbacks needs them back by name: ``callbacks={name: fn}``."""
-        if isinstance(spec, str):
-            try:
-                spec = json.loads(spec)
-            except ValueError as exc:
-                raise SpecError(f"from_spec: the spec string is not valid JSON ({exc}): {spec[:40]!r}") from None
-        if not isinstance(spec, dict) or spec.get("format") != "neurosim-network":
-            raise SpecError("not a neurosim network spec (missing format 'neurosim-network')")
+        from .spec.network import read_dict, schedule_undesc as _sched_undesc
+        spec = read_dict(spec)
         net = cls(dt=spec["dt"], seed=spec["seed"] if seed is None else seed, batch=spec["batch"],
                   dtype=spec.get("dtype", "float64"))
         for d in spec["populations"]:
@@ -198,16 +179,4 @@ class FilesMixin:
         attach_callbacks(net, spec.get("callbacks", []), callbacks)
         return net
 
-
-
-def _sched_desc(value):
-    if isinstance(value, Schedule):
-        return {"schedule": value.to_dict()}
-    return describe(value)
-
-
-def _sched_undesc(value):
-    if isinstance(value, dict) and "schedule" in value:
-        return Schedule(np.asarray(value["schedule"]["times"]), np.asarray(value["schedule"]["values"]))
-    return undescribe(value)
 

@@ -1,5 +1,7 @@
 """Network methods that add spike sources, injected currents, Poisson drive and monitors
 (:class:`~neurosim.network.Network` inherits them)."""
+from __future__ import annotations
+
 
 from typing import Optional, Sequence, Union
 
@@ -10,12 +12,11 @@ from .spec import validate as V
 from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule
 from .spec.timegrid import period_steps
 from .spec.channels import check_channel_names
-from .spec.neurons import LIFCond, LIFCurr
+from .spec.neurons import LIFCurr
 from .spec.receptors import resolve
 from .units import to_float
 from .handles import Population, Projection, rebuild_inputs_of
 
-_MODELS = (LIFCond, LIFCurr)
 
 class InputsMixin:
     def poisson(self, name: str, n: int, rate) -> Population:

@@ -1,5 +1,7 @@
 """Network methods for neuromodulators: add them, let them modulate, release them, and
 closed-loop callbacks (:class:`~neurosim.network.Network` inherits them)."""
+from __future__ import annotations
+
 
 from typing import Optional
 
@@ -7,11 +9,10 @@ import numpy as np
 
 from .errors import SpecError
 from .spec import validate as V
-from .spec.neurons import LIFCond, LIFCurr
+from .spec.neurons import LIFCond
 from .spec.modulators import MODULATOR_TYPES
 from .handles import Modulator, Modulation  # noqa: F401  (re-exported)
 
-_MODELS = (LIFCond, LIFCurr)
 
 class ModulationMixin:
     # ------------------------------------------------------------------ neuromodulation

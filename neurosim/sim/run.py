@@ -29,7 +29,7 @@ class Simulation:
         t0 = time.perf_counter()
         self.net = net
         check_memory(net)          # refuse a network that cannot fit before allocating it
-        self.state, self.layout = build_state(net)
+        self.state, self.layout = build_state(net.spec())
         self.backend = make_backend(backend_name)
         self.backend_name = backend_name
         self.backend.upload(self.state)

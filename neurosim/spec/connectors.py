@@ -40,7 +40,7 @@ class Connector:
         for k in ("pre", "post", "w", "delay"):
             v = getattr(self, k)
             if v is not None:
-                d[k] = np.asarray(v).tolist()
+                d[k] = np.asarray(v)   # arrays stay arrays (spec/network.json_default writes JSON)
         return d
 
     def __eq__(self, other):  # arrays make the dataclass __eq__ ambiguous

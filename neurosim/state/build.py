@@ -1,4 +1,4 @@
-"""build_state(net) -> SimState: the only place that allocates simulation arrays.
+"""build_state(spec, seed) -> SimState: the only place that allocates simulation arrays.
 
 Random draws at build time (connectivity, weights, delays, initial values) come from
 generators seeded by (network seed, purpose, index), so they do not depend on threads
@@ -114,8 +114,16 @@ def schedule_tables(net, pos, dt, batch, fdt):
     return finish_tables(fdt), pop_table, np.asarray(cur_table, np.int64), np.asarray(drv_table, np.int64)
 
 
-def build_state(net):
-    """Lay ``net`` out as a :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`."""
+def build_state(spec, seed=None):
+    """Lay a :class:`~neurosim.spec.network.NetworkSpec` out as a
+    :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`; ``seed`` (default the
+    spec's) seeds every draw.  A ``Network`` is taken as its ``spec()``."""
+    if callable(getattr(spec, "spec", None)):
+        spec = spec.spec()
+    if seed is not None and seed != spec.seed:
+        from dataclasses import replace
+        spec = replace(spec, seed=int(seed))
+    net = spec
     dt, batch, seed = net.dt, net.batch, net.seed
     fdt = np.float64 if net.dtype == "float64" else np.float32
     pop_start, pop_channels, proj_blocks, slot_off, pop_ch_off = {}, {}, {}, {}, {}
