@@ -58,6 +58,7 @@ from .spec.distributions import Uniform, Normal, LogNormal
 from .spec.inputs import Schedule, steps, timed_array
 from .spec.plasticity import STDP, TripletSTDP, DopamineSTDP
 from .spec.modulators import Dopamine, Acetylcholine
+from .spec.network import NetworkSpec
 from .network import Network, Population, Projection
 from .result import Result
 
@@ -74,5 +75,5 @@ __all__ = [
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",
     "STDP", "TripletSTDP", "DopamineSTDP", "Dopamine", "Acetylcholine",
-    "Network", "Population", "Projection", "Result", "load",
+    "Network", "Population", "Projection", "NetworkSpec", "Result", "load",
 ]
