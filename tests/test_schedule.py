@@ -115,7 +115,7 @@ def test_a_reordered_dropped_or_added_phase_is_caught():
     assert runner_order(bad, "cpu-owned") != S.order("cpu-owned")
     assert runner_order(bad, "cpu") == S.order("cpu")
     # dropped
-    bad = cuda.replace("        plasticity(pops, st.syn, neurons, st.plast, step, info[\"plast\"])\n", "")
+    bad = cuda.replace("        plasticity(pops, st.syn, neurons, st.plast, step, info.plast)\n", "")
     assert bad != cuda and runner_order(bad, "cuda") != S.order("cuda")
     # added: a phase kernel called twice, and a new kernel imported and called
     bad = cpu.replace("                collect_spikes(neurons)\n",

@@ -9,7 +9,6 @@ import numpy as np
 from numba import config, cuda
 
 from ..errors import BackendUnavailableError
-from ..state import arrays as A
 from .base import Backend
 
 
@@ -47,29 +46,11 @@ class CUDABackend(Backend):
             raise BackendUnavailableError("backend='cuda' is unavailable: no CUDA GPU or driver found")
 
     def upload(self, state):
-        from ..kernels.cuda.chunk import run_chunk
+        from ..kernels.cuda.chunk import run_chunk, launch_plan
         self._run = run_chunk
         self.host = state
         self.dev = _to_device(state)
-        inp = state.inputs
-        n_neurons = state.neurons.v.shape[1]
-        pops = state.pops
-        self.info = {
-            "n_cur": int(inp.cur_table.shape[0]), "n_cur_idx": int(inp.cur_idx.shape[0]),
-            "drive_sizes": [int(pops.end[p] - pops.start[p]) for p in inp.drv_pop],
-            "n_neurons": int(n_neurons),
-            "has_poisson": bool(np.any(pops.kind == A.KIND_POISSON)),
-            "has_generators": bool(inp.gen_step.shape[0] > 0),
-            "spike_bound": int(state.neurons.spike_list.shape[0] * state.neurons.spike_list.shape[1]),
-        }
-        sat = state.sat
-        n_grp = int(sat.grp_off.shape[0])
-        self.info["n_total"] = int(state.neurons.spike_list.shape[1])
-        self.info["sat_sizes"] = None if n_grp == 0 else (
-            int(state.neurons.v.shape[0]), n_grp, int(sat.proj.shape[0]), max(1, int(sat.grp_n.max())),
-            int(sat.x.shape[1]))
-        from ..kernels.cuda.plasticity import plan
-        self.info["plast"] = plan(state.plast, state.neurons.v.shape[0], self.info["spike_bound"])
+        self.info = launch_plan(state)
         self._dirty = False
 
     def run_chunk(self, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
