@@ -162,11 +162,24 @@ class Projection:
         """Set the weights (nS or pA) before a run or between runs: a number, an (n_syn,) array in the
         order of :meth:`get` (sorted by pre, then post), an (n_pre, n_post) matrix read at each
         synapse, or a distribution.  A multi-receptor projection (``"glutamate"``) gets ``weight``
-        on AMPA and ``nmda_ratio * weight`` on NMDA.  Plastic projections: inside [w_min, w_max]."""
+        on AMPA and ``nmda_ratio * weight`` on NMDA.  Plastic projections: inside [w_min, w_max].
+        Spikes already on their way (emitted, not yet arrived after their delay) keep the weight
+        they were emitted with: a spike's conductance increment is computed when it is sent (as in
+        NEST); Brian2 reads the weight at delivery instead."""
         if weight is None:
             raise SpecError(f"projection {self.name!r}: set() takes weight=...")
         net = self.net
         check_weight(self.name, weight, self.receptors)
+        if not isinstance(weight, Distribution):
+            arr = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+            matrix = (self.pre.n, self.post.n)
+            if arr.ndim == 2 and arr.shape != matrix or arr.ndim > 2:
+                raise SpecError(f"projection {self.name!r}: a weight matrix must have shape {matrix} (n_pre, n_post), "
+                                f"got {arr.shape}")
+            if arr.ndim == 1 and net.simulation is None:
+                raise SpecError(f"projection {self.name!r}: one weight per synapse needs the connectivity, which is "
+                                "drawn when the network is built: call net.build() first, or give a number, an "
+                                f"{matrix} matrix or a distribution")
         if self.plasticity is not None:
             check_plasticity(self.name, self.plasticity, self.receptors, weight)
         old = (self.weight, self.weight_set)

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..state import arrays as A
 from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT
-from ..state.neuron_params import neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params
+from ..state.neuron_params import (neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params,
+                                   is_uniform)
 
 
 def write_params(sim, pop, vals):
@@ -20,16 +21,23 @@ def write_params(sim, pop, vals):
     st = sim.backend.download()
     s, n = sim.layout.pop_start[pop.index], pop.n
     fdt = st.neurons.v.dtype
-    for field, arr in neuron_arrays(vals, sim.net.dt, fdt).items():
+    arrays = neuron_arrays(vals, sim.net.dt, fdt)
+    for field, arr in arrays.items():
         getattr(st.neurons, field)[s:s + n] = arr
     chans = sim.layout.pop_channels.get(pop.index, [])
+    pd, pr = slot_propagators(vals, chans, sim.net.dt, fdt)
     if chans:
         off = sim.layout.slot_off[pop.index]
-        pd, pr = slot_propagators(vals, chans, sim.net.dt, fdt)
         st.neurons.prop_d[off:off + pd.size] = pd
         st.neurons.prop_r[off:off + pr.size] = pr
+    k = sim.layout.pos[pop.index]
+    was_uniform = st.pops.uniform[k]
+    st.pops.uniform[k] = int(is_uniform(arrays, pd, pr, n))
     _flags(sim, st, pop, vals)
-    sim.backend.push("neurons", "pops")
+    if st.pops.uniform[k] != was_uniform:
+        sim.replace_state(st)    # the kernels' markers change (kernels/cpu/neurons.neuron_paths)
+    else:
+        sim.backend.push("neurons", "pops")
 
 
 def _flags(sim, st, pop, vals):

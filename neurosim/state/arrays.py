@@ -42,6 +42,8 @@ class Populations(NamedTuple):
     has_bias: np.ndarray      # int64 1 when some neuron's i_bias is not 0
     has_ext: np.ndarray       # int64 1 when a current injection targets the population
     has_adapt: np.ndarray     # int64 1 when the adaptation current evolves (some a, b or w_adapt not 0)
+    uniform: np.ndarray       # int64 1 when every neuron of the population has the same parameters
+                              # (the kernels then read them once, as scalars)
 
 
 class Channels(NamedTuple):

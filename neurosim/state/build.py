@@ -14,11 +14,12 @@ import numpy as np
 from ..errors import SpecError
 from ..spec.distributions import realise
 from ..spec.inputs import PoissonSource, SpikeGenerator, as_schedule
-from ..spec.neurons import LIFCond, LIFCurr
+from ..spec.neurons import LIFCond
 from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
 from .connect import draw
-from .neuron_params import NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v, initial_w_adapt
+from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
+                            initial_w_adapt, is_uniform)
 
 PURPOSE_CONNECT = 1
 PURPOSE_WEIGHT = 2
@@ -149,7 +150,7 @@ def build_state(spec, seed=None):
 
     n_pops = len(order)
     P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
-                                                   "table", "has_bias", "has_ext", "has_adapt")}
+                                                   "table", "has_bias", "has_ext", "has_adapt", "uniform")}
     F = {"rate_factor": np.zeros(n_pops)}
     ch_rows = []
     slot = 0
@@ -169,11 +170,13 @@ def build_state(spec, seed=None):
             continue
         P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_LIF_CURR
         vals = values[p.index] = realise_params(p, seed)
-        for f, arr in neuron_arrays(vals, dt, fdt).items():
+        arrays = neuron_arrays(vals, dt, fdt)
+        for f, arr in arrays.items():
             par[f].append(arr)
         P["has_bias"][k] = int(np.any(par["i_bias"][-1] != 0))
         chans = pop_channels.get(p.index, [])
         pd, pr = slot_propagators(vals, chans, dt, fdt)
+        P["uniform"][k] = int(is_uniform(arrays, pd, pr, p.n))
         prop_d.append(pd)
         prop_r.append(pr)
         P["ch_off"][k] = len(ch_rows)

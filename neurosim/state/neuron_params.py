@@ -125,6 +125,16 @@ def slot_propagators(vals: dict, receptors, dt: float, fdt):
     return cat(pd), cat(pr)
 
 
+def is_uniform(arrays: dict, prop_d: np.ndarray, prop_r: np.ndarray, n: int) -> bool:
+    """True when every neuron of a population of ``n`` has the same kernel parameters
+    (:func:`neuron_arrays`) and every slot of each of its channels the same propagators: the
+    kernels then take them as scalars (kernels/cpu/neurons.py, ``Populations.uniform``)."""
+    same = lambda x: x.size == 0 or bool(np.all(x == x.reshape(-1)[0]))  # noqa: E731
+    if not all(same(arrays[f]) for f in NEURON_FIELDS):
+        return False
+    return all(same(x.reshape(-1, n)[c]) for x in (prop_d, prop_r) for c in range(x.size // n if n else 0))
+
+
 def initial_w_adapt(pop, batch: int, seed: int) -> np.ndarray:
     """(batch, n) initial adaptation current (pA) of a population: ``Population.initialize``'s
     value or 0."""
