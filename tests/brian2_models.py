@@ -24,6 +24,13 @@ Conventions translated (neurosim -> Brian2):
   sum (Brian2 refuses two summed variables with one target).
 * adaptation (LIFCond ``a``, ``b``): ``dw_ad/dt = (a*(v - v_rest) - w_ad)/tau_w`` (not refractory-held),
   ``w_ad += b`` at reset.
+* neuron parameters are per-neuron Brian2 variables (``c_m : farad (constant)``, ``t_ref : second
+  (constant)`` with ``refractory='t_ref'``, ...), read from ``pop.get(name)`` (the realised
+  per-neuron values, distributions drawn) when the Population has ``get``, else from the model's
+  scalars (and the population's ``i_bias`` override).  ``params`` / ``weights`` arguments override
+  what is read (for a twin of a network whose parameters changed between runs: build it with the
+  values of the first run, then :meth:`Brian2Twin.set_params` / :meth:`Brian2Twin.set_weights`
+  between ``run`` calls).
 
 Not translated (refused with NotImplementedError): ``poisson_drive`` (random in both simulators,
 so it cannot be replayed), plasticity, neuromodulators, batch > 1, float32.
@@ -92,8 +99,9 @@ def _receptor_terms(rec, sat_sources=()):
     return lines, term, ns
 
 
-def _on_pre(rec, k=0):
-    """(synapse model lines, on_pre lines, namespace) for one receptor of projection ``k``."""
+def _on_pre(rec, k=0, emission=False):
+    """(synapse model lines, on_pre lines, namespace) for one receptor of projection ``k``;
+    ``emission``: see ``Brian2Twin(weights_at=...)``."""
     nm = rec.name
     unit = "siemens" if rec.conductance_based else "amp"
     if rec.saturating:
@@ -103,16 +111,68 @@ def _on_pre(rec, k=0):
                            f"sg_{nm}_{k}_post = w_{nm}*s_{nm} : siemens (summed)"])
         return model, [f"x_{nm} += 1"], {f"tau_r_{nm}": rec.tau_rise * b2.ms, f"tau_d_{nm}": rec.tau_decay * b2.ms,
                                           f"alpha_{nm}": rec.alpha / b2.ms}
+    w = f"w_{nm}"
+    model = f"w_{nm} : {unit}"
+    if emission:
+        # the weight a spike carries is the one when it was emitted: spikes emitted before the
+        # last set_weights (t_chg) and still in flight carry the previous weight w0
+        new = "int(t - delay > t_chg - 0.5*dt)"
+        w = f"(w_{nm}*{new} + w0_{nm}*(1 - {new}))"
+        model += f"\nw0_{nm} : {unit}"
     if rec.tau_rise > 0:
-        return (f"w_{nm} : {unit}", [f"xd_{nm}_post += f_{nm}*w_{nm}", f"xr_{nm}_post += f_{nm}*w_{nm}"],
+        return (model, [f"xd_{nm}_post += f_{nm}*{w}", f"xr_{nm}_post += f_{nm}*{w}"],
                 {f"f_{nm}": rec.peak_norm})
-    return f"w_{nm} : {unit}", [f"x_{nm}_post += w_{nm}"], {}
+    return model, [f"x_{nm}_post += {w}"], {}
 
 
 def initial_v(net) -> dict:
     """Build ``net`` (if needed) and return {population name: initial v (mV)} of its neuron
     populations; call before ``net.run``."""
     return {p.name: net.get(p, "v")[0].copy() for p in net.populations if not p.is_source}
+
+
+# neurosim parameter -> (Brian2 variable, Brian2 unit name) of each neuron model
+COND_PARAMS = {"c_m": ("c_m", "pF"), "g_leak": ("g_leak", "nS"), "v_rest": ("v_rest", "mV"),
+               "v_th": ("v_th", "mV"), "v_reset": ("v_reset", "mV"), "t_ref": ("t_ref", "ms"),
+               "i_bias": ("i_bias", "pA"), "a": ("a_ad", "nS"), "b": ("b_ad", "pA"), "tau_w": ("tau_w", "ms")}
+CURR_PARAMS = {"tau_m": ("tau_m", "ms"), "c_m": ("c_m", "pF"), "v_rest": ("v_rest", "mV"),
+               "v_th": ("v_th", "mV"), "v_reset": ("v_reset", "mV"), "t_ref": ("t_ref", "ms"),
+               "i_bias": ("i_bias", "pA")}
+_B2_DIM = {"pF": "farad", "nS": "siemens", "mV": "volt", "ms": "second", "pA": "amp"}
+
+
+def param_names(pop) -> dict:
+    """{neurosim parameter: (Brian2 variable, unit)} of a neuron population's model."""
+    return COND_PARAMS if isinstance(pop.model, LIFCond) else CURR_PARAMS
+
+
+def neuron_params(pop) -> dict:
+    """{parameter: (n,) float64} of a neuron population: ``pop.get(name)`` (the realised
+    per-neuron values) when the Population has ``get``, else the model's scalars (and the
+    population's ``i_bias`` override)."""
+    out = {}
+    for name in param_names(pop):
+        if hasattr(pop, "get"):
+            val = np.asarray(pop.get(name), np.float64)
+            if val.shape != (pop.n,):
+                raise ValueError(f"{pop.name}.get({name!r}) has shape {val.shape}, expected ({pop.n},)")
+        elif name == "i_bias" and getattr(pop, "i_bias", None) is not None:
+            val = np.asarray(pop.i_bias, np.float64)
+        else:
+            val = np.full(pop.n, float(getattr(pop.model, name)))
+        out[name] = val
+    return out
+
+
+def all_params(net) -> dict:
+    """{population name: :func:`neuron_params`} of every neuron population of ``net``."""
+    return {p.name: neuron_params(p) for p in net.populations if not p.is_source}
+
+
+def all_weights(net) -> dict:
+    """{projection name: {receptor name: (n_syn,) weights}} of every projection (a copy)."""
+    return {q.name: {k: np.array(v, np.float64) for k, v in net.connections(q)["weight"].items()}
+            for q in net.projections}
 
 
 def _current_table(net, pop, n_steps):
@@ -145,9 +205,22 @@ class Brian2Twin:
     record_v : {population: indices} whose ``v`` is recorded (at the start of each step)
     delay_shift : steps added to every Brian2 delay of a projection between neuron populations
         (0 for the faithful twin; 1 makes the off-by-one delay convention error, a negative control)
+    params : {population: {parameter: scalar or (n,) values}} used instead of what
+        :func:`neuron_params` reads (parameters not named are read)
+    weights : {projection: {receptor: (n_syn,) weights in ``net.connections`` order}} used instead
+        of the current weights of ``net.connections``
+    weights_at : which weight a spike still in flight when :meth:`set_weights` changes the weights
+        carries: ``"delivery"`` (Brian2's own rule: the weight when its ``on_pre`` runs) or
+        ``"emission"`` (the weight when it was emitted: neurosim adds a spike's weight into its
+        ring buffer when the spike is propagated, so spikes emitted before ``proj.set`` and
+        arriving after it carry the old weight).  Saturating receptors read the weight at every
+        step in both simulators and ignore this.
     """
 
-    def __init__(self, net, v0, result, duration, record_v=None, delay_shift=0):
+    def __init__(self, net, v0, result, duration, record_v=None, delay_shift=0, params=None, weights=None,
+                 weights_at="delivery"):
+        if weights_at not in ("delivery", "emission"):
+            raise ValueError(f"weights_at must be 'delivery' or 'emission', got {weights_at!r}")
         if net.batch != 1:
             raise NotImplementedError("Brian2Twin handles batch = 1 only")
         if net.drives:
@@ -165,7 +238,9 @@ class Brian2Twin:
             raise ValueError(f"call setup(dt={dt}) first (defaultclock.dt is {b2.defaultclock.dt})")
         n_steps = int(round(duration / dt))
         self.net = net
-        self.groups, self.spike_mons, self.v_mons = {}, {}, {}
+        self.groups, self.spike_mons, self.v_mons, self.syns = {}, {}, {}, {}
+        self._params = params or {}
+        self._names = {}                 # {population: {parameter: (Brian2 variable, unit)}}
         objects = []
         # receptor channels of each post population, in neurosim's order of first appearance
         chans = {}
@@ -203,19 +278,27 @@ class Brian2Twin:
         for q in net.projections:
             c = net.connections(q)
             model, on_pre, ns = [], [], {}
+            emission = weights_at == "emission" and not any(r.saturating for r, _ in q.receptors)
             for rec, _ in q.receptors:
-                var, lines, nsr = _on_pre(rec, q.index)
+                var, lines, nsr = _on_pre(rec, q.index, emission)
                 model.append(var)
                 on_pre += lines
                 ns.update(nsr)
+            if emission:
+                model.append("t_chg : second (shared)")
             syn = b2.Synapses(self.groups[q.pre.name], self.groups[q.post.name], model="\n".join(model),
                               on_pre="\n".join(on_pre), namespace=ns, name=f"syn_{q.name}",
                               method="exponential_euler")
+            self.syns[q.name] = syn
             if c["pre"].size:
                 syn.connect(i=np.asarray(c["pre"], np.int64), j=np.asarray(c["post"], np.int64))
-                for rec, _ in q.receptors:
-                    unit = b2.nS if rec.conductance_based else b2.pA
-                    setattr(syn, f"w_{rec.name}", np.asarray(c["weight"][rec.name]) * unit)
+                w = dict(c["weight"])
+                w.update((weights or {}).get(q.name, {}))
+                self._set_w(q, w)
+                if emission:
+                    syn.t_chg = -1 * b2.second
+                    for rec, _ in q.receptors:
+                        setattr(syn, f"w0_{rec.name}", getattr(syn, f"w_{rec.name}")[:])
                 d_steps = np.round(np.asarray(c["delay"]) / dt).astype(np.int64)
                 if not q.pre.is_source:
                     d_steps = d_steps + delay_shift
@@ -223,11 +306,26 @@ class Brian2Twin:
             objects.append(syn)
         self.b2net = b2.Network(*objects)
 
+    def _values(self, p) -> dict:
+        """{parameter: (n,) float64} of population ``p``: the ``params`` overrides, else read."""
+        over = self._params.get(p.name, {})
+        unknown = set(over) - set(param_names(p))
+        if unknown:
+            raise ValueError(f"params for {p.name!r}: unknown {sorted(unknown)}")
+        vals = neuron_params(p) if set(param_names(p)) - set(over) else {}
+        for k, v in over.items():
+            arr = np.asarray(v, np.float64)
+            vals[k] = np.full(p.n, float(arr)) if arr.ndim == 0 else arr
+        for k, v in vals.items():
+            if v.shape != (p.n,):
+                raise ValueError(f"{p.name}.{k}: shape {v.shape}, expected ({p.n},)")
+        return vals
+
     def _neuron_group(self, p, chans, v0, n_steps, objects):
         m = p.model
         cond = isinstance(m, LIFCond)
-        ns = {"c_m": m.c_m * b2.pF, "v_rest": m.v_rest * b2.mV, "v_th": m.v_th * b2.mV,
-              "v_reset": m.v_reset * b2.mV}
+        vals = self._values(p)
+        ns = {}
         lines, terms = [], []
         for rec in chans:
             l_, t_, n_ = _receptor_terms(rec, [q.index for q in self.net.projections if q.post is p
@@ -239,31 +337,77 @@ class Brian2Twin:
         table = _current_table(self.net, p, n_steps)
         if table is not None:
             ns["ta_iext"] = b2.TimedArray(table * b2.pA, dt=self.net.dt * b2.ms, name=f"ta_{p.name}")
+        names = dict(param_names(p))
         if cond:
-            ns["g_leak"] = m.g_leak * b2.nS
-            adapt = m.a > 0 or m.b > 0
+            adapt = bool(np.any(vals["a"] > 0) or np.any(vals["b"] > 0))
             eq = [f"dv/dt = (g_leak*(v_rest - v) + I_rec + i_bias + i_ext{' - w_ad' if adapt else ''})/c_m "
                   ": volt (unless refractory)"]
             if adapt:
-                ns.update(a_ad=m.a * b2.nS, b_ad=m.b * b2.pA, tau_w=m.tau_w * b2.ms)
                 eq.append("dw_ad/dt = (a_ad*(v - v_rest) - w_ad)/tau_w : amp")
+            else:
+                for k in ("a", "b", "tau_w"):
+                    names.pop(k)
             method = "exponential_euler"
         else:
-            ns["tau_m"] = m.tau_m * b2.ms
             adapt = False
             eq = ["dv/dt = (v_rest - v)/tau_m + (I_rec + i_bias + i_ext)/c_m : volt (unless refractory)"]
             method = "exact"
-        eq += [f"I_rec = {i_syn} : amp", "i_bias : amp (constant)", "i_ext : amp"] + lines
+        # every parameter a per-neuron constant of the group (i_bias included)
+        eq += [f"{b2n} : {_B2_DIM[unit]} (constant)" for b2n, unit in names.values()]
+        eq += [f"I_rec = {i_syn} : amp", "i_ext : amp"] + lines
         g = b2.NeuronGroup(p.n, "\n".join(eq), threshold="v > v_th",
                            reset="v = v_reset" + ("\nw_ad += b_ad" if adapt else ""),
-                           refractory=m.t_ref * b2.ms, method=method, namespace=ns, name=f"pop_{p.name}")
+                           refractory="t_ref", method=method, namespace=ns, name=f"pop_{p.name}")
+        self._names[p.name] = names
+        self._write_params(p.name, g, vals)
         g.v = np.asarray(v0, np.float64) * b2.mV
-        g.i_bias = (m.i_bias if p.i_bias is None else np.asarray(p.i_bias)) * b2.pA
         if table is not None:
             # set at the start of each step, before the state update (neurosim's phase 1)
             objects.append(g.run_regularly("i_ext = ta_iext(t, i)", when="before_groups",
                                            name=f"iext_{p.name}"))
         return g
+
+    def _write_params(self, name, g, vals):
+        names = self._names[name]
+        for k, v in vals.items():
+            if k not in names:
+                if np.any(np.asarray(v) != 0) and k in ("a", "b"):
+                    raise NotImplementedError(f"{name}.{k} became non-zero: the twin was built without adaptation")
+                continue
+            b2n, unit = names[k]
+            setattr(g, b2n, np.asarray(v, np.float64) * getattr(b2, unit))
+
+    def _set_w(self, q, w, t_chg=None):
+        syn = self.syns[q.name]
+        if t_chg is not None and "t_chg" in syn.variables:
+            syn.t_chg = t_chg
+            for rec, _ in q.receptors:
+                setattr(syn, f"w0_{rec.name}", getattr(syn, f"w_{rec.name}")[:])
+        for rec, _ in q.receptors:
+            unit = b2.nS if rec.conductance_based else b2.pA
+            setattr(syn, f"w_{rec.name}", np.asarray(w[rec.name], np.float64) * unit)
+
+    def set_params(self, params: dict):
+        """Between runs: {population: {parameter: scalar or (n,) values}} written into the
+        Brian2 groups (the next :meth:`run` continues from the current state with them)."""
+        for name, over in params.items():
+            p = next(q for q in self.net.populations if q.name == name)
+            unknown = set(over) - set(param_names(p))
+            if unknown:
+                raise ValueError(f"params for {name!r}: unknown {sorted(unknown)}")
+            vals = {k: np.broadcast_to(np.asarray(v, np.float64), (p.n,)) for k, v in over.items()}
+            self._write_params(name, self.groups[name], vals)
+
+    def set_weights(self, weights: dict):
+        """Between runs: {projection: {receptor: (n_syn,) weights in ``net.connections`` order}}."""
+        for name, w in weights.items():
+            q = next(x for x in self.net.projections if x.name == name)
+            self._set_w(q, w, t_chg=self.b2net.t)
+
+    def get_param(self, pop: str, name: str) -> np.ndarray:
+        """The (n,) values of a parameter in the Brian2 group (in neurosim's unit)."""
+        b2n, unit = self._names[pop][name]
+        return np.asarray(getattr(self.groups[pop], b2n)[:] / getattr(b2, unit), np.float64)
 
     def run(self, duration: float):
         self.b2net.run(duration * b2.ms, namespace={})
@@ -300,6 +444,28 @@ def match_spikes(ids_a, t_a, ids_b, t_b, n, tol):
         same = ok & (ids_b[nbc] == ids_a)
         best = np.where(same, np.minimum(best, np.abs(key_b[nbc] - key_a)), best)
     return float(np.count_nonzero(best <= tol)) / t_a.size
+
+
+def compare(res, twin, pops, dt, t_min=None, t_max=None):
+    """(matched fraction neurosim->Brian2, Brian2->neurosim, neurosim count, Brian2 count) of
+    the spikes of the neuron populations ``pops`` (within one dt, :func:`match_spikes`), over all
+    of the run or only the spikes with ``t_min <= t < t_max`` (ms)."""
+    tol = dt * (1 + 1e-6)
+    ids_a, t_a, ids_b, t_b = [], [], [], []
+    off = 0
+    for name in pops:
+        st = res.spikes[name]
+        ib, tb = twin.spikes(name)
+        ids_a.append(np.asarray(st.node_ids) + off), t_a.append(np.asarray(st.times))
+        ids_b.append(ib + off), t_b.append(tb)
+        off += st.n
+    ids_a, t_a, ids_b, t_b = map(np.concatenate, (ids_a, t_a, ids_b, t_b))
+    lo = -np.inf if t_min is None else t_min - 1e-9
+    hi = np.inf if t_max is None else t_max - 1e-9
+    ka, kb = (t_a >= lo) & (t_a < hi), (t_b >= lo) & (t_b < hi)
+    ids_a, t_a, ids_b, t_b = ids_a[ka], t_a[ka], ids_b[kb], t_b[kb]
+    return (match_spikes(ids_a, t_a, ids_b, t_b, off, tol), match_spikes(ids_b, t_b, ids_a, t_a, off, tol),
+            t_a.size, t_b.size)
 
 
 def cv_isi(ids, times, min_spikes: int = 3) -> float:

@@ -137,12 +137,81 @@ def case_acetylcholine():
     return net, [(cells, "v"), (cells, "w_adapt"), (cells, "g_AMPA")], {"between": lambda n: n.release(ach, 2.0)}
 
 
+# --- per-neuron parameters, changes between runs and reset (issue: per-neuron set/get)
+def _het_cells(seed, n_e, n_i):
+    """A LIFCond population with adaptation and a LIFCurr one, every parameter per neuron
+    (arrays and distributions; t_ref off the dt grid, with 0 and half-step edge values)."""
+    rng = np.random.default_rng(seed)
+    t_ref = rng.uniform(0.5, 3.0, n_e)
+    t_ref[:4] = [0.0, 0.05, 2.05, 1.99]
+    cond = ns.LIFCond(c_m=rng.uniform(150.0, 250.0, n_e), g_leak=ns.Uniform(8.0, 14.0),
+                      v_rest=ns.Uniform(-62.0, -58.0), v_th=rng.uniform(-53.0, -48.0, n_e),
+                      v_reset=ns.Uniform(-66.0, -58.0), t_ref=t_ref, i_bias=rng.uniform(150.0, 300.0, n_e),
+                      a=ns.Uniform(0.0, 4.0), b=rng.uniform(0.0, 40.0, n_e), tau_w=ns.Uniform(30.0, 150.0),
+                      v_init=ns.Uniform(-60.0, -50.0))
+    curr = ns.LIFCurr(tau_m=ns.Uniform(8.0, 25.0), c_m=rng.uniform(150.0, 300.0, n_i),
+                      v_rest=rng.uniform(-66.0, -60.0, n_i), v_th=ns.Normal(-50.0, 1.0),
+                      v_reset=rng.uniform(-70.0, -62.0, n_i), t_ref=ns.Uniform(0.3, 3.0),
+                      i_bias=ns.Uniform(250.0, 400.0), v_init=ns.Uniform(-66.0, -52.0))
+    return cond, curr
+
+
+def _het_network(seed):
+    net = ns.Network(dt=0.1, seed=seed)
+    cond, curr = _het_cells(seed, 36, 14)
+    e = net.population("e", 36, cond)
+    i = net.population("i", 14, curr)
+    gen = net.spike_generator("gen", 6, times=[1.0, 2.0, 3.3, 5.0, 7.5, 9.0, 12.0, 16.1], ids=[0, 1, 2, 3, 4, 5, 0, 1])
+    i_exc = ns.ExpCurrent(5.0, name="I_exc")
+    net.connect(gen, e, ns.fixed_outdegree(12), receptor=ns.AMPA(), weight=ns.Uniform(2.0, 6.0))
+    net.connect(gen, i, ns.fixed_outdegree(5), receptor=i_exc, weight=80.0)
+    ee = net.connect(e, e, ns.fixed_probability(0.2), receptor="glutamate", weight=ns.Uniform(0.5, 1.5),
+                     nmda_ratio=0.3, delay=ns.Uniform(0.1, 1.0), name="ee")
+    ei = net.connect(e, i, ns.fixed_probability(0.3), receptor=i_exc, weight=30.0, delay=0.4, name="ei")
+    ie = net.connect(i, e, ns.fixed_probability(0.3), receptor=ns.GABA_A(), weight=4.0, name="ie")
+    return net, e, i, {"ee": ee, "ei": ei, "ie": ie}
+
+
+def case_heterogeneous():
+    net, e, i, _ = _het_network(41)
+    return net, [(e, "v"), (e, "w_adapt"), (i, "v")]
+
+
+def case_set_between():
+    net, e, i, projs = _het_network(42)
+    rng = np.random.default_rng(43)
+
+    def between(n):
+        e.set(i_bias=rng.uniform(300.0, 450.0, 36), tau_m=rng.uniform(10.0, 16.0, 36), b=5.0)
+        i.set(tau_m=ns.Uniform(5.0, 9.0), t_ref=rng.uniform(0.2, 1.5, 14), v_th=-52.0)
+        projs["ee"].set(weight=rng.uniform(0.5, 3.0, (36, 36)))
+        c = n.connections(projs["ei"])
+        projs["ei"].set(weight=np.linspace(10.0, 80.0, c["pre"].size))
+        projs["ie"].set(weight=ns.Uniform(1.0, 8.0))
+    return net, [(e, "v"), (e, "w_adapt"), (i, "v")], {"between": between}
+
+
+def case_reset():
+    net, e, i, projs = _het_network(44)
+    post = net.population("post", 8, ns.LIFCond(i_bias=150.0, v_init=ns.Uniform(-60.0, -52.0)))
+    pre = net.poisson("pre", 12, 150.0)
+    p1 = net.connect(pre, post, ns.fixed_probability(0.5), receptor=ns.AMPA(tau_decay=3.0), weight=ns.Uniform(0.5, 2.0),
+                     delay=0.2, name="stdp", plasticity=ns.STDP(a_plus=0.05, a_minus=0.06, w_max=4.0))
+
+    def between(n):
+        n.reset(restore_weights=True)
+        e.initialize(v=np.linspace(-60.0, -51.0, 36), w_adapt=5.0)
+    return net, [(e, "v"), (e, "w_adapt"), (post, "v")], {"weights": [p1], "between": between}
+
+
 CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
          "batch_inputs": case_batch_inputs,
          "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
-         "acetylcholine": case_acetylcholine}
+         "acetylcholine": case_acetylcholine,
+         "heterogeneous": case_heterogeneous, "set_between": case_set_between, "reset": case_reset}
 DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
-            "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0}
+            "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0,
+            "heterogeneous": 30.0, "set_between": 30.0, "reset": 20.0}
 
 
 def run_case(name, backend):

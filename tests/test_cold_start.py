@@ -74,8 +74,10 @@ def test_cold_run_says_it_compiles_only_what_the_network_uses(tmp_path):
     unused = {"plasticity", "saturating_step", "saturating_arrivals", "poisson_drive", "source_spikes",
               "inject_currents", "advance_tables", "sample_state", "_cond_block", "_curr_block", "_curr_block_fused"}
     assert not compiled & unused, compiled & unused
-    # each kernel compiled once (no second signature for the same call, e.g. a literal 0)
-    assert {k: n for k, n in cold["counts"].items() if n != 1} == {}
+    # each kernel compiled once (no second signature for the same call, e.g. a literal 0); the
+    # implementations of type-dispatched helpers (``_ov_*``: scalar or per-neuron parameters) are
+    # compiled once per argument type
+    assert {k: n for k, n in cold["counts"].items() if n != 1 and not k.startswith("_ov_")} == {}
     warm, err = _run("plain", cache, tmp_path)
     assert warm["compiled"] == [] and warm["compile_s"] is None and "neurosim:" not in err
     assert warm["spikes"] == cold["spikes"]

@@ -26,8 +26,8 @@ def _run_cases(tmp_path, simulator: bool):
 
 def _check(data, v_tol):
     names = sorted({k.split("/")[0] for k in data})
-    assert names == ["acetylcholine", "batch_inputs", "coba_nmda", "cuba", "dopamine", "saturating_nmda", "stdp_pair",
-                     "stdp_triplet"]
+    assert names == ["acetylcholine", "batch_inputs", "coba_nmda", "cuba", "dopamine", "heterogeneous", "reset",
+                     "saturating_nmda", "set_between", "stdp_pair", "stdp_triplet"]
     for name in names:
         keys = sorted({k.split("/", 2)[2] for k in data if k.startswith(name + "/")})
         n_spikes = 0
@@ -80,7 +80,9 @@ for b, n in enumerate(counts):
 z = lambda *s: np.zeros(s)
 neu = A.NeuronState(v=z(batch, nt), w_adapt=z(batch, nt), last_spike=np.zeros((batch, nt), np.int64), i_bias=z(nt),
                     i_ext=z(batch, nt), g_decay=z(batch, 1), g_rise=z(batch, 1), ring=z(batch, 2, 1),
-                    spiked=np.zeros((batch, nt), np.uint8), spike_list=lst, spike_count=np.array(counts, np.int64))
+                    spiked=np.zeros((batch, nt), np.uint8), spike_list=lst, spike_count=np.array(counts, np.int64),
+                    g_leak=z(nt), v_rest=z(nt), v_th=z(nt), v_reset=z(nt), ref_steps=np.zeros(nt, np.int64),
+                    a_adapt=z(nt), b_adapt=z(nt), decay_w=z(nt), decay_m=z(nt), dt_c_m=z(nt), prop_d=z(1), prop_r=z(1))
 d_neu = A.NeuronState(*[cuda.to_device(a) for a in neu])
 spk = cuda.to_device(np.full((batch, H, nt), -7, np.int64))
 spk_n = cuda.to_device(np.zeros((batch, H), np.int64))

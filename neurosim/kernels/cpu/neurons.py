@@ -36,11 +36,17 @@ def at(x, j):
     return x[j] if hasattr(x, "__getitem__") else x
 
 
+def _ov_at_array(x, j):
+    return x[j]
+
+
+def _ov_at_value(x, j):
+    return x
+
+
 @overload(at, inline="always")
 def _at(x, j):
-    if isinstance(x, types.Array):
-        return lambda x, j: x[j]
-    return lambda x, j: x
+    return _ov_at_array if isinstance(x, types.Array) else _ov_at_value
 
 
 def slots(arr, s0, m, P):
@@ -49,11 +55,17 @@ def slots(arr, s0, m, P):
     return arr[s0:s0 + m] if hasattr(P[0], "__getitem__") else arr[s0]
 
 
-@overload(slots, inline="always")
+def _ov_slots_view(arr, s0, m, P):
+    return arr[s0:s0 + m]
+
+
+def _ov_slot_value(arr, s0, m, P):
+    return arr[s0]
+
+
+@overload(slots, inline="always", jit_options={"_nrt": True})   # a view is returned (inlined: no allocation)
 def _slots(arr, s0, m, P):
-    if isinstance(P[0], types.Array):
-        return lambda arr, s0, m, P: arr[s0:s0 + m]
-    return lambda arr, s0, m, P: arr[s0]
+    return _ov_slots_view if isinstance(P[0], types.Array) else _ov_slot_value
 
 
 @kernel(inline="always")
