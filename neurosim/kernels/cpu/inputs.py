@@ -3,31 +3,15 @@ import numpy as np
 
 from ...state.arrays import KIND_POISSON
 from .jit import kernel
-from .rng import step_base, uniform_at, binomial_at, binomial_p0, STREAM_POISSON, STREAM_DRIVE
+from ..scalar import STREAM_POISSON, STREAM_DRIVE
+from .maths import advanced_pointer, step_base, uniform_at, binomial_at, binomial_p0, table_value
 
 
 @kernel
 def advance_tables(tables, step):
     """Move each schedule's pointer to the last change point at or before ``step``."""
     for t in range(tables.k_n.shape[0]):
-        ptr = tables.ptr[t]
-        kn = tables.k_n[t]
-        off = tables.k_off[t]
-        while ptr + 1 < kn and tables.steps[off + ptr + 1] <= step:
-            ptr += 1
-        tables.ptr[t] = ptr
-
-
-@kernel(inline="always")
-def table_value(tables, t, b, j):
-    k = tables.ptr[t]
-    if k < 0:
-        return 0.0
-    nb = tables.nb[t]
-    width = tables.width[t]
-    row = b if nb > 1 else 0
-    col = j if width > 1 else 0
-    return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
+        tables.ptr[t] = advanced_pointer(tables, t, step)
 
 
 @kernel

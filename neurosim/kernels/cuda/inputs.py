@@ -2,7 +2,8 @@
 from numba import config, cuda
 
 from ...state.arrays import KIND_POISSON
-from .rng import uniform, binomial, STREAM_POISSON, STREAM_DRIVE
+from ..scalar import STREAM_POISSON, STREAM_DRIVE
+from .maths import advanced_pointer, uniform, binomial, table_value
 
 THREADS = 32 if config.ENABLE_CUDASIM else 128
 
@@ -16,12 +17,7 @@ def _begin_step(tables, neurons, step):
     """Advance every schedule's pointer; empty the spike lists of the new step."""
     t = cuda.grid(1)
     if t < tables.k_n.shape[0]:
-        ptr = tables.ptr[t]
-        kn = tables.k_n[t]
-        off = tables.k_off[t]
-        while ptr + 1 < kn and tables.steps[off + ptr + 1] <= step:
-            ptr += 1
-        tables.ptr[t] = ptr
+        tables.ptr[t] = advanced_pointer(tables, t, step)
     if t < neurons.spike_count.shape[0]:
         neurons.spike_count[t] = 0
 
@@ -29,18 +25,6 @@ def _begin_step(tables, neurons, step):
 def advance_tables(tables, neurons, step):
     n = max(tables.k_n.shape[0], neurons.spike_count.shape[0])
     _begin_step[blocks(n), THREADS](tables, neurons, step)
-
-
-@cuda.jit(device=True)
-def table_value(tables, t, b, j):
-    k = tables.ptr[t]
-    if k < 0:
-        return 0.0
-    nb = tables.nb[t]
-    width = tables.width[t]
-    row = b if nb > 1 else 0
-    col = j if width > 1 else 0
-    return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
 
 
 @cuda.jit
