@@ -46,9 +46,7 @@ LAYERS = {
 
 #: Modules over MAX_LINES lines and their line counts when this list was last updated: they may
 #: only shrink, and leave the list once they are at most MAX_LINES lines.
-LONG_MODULES = {
-    "kernels/cuda/plasticity.py": 524,
-}
+LONG_MODULES: dict = {}   # kernels/cuda/plasticity.py (524) left it with issue 12, item 5
 
 
 def _modules():

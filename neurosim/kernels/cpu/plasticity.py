@@ -28,51 +28,15 @@ and scalars -- passing the whole state tuple to each call costs about half a mic
 import numpy as np
 
 from .jit import kernel
-from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
+from .maths import (clip, depress, dopamine_factor, eligibility_decay, modulator_gain, potentiate, trace_jump,
+                    triplet_amplitude)
+from ...state.arrays import (RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
                              PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
                              PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
                              PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
                              PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
                              MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
-
-TINY = 1e-300  # eligibility below this is flushed to 0 (avoids denormal arithmetic)
-
-
-@kernel(inline="always")
-def _f_plus(w, w_min, w_max, mu):
-    """Potentiation weight dependence (1 - u)**mu, u = (w - w_min)/(w_max - w_min)."""
-    if mu == 0.0:
-        return 1.0
-    u = (w_max - w) / (w_max - w_min)
-    if u <= 0.0:
-        return 0.0
-    if mu == 1.0:
-        return u
-    return u ** mu
-
-
-@kernel(inline="always")
-def _f_minus(w, w_min, w_max, mu):
-    """Depression weight dependence u**mu."""
-    if mu == 0.0:
-        return 1.0
-    u = (w - w_min) / (w_max - w_min)
-    if u <= 0.0:
-        return 0.0
-    if mu == 1.0:
-        return u
-    return u ** mu
-
-
-@kernel(inline="always")
-def _clip(w, lo, hi):
-    if w < lo:
-        return lo
-    if w > hi:
-        return hi
-    return w
-
 
 @kernel
 def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest, tr1, tr2):
@@ -90,14 +54,9 @@ def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest,
         if g >= end:
             break
         c = col + g - start
-        if nearest:
-            tr1[b, slot, c] = 1.0
-            if trip:
-                tr2[b, slot, c] = 1.0
-        else:
-            tr1[b, slot, c] += 1.0
-            if trip:
-                tr2[b, slot, c] += 1.0
+        tr1[b, slot, c] = trace_jump(tr1[b, slot, c], nearest)
+        if trip:
+            tr2[b, slot, c] = trace_jump(tr2[b, slot, c], nearest)
 
 
 @kernel
@@ -137,7 +96,7 @@ def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, t
             k1 = base + row_ptr[rp + i + 1]
             amp = a_minus
             if rule == RULE_TRIPLET:
-                amp = a_minus + a3_minus * tr2[b, (ks - 1) % H, tr_pre + i] * dec_x
+                amp = triplet_amplitude(a_minus, a3_minus, tr2[b, (ks - 1) % H, tr_pre + i], dec_x)
             for k in range(k0, k1):
                 if not uniform and delay[k] != d:
                     continue
@@ -146,12 +105,8 @@ def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, t
                     continue
                 if rule == RULE_DOPAMINE:
                     elig[b, el + k] -= a_minus * y
-                elif rule == RULE_PAIR:
-                    wv = w[wrow, k]
-                    wv -= amp * w_max * y * _f_minus(wv, w_min, w_max, mu)
-                    w[wrow, k] = _clip(wv, w_min, w_max)
                 else:
-                    w[wrow, k] = _clip(w[wrow, k] - w_max * y * amp, w_min, w_max)
+                    w[wrow, k] = depress(rule, w[wrow, k], y, amp, w_min, w_max, mu)
 
 
 @kernel
@@ -192,7 +147,7 @@ def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, 
         j = g - post_start
         amp = a_plus
         if rule == RULE_TRIPLET:
-            amp = a_plus + a3_plus * tr2[b, (kp - 1) % H, tr_post + j] * dec_y
+            amp = triplet_amplitude(a_plus, a3_plus, tr2[b, (kp - 1) % H, tr_post + j], dec_y)
         for idx in range(col_ptr[col_off + j], col_ptr[col_off + j + 1]):
             k = col_syn[idx]
             xs = xs0
@@ -205,12 +160,8 @@ def _post_events(b, q, step, H, wrow, pi, pf, col_ptr, col_syn, col_pre, delay, 
                 continue
             if rule == RULE_DOPAMINE:
                 elig[b, el + k] += a_plus * x
-            elif rule == RULE_PAIR:
-                wv = w[wrow, k]
-                wv += amp * w_max * x * _f_plus(wv, w_min, w_max, mu)
-                w[wrow, k] = _clip(wv, w_min, w_max)
             else:
-                w[wrow, k] = _clip(w[wrow, k] + w_max * x * amp, w_min, w_max)
+                w[wrow, k] = potentiate(rule, w[wrow, k], x, amp, w_min, w_max, mu)
 
 
 @kernel
@@ -219,7 +170,7 @@ def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
     m = pi[q, PI_MOD]
     w_min = pf[q, PF_W_MIN]
     w_max = pf[q, PF_W_MAX]
-    fac = w_max * (mod_c[b, m] * pf[q, PF_INT_CD] + mf[m, MF_BASE] * pf[q, PF_INT_C])
+    fac = dopamine_factor(w_max, mod_c[b, m], pf[q, PF_INT_CD], mf[m, MF_BASE], pf[q, PF_INT_C])
     dec = pf[q, PF_DEC_C]
     base = pi[q, PI_SYN_OFF]
     el = pi[q, PI_EL_OFF]
@@ -229,11 +180,8 @@ def _dopamine(b, q, wrow, pi, pf, mf, mod_c, w, elig):
             continue
         k = base + kk
         if fac != 0.0:
-            w[wrow, k] = _clip(w[wrow, k] + c * fac, w_min, w_max)
-        c *= dec
-        if -TINY < c < TINY:
-            c = 0.0
-        elig[b, el + kk] = c
+            w[wrow, k] = clip(w[wrow, k] + c * fac, w_min, w_max)
+        elig[b, el + kk] = eligibility_decay(c, dec)
 
 
 @kernel
@@ -245,9 +193,7 @@ def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, b_adapt, ri
     for e in range(n_eff):
         if ei[e, EI_KIND] == EFFECT_ADAPT_B:
             m = ei[e, EI_MOD]
-            f = 1.0 + ef[e, EF_K] * (mf[m, MF_BASE] + mod_c[b, m])
-            if f < 0.0:
-                f = 0.0
+            f = modulator_gain(ef[e, EF_K], mf[m, MF_BASE], mod_c[b, m])
             fm1 = f - 1.0
             if fm1 != 0.0:
                 s0 = ei[e, EI_START]
@@ -262,9 +208,7 @@ def _modulators(b, step, lst, n_spk, mi, mf, mod_c, ei, ef, w_adapt, b_adapt, ri
     for e in range(n_eff):
         if ei[e, EI_KIND] == EFFECT_ARRIVALS:
             m = ei[e, EI_MOD]
-            f = 1.0 + ef[e, EF_K] * (mf[m, MF_BASE] + mod_c[b, m])
-            if f < 0.0:
-                f = 0.0
+            f = modulator_gain(ef[e, EF_K], mf[m, MF_BASE], mod_c[b, m])
             if f != 1.0:
                 s0 = ei[e, EI_START]
                 for i in range(ei[e, EI_N]):

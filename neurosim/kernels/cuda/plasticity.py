@@ -28,7 +28,7 @@ the CPU holds (a downloaded state is the CPU's).
 import numpy as np
 from numba import config, cuda
 
-from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
+from ...state.arrays import (RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
                              PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
                              PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
                              PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
@@ -36,9 +36,9 @@ from ...state.arrays import (RULE_PAIR, RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAP
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
                              MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
 from .inputs import THREADS, blocks
+from .maths import (clip, depress, dopamine_factor, eligibility_decay, modulator_gain, potentiate, trace_jump,
+                    triplet_amplitude)
 from .propagate import PROP_BLOCKS, PROP_THREADS
-
-TINY = 1e-300  # as the CPU: eligibility below this is flushed to 0
 
 # the simulator runs every CUDA thread as a Python thread: keep its blocks tiny (8 threads still
 # exercise both paths of _store and the strided loops)
@@ -54,39 +54,6 @@ def _wrap(x, H):
     if x >= H:
         return x % H
     return x
-
-
-@cuda.jit(device=True, inline=True)
-def _f_plus(w, w_min, w_max, mu):
-    if mu == 0.0:
-        return 1.0
-    u = (w_max - w) / (w_max - w_min)
-    if u <= 0.0:
-        return 0.0
-    if mu == 1.0:
-        return u
-    return u ** mu
-
-
-@cuda.jit(device=True, inline=True)
-def _f_minus(w, w_min, w_max, mu):
-    if mu == 0.0:
-        return 1.0
-    u = (w - w_min) / (w_max - w_min)
-    if u <= 0.0:
-        return 0.0
-    if mu == 1.0:
-        return u
-    return u ** mu
-
-
-@cuda.jit(device=True, inline=True)
-def _clip(w, lo, hi):
-    if w < lo:
-        return lo
-    if w > hi:
-        return hi
-    return w
 
 
 @cuda.jit(device=True, inline=True)
@@ -231,20 +198,10 @@ def _traces(pl, step):
     hit = lo < n and pl.spk[b, slot, lo] == g
     nearest = pi[q, PI_NEAREST] != 0
     v = tr1[b, prev, c] * dec1
-    if hit:
-        if nearest:
-            v = 1.0
-        else:
-            v = v + 1.0
-    tr1[b, slot, c] = v
+    tr1[b, slot, c] = trace_jump(v, nearest) if hit else v
     if pi[q, PI_RULE] == RULE_TRIPLET:
-        v2 = tr2[b, prev, c] * dec2
-        if hit:
-            if nearest:
-                v2 = 1.0
-            else:
-                v2 = v2 + 1.0
-        tr2[b, slot, c] = v2
+        v = tr2[b, prev, c] * dec2
+        tr2[b, slot, c] = trace_jump(v, nearest) if hit else v
 
 
 # --------------------------------------------------------------------------- 4. pre arrivals
@@ -298,7 +255,7 @@ def _pre(syn, pl, step):
                 amp = a_minus
                 if rule == RULE_TRIPLET:
                     r2 = tr2[b, _wrap(ks - 1, H), pi[q, PI_TR_PRE] + i]
-                    amp = a_minus + pf[q, PF_A3_MINUS] * r2 * pf[q, PF_DEC_X]
+                    amp = triplet_amplitude(a_minus, pf[q, PF_A3_MINUS], r2, pf[q, PF_DEC_X])
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
                 for k in range(k0 + tid, k1, T):
@@ -309,12 +266,8 @@ def _pre(syn, pl, step):
                         continue
                     if rule == RULE_DOPAMINE:
                         elig[b, el + k] -= a_minus * y
-                    elif rule == RULE_PAIR:
-                        wv = w[wrow, k]
-                        wv -= amp * w_max * y * _f_minus(wv, w_min, w_max, mu)
-                        w[wrow, k] = _clip(wv, w_min, w_max)
                     else:
-                        w[wrow, k] = _clip(w[wrow, k] - w_max * y * amp, w_min, w_max)
+                        w[wrow, k] = depress(rule, w[wrow, k], y, amp, w_min, w_max, mu)
 
 
 # --------------------------------------------------------------------------- 5. post events
@@ -364,7 +317,8 @@ def _post(syn, pl, step):
             xs0 = _wrap(cur - pi[q, PI_DMIN], H)
             amp = a_plus
             if rule == RULE_TRIPLET:
-                amp = a_plus + pf[q, PF_A3_PLUS] * tr2[b, _wrap(kp - 1, H), pi[q, PI_TR_POST] + j] * pf[q, PF_DEC_Y]
+                r2 = tr2[b, _wrap(kp - 1, H), pi[q, PI_TR_POST] + j]
+                amp = triplet_amplitude(a_plus, pf[q, PF_A3_PLUS], r2, pf[q, PF_DEC_Y])
             for idx in range(pl.col_ptr[col_off + j] + tid, pl.col_ptr[col_off + j + 1], T):
                 k = pl.col_syn[idx]
                 xs = xs0
@@ -375,12 +329,8 @@ def _post(syn, pl, step):
                     continue
                 if rule == RULE_DOPAMINE:
                     elig[b, el + k] += a_plus * x
-                elif rule == RULE_PAIR:
-                    wv = w[wrow, k]
-                    wv += amp * w_max * x * _f_plus(wv, w_min, w_max, mu)
-                    w[wrow, k] = _clip(wv, w_min, w_max)
                 else:
-                    w[wrow, k] = _clip(w[wrow, k] + w_max * x * amp, w_min, w_max)
+                    w[wrow, k] = potentiate(rule, w[wrow, k], x, amp, w_min, w_max, mu)
 
 
 # --------------------------------------------------------------------------- 6. dopamine
@@ -404,16 +354,13 @@ def _dopamine(syn, pl):
     m = pi[q, PI_MOD]
     w_min = pf[q, PF_W_MIN]
     w_max = pf[q, PF_W_MAX]
-    fac = w_max * (pl.mod_c[b, m] * pf[q, PF_INT_CD] + pl.mf[m, MF_BASE] * pf[q, PF_INT_C])
+    fac = dopamine_factor(w_max, pl.mod_c[b, m], pf[q, PF_INT_CD], pl.mf[m, MF_BASE], pf[q, PF_INT_C])
     w = syn.w
     wrow = 0 if w.shape[0] == 1 else b
     k = pi[q, PI_SYN_OFF] + e - pi[q, PI_EL_OFF]
     if fac != 0.0:
-        w[wrow, k] = _clip(w[wrow, k] + c * fac, w_min, w_max)
-    c *= pf[q, PF_DEC_C]
-    if -TINY < c < TINY:
-        c = 0.0
-    elig[b, e] = c
+        w[wrow, k] = clip(w[wrow, k] + c * fac, w_min, w_max)
+    elig[b, e] = eligibility_decay(c, pf[q, PF_DEC_C])
 
 
 # --------------------------------------------------------------------------- 7. modulators
@@ -436,9 +383,7 @@ def _adapt(neurons, pl):
             s0 = ei[e, EI_START]
             if g >= s0 and g < s0 + ei[e, EI_N]:
                 m = ei[e, EI_MOD]
-                f = 1.0 + ef[e, EF_K] * (pl.mf[m, MF_BASE] + pl.mod_c[b, m])
-                if f < 0.0:
-                    f = 0.0
+                f = modulator_gain(ef[e, EF_K], pl.mf[m, MF_BASE], pl.mod_c[b, m])
                 if f != 1.0:
                     neurons.w_adapt[b, g] += neurons.b_adapt[g] * (f - 1.0)
 
@@ -461,9 +406,7 @@ def _arrivals(neurons, pl, step, width):
         if ei[e, EI_KIND] == EFFECT_ARRIVALS and i < ei[e, EI_N]:
             m = ei[e, EI_MOD]
             c = pl.mod_c[b, m] * pl.mf[m, MF_DEC]
-            f = 1.0 + ef[e, EF_K] * (pl.mf[m, MF_BASE] + c)
-            if f < 0.0:
-                f = 0.0
+            f = modulator_gain(ef[e, EF_K], pl.mf[m, MF_BASE], c)
             if f != 1.0:
                 ring[b, nxt, ei[e, EI_START] + i] *= f
 
