@@ -9,7 +9,8 @@ A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conduct
   ``g(t) = w * f * (exp(-t/tau_decay) - exp(-t/tau_rise))`` with ``f`` chosen so that the peak
   equals ``w`` (NEST's ``*_beta`` convention).  Both exponentials are decayed exactly.
 * optional voltage-dependent Mg2+ block (Jahr & Stevens 1990):
-  ``B(v) = 1 / (1 + [Mg2+]/3.57 mM * exp(-0.062 v/mV))``, evaluated at the start-of-step ``v``;
+  ``B(v) = 1 / (1 + [Mg2+]/MG_K * exp(-MG_VOLTAGE_SLOPE v))`` (``MG_K = 3.57 mM``,
+  ``MG_VOLTAGE_SLOPE = 0.062 /mV``: kernels/scalar.py, shared with the kernels), evaluated at the start-of-step ``v``;
 * optional saturating NMDA kinetics (Wang 2002, Neuron 36:955), kept per presynaptic neuron:
   ``dx/dt = -x/tau_rise + sum_k delta(t - t_k - delay)``, ``ds/dt = -s/tau_decay + alpha x (1 - s)``,
   ``g_post = sum_j w_j s_j`` (``w`` in nS per unit of ``s``, ``s`` dimensionless in [0, 1]);
@@ -26,6 +27,7 @@ import math
 from dataclasses import dataclass, asdict
 from typing import Optional
 
+from ..kernels.scalar import MG_K, MG_VOLTAGE_SLOPE
 from . import validate as V
 
 
@@ -99,7 +101,7 @@ class Receptor:
         import numpy as np
         if not self.mg_block:
             return np.ones_like(np.asarray(v, dtype=float))
-        return 1.0 / (1.0 + self.mg / 3.57 * np.exp(-0.062 * np.asarray(v, dtype=float)))
+        return 1.0 / (1.0 + self.mg / MG_K * np.exp(-MG_VOLTAGE_SLOPE * np.asarray(v, dtype=float)))
 
     def to_dict(self):
         return asdict(self)

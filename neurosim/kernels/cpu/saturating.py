@@ -27,8 +27,8 @@ projection order and, within one, in ascending presynaptic order, so the sums do
 the number of threads; a projection with one weight adds ``w * sum_i s_i`` (``s_sum``, summed in
 ascending order) to each target instead, which costs n_pre + n_post instead of n_pre * n_post.
 """
-from .fastexp import exp_scalar
 from .jit import kernel
+from .maths import nmda_gating_step
 
 
 @kernel(inline="always")
@@ -96,10 +96,7 @@ def saturating_step(sat, syn, neurons, step, dt):
             alpha = sat.grp_alpha[q]
             dx = sat.grp_decay_x[q]
             for i in range(o, o + sat.grp_n[q]):
-                ax = alpha * xb[i]
-                rate = k_d + ax
-                s_inf = ax / rate
-                sb[i] = s_inf + (sb[i] - s_inf) * exp_scalar(-dt * rate)
+                sb[i] = nmda_gating_step(sb[i], xb[i], alpha, k_d, dt)
                 xb[i] *= dx
 
 

@@ -6,8 +6,8 @@ thread per (trial, presynaptic neuron) advances ``s`` and ``x`` with the same ar
 CPU.  Atomic adds make the order of a target's sum, and so its last bits, order-dependent."""
 from numba import cuda
 
-from .fastexp import exp_scalar
 from .inputs import THREADS, blocks
+from .maths import nmda_gating_step
 
 
 @cuda.jit
@@ -71,10 +71,7 @@ def _advance(sat, dt):
     q = 0
     while i >= sat.grp_off[q] + sat.grp_n[q]:
         q += 1
-    ax = sat.grp_alpha[q] * sat.x[b, i]
-    rate = sat.grp_k_decay[q] + ax
-    s_inf = ax / rate
-    sat.s[b, i] = s_inf + (sat.s[b, i] - s_inf) * exp_scalar(-dt * rate)
+    sat.s[b, i] = nmda_gating_step(sat.s[b, i], sat.x[b, i], sat.grp_alpha[q], sat.grp_k_decay[q], dt)
     sat.x[b, i] *= sat.grp_decay_x[q]
 
 
