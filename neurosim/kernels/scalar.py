@@ -16,14 +16,14 @@ Contents: the vectorisable exp (see kernels/cpu/fastexp.py), the counter-based g
 uniform and binomial draws, the Mg2+ block (Jahr & Stevens 1990), saturating NMDA gating
 (Wang 2002), STDP weight updates with soft bounds (Gütig et al. 2003) and triplet amplitudes
 (Pfister & Gerstner 2006), trace jumps, dopamine-gated eligibility (Izhikevich 2007),
-modulator gains, and the schedule-table look-ups of the inputs.
+modulator gains, the schedule-table look-ups of the inputs and the values state monitors sample.
 """
 import math
 import types
 
 import numpy as np
 
-from ..state.arrays import RULE_PAIR
+from ..state.arrays import RULE_PAIR, VAR_V, VAR_W_ADAPT, VAR_G
 
 # ----------------------------------------------------------------------------- exp
 LOG2E = 1.4426950408889634
@@ -191,29 +191,29 @@ def nmda_gating_step(s, x, alpha, k_decay, dt):
 TINY = 1e-300   # eligibility below this is flushed to 0 (avoids denormal arithmetic)
 
 
-def soft_bound_plus(w, w_min, w_max, mu):
-    """Potentiation weight dependence ``(1 - u)**mu``, ``u = (w - w_min)/(w_max - w_min)``
-    (Gütig et al. 2003; ``mu = 0`` additive, ``mu = 1`` multiplicative)."""
-    if mu == 0.0:
-        return 1.0
-    u = (w_max - w) / (w_max - w_min)
+def soft_bound(u, mu):
+    """``u**mu`` for ``u`` > 0 (0 for ``u <= 0``): the soft-bound weight dependence of
+    Gütig et al. (2003), ``u`` the weight's distance to the bound it moves towards."""
     if u <= 0.0:
         return 0.0
     if mu == 1.0:
         return u
     return u ** mu
+
+
+def soft_bound_plus(w, w_min, w_max, mu):
+    """Potentiation weight dependence ``(1 - u)**mu``, ``u = (w - w_min)/(w_max - w_min)``
+    (Gütig et al. 2003; ``mu = 0`` additive, ``mu = 1`` multiplicative)."""
+    if mu == 0.0:
+        return 1.0
+    return soft_bound((w_max - w) / (w_max - w_min), mu)
 
 
 def soft_bound_minus(w, w_min, w_max, mu):
     """Depression weight dependence ``u**mu``, ``u = (w - w_min)/(w_max - w_min)`` (Gütig et al. 2003)."""
     if mu == 0.0:
         return 1.0
-    u = (w - w_min) / (w_max - w_min)
-    if u <= 0.0:
-        return 0.0
-    if mu == 1.0:
-        return u
-    return u ** mu
+    return soft_bound((w - w_min) / (w_max - w_min), mu)
 
 
 def clip(w, lo, hi):
@@ -300,10 +300,40 @@ def table_value(tables, t, b, j):
     return tables.vals[tables.v_off[t] + (k * nb + row) * width + col]
 
 
+# ----------------------------------------------------------------------------- state monitors
+def sample_index(step, first, every):
+    """Which sample of a monitor recording every ``every`` steps from step ``first`` falls at
+    ``step``; -1 when none does."""
+    if step < first or (step - first) % every != 0:
+        return -1
+    return (step - first) // every
+
+
+def monitor_value(rec, chans, neurons, c, step):
+    """The start-of-step value (after this step's arrivals) of monitor column ``c``.  A conductance
+    includes this step's pending arrivals (they add equally to both components of a rise/decay
+    receptor, so only a single-exponential one changes)."""
+    var = rec.col_var[c]
+    idx = rec.col_index[c]
+    b = rec.col_trial[c]
+    if var == VAR_V:
+        return neurons.v[b, idx]
+    if var == VAR_W_ADAPT:
+        return neurons.w_adapt[b, idx]
+    if var == VAR_G:
+        ch = rec.col_chan[c]
+        x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
+        if not chans.has_rise[ch]:
+            x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
+        return x
+    return neurons.i_ext[b, idx]     # VAR_I_EXT
+
+
 FUNCTIONS = ("exp_poly", "exp_scalar", "mix64", "step_base", "uniform_at", "uniform", "binomial_p0", "binomial_at",
-             "binomial", "mg_block_denominator", "nmda_gating_step", "soft_bound_plus", "soft_bound_minus",
-             "clip", "potentiate", "depress", "triplet_amplitude", "trace_jump", "dopamine_factor",
-             "eligibility_decay", "modulator_gain", "advanced_pointer", "table_value")
+             "binomial", "mg_block_denominator", "nmda_gating_step", "soft_bound", "soft_bound_plus",
+             "soft_bound_minus", "clip", "potentiate", "depress", "triplet_amplitude", "trace_jump",
+             "dopamine_factor", "eligibility_decay", "modulator_gain", "advanced_pointer", "table_value",
+             "sample_index", "monitor_value")
 
 
 def compile_all(wrap, special=None):

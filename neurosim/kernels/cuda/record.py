@@ -2,40 +2,25 @@
 recording into device buffers (atomic counter); the host sorts each chunk's spikes."""
 from numba import cuda
 
-from ...state.arrays import VAR_V, VAR_W_ADAPT, VAR_G
 from .inputs import THREADS, blocks
+from .maths import monitor_value, sample_index
 
 
 @cuda.jit
 def _sample(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
+    """Thread ``c``: monitor column ``c`` written when its monitor samples at ``step``."""
     c = cuda.grid(1)
     if c >= rec.col_var.shape[0]:
         return
     m = 0
     while rec.mon_col_off[m + 1] <= c:
         m += 1
-    every = rec.mon_every[m]
-    first = mon_first[m]
-    if step < first or (step - first) % every != 0:
+    k = sample_index(step, mon_first[m], rec.mon_every[m])
+    if k < 0:
         return
-    k = (step - first) // every
     c0 = rec.mon_col_off[m]
     ncol = rec.mon_col_off[m + 1] - c0
-    var = rec.col_var[c]
-    idx = rec.col_index[c]
-    b = rec.col_trial[c]
-    if var == VAR_V:
-        x = neurons.v[b, idx]
-    elif var == VAR_W_ADAPT:
-        x = neurons.w_adapt[b, idx]
-    elif var == VAR_G:
-        ch = rec.col_chan[c]
-        x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
-        if not chans.has_rise[ch]:
-            x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
-    else:   # VAR_I_EXT
-        x = neurons.i_ext[b, idx]
-    out_state[mon_buf_off[m] + k * ncol + c - c0] = x
+    out_state[mon_buf_off[m] + k * ncol + c - c0] = monitor_value(rec, chans, neurons, c, step)
 
 
 def sample_state(rec, chans, neurons, step, mon_first, mon_buf_off, out_state):
