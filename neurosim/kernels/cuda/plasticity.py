@@ -161,6 +161,7 @@ def _releases(neurons, pl):
 # --------------------------------------------------------------------------- 3. traces
 @cuda.jit
 def _traces(pl, step):
+    """Thread (b, c): trace column ``c`` of trial ``b`` decayed by one step, jumping where its neuron spiked."""
     x = cuda.grid(1)
     tr1 = pl.tr1
     tr2 = pl.tr2
@@ -207,6 +208,7 @@ def _traces(pl, step):
 # --------------------------------------------------------------------------- 4. pre arrivals
 @cuda.jit
 def _pre(syn, pl, step):
+    """Block job (b, s): the ``s``-th spike of each step ``k - d`` reaching its plastic rows (depression)."""
     pi = pl.pi
     pf = pl.pf
     spk = pl.spk
@@ -273,6 +275,8 @@ def _pre(syn, pl, step):
 # --------------------------------------------------------------------------- 5. post events
 @cuda.jit
 def _post(syn, pl, step):
+    """Block job (b, s): the ``s``-th spike of step ``k - dendritic_delay`` reaching its plastic
+    columns (potentiation)."""
     pi = pl.pi
     pf = pl.pf
     spk = pl.spk
@@ -336,6 +340,7 @@ def _post(syn, pl, step):
 # --------------------------------------------------------------------------- 6. dopamine
 @cuda.jit
 def _dopamine(syn, pl):
+    """Thread (b, e): eligibility column ``e`` of trial ``b`` moves its weight by dw = w_max c [DA] dt and decays."""
     x = cuda.grid(1)
     elig = pl.elig
     n_el = elig.shape[1]
@@ -413,6 +418,7 @@ def _arrivals(neurons, pl, step, width):
 
 @cuda.jit
 def _mod_decay(pl):
+    """Thread (b, m): modulator ``m`` of trial ``b`` decays by one step."""
     x = cuda.grid(1)
     mod_c = pl.mod_c
     n_mod = mod_c.shape[1]

@@ -62,6 +62,7 @@ def _add_gating(sat, syn, neurons, width):
 
 @cuda.jit
 def _advance(sat, dt):
+    """Thread (b, i): the gating ``s`` and the rise variable ``x`` of saturating neuron ``i`` advance one step."""
     t = cuda.grid(1)
     n_sat = sat.x.shape[1]
     if t >= sat.x.shape[0] * n_sat:
