@@ -99,7 +99,7 @@ def _poisson_sources(pops, tables, neurons, key, step, dt, g0):
     start = pops.start[p]
     n = pops.end[p] - start
     i = g - start
-    prob = table_value(tables, pops.table[p], b, i) * dt * 1e-3
+    prob = table_value(tables, pops.table[p], b, i) * (dt * 1e-3)     # as the CPU: rate * (dt in s)
     if prob > 0.0 and uniform(key, STREAM_POISSON + p, step, b * n + i) < prob:
         idx = cuda.atomic.add(neurons.spike_count, b, 1)
         neurons.spike_list[b, idx] = g
