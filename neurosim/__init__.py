@@ -36,6 +36,8 @@ def _use_versioned_numba_cache():
                     digest.update(fn.encode())
                     with open(os.path.join(dirpath, fn), "rb") as fh:
                         digest.update(fh.read())
+    with open(os.path.join(root, "spec", "receptors.py"), "rb") as fh:   # the Mg2+ constants the kernels compile in
+        digest.update(fh.read())
     folder = os.path.join(os.path.expanduser("~"), ".cache", "neurosim", "numba", digest.hexdigest()[:16])
     try:
         os.makedirs(folder, exist_ok=True)

@@ -23,6 +23,7 @@ import types
 
 import numpy as np
 
+from ..spec.receptors import MG_K, MG_VOLTAGE_SLOPE
 from ..state.arrays import RULE_PAIR, VAR_V, VAR_W_ADAPT, VAR_G
 
 # ----------------------------------------------------------------------------- exp
@@ -166,9 +167,8 @@ def binomial(key, stream, step, index, n, p):
 
 
 # ----------------------------------------------------------------------------- receptors
-# Mg2+ block of the NMDA receptor (Jahr & Stevens 1990): B(v) = 1 / (1 + [Mg2+]/MG_K exp(-MG_VOLTAGE_SLOPE v))
-MG_VOLTAGE_SLOPE = 0.062              # per mV
-MG_K = 3.57                           # mM
+# Mg2+ block of the NMDA receptor (Jahr & Stevens 1990): B(v) = 1 / (1 + [Mg2+]/MG_K exp(-MG_VOLTAGE_SLOPE v)),
+# MG_K = 3.57 mM, MG_VOLTAGE_SLOPE = 0.062 per mV (defined with the receptor model, spec/receptors.py)
 
 
 def mg_block_denominator(v, mg):

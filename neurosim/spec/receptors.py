@@ -10,7 +10,7 @@ A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conduct
   equals ``w`` (NEST's ``*_beta`` convention).  Both exponentials are decayed exactly.
 * optional voltage-dependent Mg2+ block (Jahr & Stevens 1990):
   ``B(v) = 1 / (1 + [Mg2+]/MG_K * exp(-MG_VOLTAGE_SLOPE v))`` (``MG_K = 3.57 mM``,
-  ``MG_VOLTAGE_SLOPE = 0.062 /mV``: kernels/scalar.py, shared with the kernels), evaluated at the start-of-step ``v``;
+  ``MG_VOLTAGE_SLOPE = 0.062 /mV``, shared with the kernels: kernels/scalar.py), evaluated at the start-of-step ``v``;
 * optional saturating NMDA kinetics (Wang 2002, Neuron 36:955), kept per presynaptic neuron:
   ``dx/dt = -x/tau_rise + sum_k delta(t - t_k - delay)``, ``ds/dt = -s/tau_decay + alpha x (1 - s)``,
   ``g_post = sum_j w_j s_j`` (``w`` in nS per unit of ``s``, ``s`` dimensionless in [0, 1]);
@@ -27,8 +27,12 @@ import math
 from dataclasses import dataclass, asdict
 from typing import Optional
 
-from ..kernels.scalar import MG_K, MG_VOLTAGE_SLOPE
 from . import validate as V
+
+# Mg2+ block of the NMDA receptor (Jahr & Stevens 1990), B(v) = 1 / (1 + [Mg2+]/MG_K exp(-MG_VOLTAGE_SLOPE v)):
+# the one definition, used here and by the kernels (kernels/scalar.py)
+MG_VOLTAGE_SLOPE = 0.062              # per mV
+MG_K = 3.57                           # mM
 
 
 @dataclass(frozen=True)
