@@ -18,6 +18,7 @@ All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see j
 from numba.core import types
 from numba.extending import overload
 
+from ...spec.receptors import MG_K, MG_VOLTAGE_SLOPE
 from ...state.arrays import KIND_LIF_COND, KIND_POISSON
 from .fastexp import exp_block
 from .jit import kernel
@@ -191,9 +192,9 @@ def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
     if chans.cond[ch] and mg >= 0.0:
         # Jahr & Stevens (1990) Mg2+ block at the start-of-step v
         for j in range(m):
-            E[j] = -0.062 * vb[j]
+            E[j] = -MG_VOLTAGE_SLOPE * vb[j]
         exp_block(E, bits, m)
-        k_mg = mg * (1.0 / 3.57)
+        k_mg = mg * (1.0 / MG_K)
         for j in range(m):
             X[j] = X[j] / (1.0 + k_mg * E[j])
 

@@ -5,6 +5,7 @@ from numba import cuda
 
 from ...state.arrays import KIND_LIF_COND
 from .fastexp import exp_scalar
+from .maths import mg_block_denominator
 from .inputs import THREADS, blocks
 
 
@@ -54,7 +55,7 @@ def _update(pops, chans, neurons, step, dt):
             if chans.cond[ch]:
                 mg = chans.mg[ch]
                 if mg >= 0.0:
-                    gval = gval / (1.0 + mg * (1.0 / 3.57) * exp_scalar(-0.062 * v0))
+                    gval = gval / mg_block_denominator(v0, mg)   # Jahr & Stevens (1990)
                 G += gval
                 I += gval * chans.e_rev[ch]
             else:
