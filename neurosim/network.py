@@ -85,15 +85,22 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         if name in taken:
             raise SpecError(f"{what} name {name!r} is already used")
 
-    def _pop(self, p, what="population") -> Population:
-        if isinstance(p, str):
-            for q in self.populations:
-                if q.name == p:
+    def _find(self, x, items, cls, kind, what):
+        """The member of ``items`` (this network's populations or projections) that ``x`` is or names."""
+        if isinstance(x, str):
+            for q in items:
+                if q.name == x:
                     return q
-            raise SpecError(f"{what}: unknown population {p!r}; known: {[q.name for q in self.populations]}")
-        if not isinstance(p, Population) or p.net is not self:
-            raise SpecError(f"{what} must be a Population of this network, got {p!r}")
-        return p
+            raise SpecError(f"{what}: unknown {kind} {x!r}; known: {[q.name for q in items]}")
+        if not isinstance(x, cls) or x.net is not self:
+            raise SpecError(f"{what} must be a {cls.__name__} of this network, got {x!r}")
+        return x
+
+    def _pop(self, p, what="population") -> Population:
+        return self._find(p, self.populations, Population, "population", what)
+
+    def _projection(self, q, what="projection") -> Projection:
+        return self._find(q, self.projections, Projection, "projection", what)
 
     def population(self, name: str, n: int, model=None, i_bias=None) -> Population:
         """Add ``n`` LIF neurons.  ``model`` is a :class:`LIFCond` (default) or :class:`LIFCurr`, whose

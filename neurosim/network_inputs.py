@@ -178,14 +178,5 @@ class InputsMixin:
         self.monitors.append(mon)
         return mon
 
-    def _projection(self, q) -> Projection:
-        if isinstance(q, str):
-            for p in self.projections:
-                if p.name == q:
-                    return p
-            raise SpecError(f"unknown projection {q!r}; known: {[p.name for p in self.projections]}")
-        if not isinstance(q, Projection) or q.net is not self:
-            raise SpecError(f"expected a Projection of this network, got {q!r}")
-        return q
 
 

@@ -15,11 +15,9 @@ plain receptor channels, the usual E/I case, takes a fused pass instead of one p
 All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see jit.py).
 """
 
-from numba.core import types
-from numba.extending import overload
-
 from ...spec.receptors import MG_K, MG_VOLTAGE_SLOPE
 from ...state.arrays import KIND_LIF_COND, KIND_POISSON
+from .block_params import at, slots, population_params, block_params, fire, threshold
 from .fastexp import exp_block
 from .jit import kernel
 
@@ -27,90 +25,6 @@ BLOCK = 512
 PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than they save (measured:
                            # COBA N=2000 gains from 2 threads, COBA N=1000 and CUBA N=4000 do not)
 N_WORK = 4                 # float64 scratch rows per block
-
-
-def at(x, j):
-    """``x[j]`` of a per-neuron block view, or ``x`` itself for a population's one value: the
-    block updates below are written once and compiled twice, with the parameters of a uniform
-    population as scalars (loop-invariant: the loops vectorise as with no per-neuron data) and
-    with per-neuron views (see :func:`block_params`)."""
-    return x[j] if hasattr(x, "__getitem__") else x
-
-
-def _ov_at_array(x, j):
-    return x[j]
-
-
-def _ov_at_value(x, j):
-    return x
-
-
-@overload(at, inline="always")
-def _at(x, j):
-    return _ov_at_array if isinstance(x, types.Array) else _ov_at_value
-
-
-def slots(arr, s0, m, P):
-    """The per-slot values ``arr[s0:s0+m]`` of a block, or the one value ``arr[s0]`` when the
-    block's parameters ``P`` are scalars (a uniform population: every slot of a channel holds it)."""
-    return arr[s0:s0 + m] if hasattr(P[0], "__getitem__") else arr[s0]
-
-
-def _ov_slots_view(arr, s0, m, P):
-    return arr[s0:s0 + m]
-
-
-def _ov_slot_value(arr, s0, m, P):
-    return arr[s0]
-
-
-@overload(slots, inline="always", jit_options={"_nrt": True})   # a view is returned (inlined: no allocation)
-def _slots(arr, s0, m, P):
-    return _ov_slots_view if isinstance(P[0], types.Array) else _ov_slot_value
-
-
-@kernel(inline="always")
-def population_params(neurons, g):
-    """The parameters of a uniform population as scalars, read at its neuron ``g``: (g_leak, v_rest,
-    v_th, v_reset, ref_steps, a_adapt, b_adapt, decay_w, decay_m, dt_c_m)."""
-    return (neurons.g_leak[g], neurons.v_rest[g], neurons.v_th[g], neurons.v_reset[g], neurons.ref_steps[g],
-            neurons.a_adapt[g], neurons.b_adapt[g], neurons.decay_w[g], neurons.decay_m[g], neurons.dt_c_m[g])
-
-
-@kernel(inline="always")
-def block_params(neurons, g0, m):
-    """The same parameters as 1-D views of neurons ``g0 .. g0+m-1`` (a heterogeneous population)."""
-    e = g0 + m
-    return (neurons.g_leak[g0:e], neurons.v_rest[g0:e], neurons.v_th[g0:e], neurons.v_reset[g0:e],
-            neurons.ref_steps[g0:e], neurons.a_adapt[g0:e], neurons.b_adapt[g0:e], neurons.decay_w[g0:e],
-            neurons.decay_m[g0:e], neurons.dt_c_m[g0:e])
-
-
-@kernel(inline="always")
-def _fire(vb, lsb, spb, j, v_new, step, ref, v_th, v_reset):
-    """Phase 4 for neuron ``j`` of a block, branch-free (selects, so that loops over it vectorise):
-    out of its refractory period it takes ``v_new``, and spikes (reset, ``last_spike``, flag) when
-    that exceeds ``v_th``.  Returns 1 for a spike, else 0."""
-    active = step - lsb[j] >= ref
-    v1 = v_new if active else vb[j]
-    fire = active and v1 > v_th
-    vb[j] = v_reset if fire else v1
-    lsb[j] = step if fire else lsb[j]
-    spb[j] = 1 if fire else 0
-    return 1 if fire else 0
-
-
-@kernel(inline="always", error_model="numpy")
-def _threshold(vb, lsb, spb, v_new, m, step, P):
-    """Phase 4 for one block (``_fire`` for each neuron, with its refractory steps, threshold and
-    reset from the block's parameters ``P``); returns the number of spikes."""
-    ref = P[4]
-    v_th = P[2]
-    v_reset = P[3]
-    n_spk = 0
-    for j in range(m):
-        n_spk += _fire(vb, lsb, spb, j, v_new[j], step, at(ref, j), at(v_th, j), at(v_reset, j))
-    return n_spk
 
 
 @kernel(inline="always", error_model="numpy")
@@ -134,7 +48,7 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P):
             wb[j] = wa + (wb[j] - wa) * at(decay_w, j)
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = _threshold(vb, lsb, spb, X, m, step, P)
+    n_spk = threshold(vb, lsb, spb, X, m, step, P)
     if adapt and n_spk:
         b_ad = P[6]
         for j in range(m):
@@ -317,7 +231,7 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
         X[j] = at(v_rest, j) + (vb[j] - at(v_rest, j)) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
-    return _threshold(vb, lsb, spb, X, m, step, P)
+    return threshold(vb, lsb, spb, X, m, step, P)
 
 
 def two_plain_channels_py(pops, chans, p, cond):
@@ -422,7 +336,7 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, 
 @kernel(error_model="numpy")
 def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, P):
     """``_curr_block`` for two plain current channels: same arithmetic, same order, in one pass
-    (the update and ``_threshold``'s select chain together)."""
+    (the update and ``threshold``'s select chain together)."""
     g0, m, ch1, ch2, gd1, gd2 = _two_channel_block(p, b, i0, i1, pops, neurons)
     dd1 = chans.decay_d[ch1]
     dd2 = chans.decay_d[ch2]
@@ -456,7 +370,7 @@ def _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, 
         gd2[j] = g2 * dd2
         pm = at(decay_m, j)
         v_new = at(v_rest, j) + (vb[j] - at(v_rest, j)) * pm + X[j] + (g1 * at(pd1, j) + g2 * at(pd2, j))
-        n_spk += _fire(vb, lsb, spb, j, v_new, step, at(ref, j), at(v_th, j), at(v_reset, j))
+        n_spk += fire(vb, lsb, spb, j, v_new, step, at(ref, j), at(v_th, j), at(v_reset, j))
     return n_spk
 
 
