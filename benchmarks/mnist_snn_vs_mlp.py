@@ -33,15 +33,14 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 import neurosim as ns
+from neurosim.atomic import atomic_path
 from neurosim.data import load_mnist
 from neurosim.baselines.mlp import MLP, train_mnist_mlp, MNIST_MLP_DEFAULTS
 from neurosim.bridge.model import RateModel, train_rate_model, RATE_MODEL_DEFAULTS
@@ -81,18 +80,9 @@ def _json_default(o):
 
 
 def _atomic_write_text(path: Path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as fh:
             fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _hp_key(hp: dict) -> str:
@@ -258,10 +248,6 @@ def plot_raster(path, raster, image, label, encoding):
 def write_h5(path: Path, payload: dict):
     """Write nested dicts of arrays/scalars into an HDF5 file atomically (temp file + rename)."""
     import h5py
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-
     def put(group, d):
         for k, v in d.items():
             if isinstance(v, dict):
@@ -276,16 +262,9 @@ def write_h5(path: Path, payload: dict):
                 group.attrs[k] = v
             else:
                 group.attrs[k] = json.dumps(v, default=_json_default)
-    try:
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             put(f, payload)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _fmt(x, spec):
