@@ -22,14 +22,12 @@ import numpy as np
 from .errors import SpecError
 from .spec import validate as V
 from .spec.connectors import Connector, all_to_all
-from .spec.distributions import Distribution
 from .spec.inputs import CurrentInjection, PoissonDrive
 from .spec.timegrid import to_steps
 from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.receptors import Receptor, resolve
-from .units import to_float
-from .spec.projections import check_weight, check_plasticity
+from .spec.projections import check_projection
 from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
 from .network_inputs import InputsMixin
 from .network_modulation import ModulationMixin
@@ -166,37 +164,12 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
                 k += 1
                 name = f"{base}_{k}"
         self._check_name(name, "projection")
-        if post.is_source:
-            raise SpecError(f"connect: post {post.name!r} is a spike source and cannot receive synapses")
         connector = all_to_all() if connector is None else connector
         if not isinstance(connector, Connector):
             raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
         receptors = resolve(receptor, nmda_ratio)
         check_channel_names(self, post, [r for r, _ in receptors], "connect")
-        for rec, _ in receptors:
-            if rec.conductance_based and isinstance(post.model, LIFCurr):
-                raise SpecError(f"connect: receptor {rec.name!r} is conductance-based but {post.name!r} is a "
-                                "current-based LIFCurr population; use ExpCurrent or an LIFCond population")
-            if rec.saturating and plasticity is not None:
-                raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
-                                f"presynaptic neuron and its weights cannot be plastic; plasticity must be None, "
-                                f"got {type(plasticity).__name__}")
-            if rec.saturating and isinstance(delay, Distribution):
-                raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
-                                f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
-        check_weight(name, weight, receptors)
-        if plasticity is not None:
-            check_plasticity(name, plasticity, receptors, weight)
-        delay = self.dt if delay is None else delay
-        if not isinstance(delay, Distribution):
-            d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
-            if not np.all(np.isfinite(d)):
-                raise SpecError(f"projection {name!r}: delay must be finite (ms), {V.first_bad(d)}")
-            if d.size and d.min() < self.dt - 1e-9 * self.dt:
-                raise SpecError(f"projection {name!r}: delay must be >= dt = {self.dt} ms, got {d.min():g} ms")
-            if d.ndim == 0:   # a scalar delay is a setting: on the grid (arrays are data: rounded)
-                to_steps(float(d), self.dt, f"projection {name!r}: delay")
-            delay = float(d) if d.ndim == 0 else d
+        delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt)
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
                           receptor if isinstance(receptor, str) else None, nmda_ratio)
         proj.plasticity = plasticity

@@ -117,3 +117,21 @@ def test_unknown_version_and_names_are_refused():
     d2["monitors"] = [{"pop": "nope", "what": "spikes", "indices": None}]
     with pytest.raises(ns.SpecError, match="unknown population 'nope'"):
         NetworkSpec.from_dict(d2)
+
+
+def test_a_spec_read_from_a_dict_gets_the_builders_checks():
+    """NetworkSpec.from_dict runs the checks connect runs (the same functions): a dict edited by
+    hand into something connect would refuse is refused, naming the projection."""
+    net = ns.Network(dt=0.1, seed=1)
+    a = net.population("a", 5)
+    net.connect(a, a, ns.all_to_all(), receptor="AMPA", weight=1.0, delay=1.0)
+    good = json.loads(net.to_json())
+    NetworkSpec.from_dict(good)
+    for edit, pattern in [(lambda d: d["projections"][0].update(delay=0.05), r"'a_to_a'.*delay must be >= dt"),
+                          (lambda d: d["projections"][0].update(weight=-1.0), r"'a_to_a'.*weight must be >= 0 nS"),
+                          (lambda d: d["projections"].append(dict(d["projections"][0])), "names used twice"),
+                          (lambda d: d["populations"][0]["model"].update(c_m=[200.0] * 4), "c_m has 4 values")]:
+        bad = json.loads(json.dumps(good))
+        edit(bad)
+        with pytest.raises(ns.SpecError, match=pattern):
+            NetworkSpec.from_dict(bad)

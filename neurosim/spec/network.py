@@ -121,6 +121,31 @@ class NetworkSpec:
     modulations: tuple = ()
     callbacks: tuple = ()
 
+    # ------------------------------------------------------------------ checks
+    def check(self) -> "NetworkSpec":
+        """The cross-checks of the whole description (those ``Network``'s builder runs as each part is
+        added, by the same functions): unique names, per-neuron arrays of the population's size,
+        every projection (spec/projections.check_projection) and one receptor per channel name
+        (spec/channels.py).  Returns the spec; raises SpecError naming the part."""
+        from .channels import check_channel_names
+        from .projections import check_projection
+        names = [p.name for p in self.populations] + [q.name for q in self.projections]
+        dup = sorted({x for x in names if names.count(x) > 1})
+        if dup:
+            raise SpecError(f"network spec: names used twice: {dup}")
+        for p in self.populations:
+            for key, size in (p.model.sizes().items() if hasattr(p.model, "sizes") else ()):
+                if size != p.n:
+                    raise SpecError(f"population {p.name!r}: {key} has {size} values (one per neuron), expected "
+                                    f"n = {p.n}")
+        seen = NetworkSpec(self.dt, self.seed, self.batch, self.dtype, self.populations, ())
+        for q in self.projections:
+            check_channel_names(seen, q.post, [r for r, _ in q.receptors], f"projection {q.name!r}")
+            check_projection(q.name, q.pre, q.post, q.connector, q.receptors, q.weight, q.delay, q.plasticity,
+                             self.dt)
+            object.__setattr__(seen, "projections", seen.projections + (q,))
+        return self
+
     # ------------------------------------------------------------------ to a dict
     def to_dict(self) -> dict:
         """The JSON-able form (arrays kept as numpy arrays; ``json.dumps(d, default=json_default)``)."""
@@ -165,8 +190,7 @@ class NetworkSpec:
     @classmethod
     def from_dict(cls, d, seed: Optional[int] = None) -> "NetworkSpec":
         """Read :meth:`to_dict` output (or its JSON text; version 1 or 2).  Each part is checked by
-        its own constructor (models, connectors, receptors, rules); ``Network.from_spec`` replays
-        the description through the builder, which adds the cross-checks."""
+        its own constructor (models, connectors, receptors, rules), the whole by :meth:`check`."""
         d = read_dict(d)
         pops, by_name = [], {}
         for k, p in enumerate(d["populations"]):
@@ -213,7 +237,7 @@ class NetworkSpec:
             else:
                 monitors.append(StateMonitorSpec(pop(m["pop"]), list(what), idx, m["every_steps"],
                                                  np.asarray(m["trials"], np.int64)))
-        return cls(
+        spec = cls(
             dt=float(d["dt"]), seed=int(d["seed"] if seed is None else seed), batch=int(d["batch"]),
             dtype=d.get("dtype", "float64"), populations=tuple(pops), projections=tuple(projs),
             currents=tuple((pop(c["pop"]), CurrentInjection(schedule_undesc(c["amplitude"]),
@@ -225,6 +249,7 @@ class NetworkSpec:
             modulations=tuple(ModulationSpec(mod(e["modulator"]), pop(e["pop"]), e["quantity"], e["k"])
                               for e in d.get("modulations", [])),
             callbacks=tuple(dict(c) for c in d.get("callbacks", [])))
+        return spec.check()
 
 
 def read_dict(d) -> dict:

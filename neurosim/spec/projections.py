@@ -1,5 +1,6 @@
-"""Checks of a projection's weights and plasticity rule, shared by ``Network.connect`` and
-``Projection.set`` (one place for each rule)."""
+"""The checks of a projection, one place for each rule: :func:`check_projection` runs them all
+for ``Network.connect`` (at once, naming the parameter) and for ``NetworkSpec.check`` (a spec read
+from a dict); ``Projection.set`` uses :func:`check_weight` and :func:`check_plasticity`."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +9,7 @@ from ..errors import SpecError
 from . import validate as V
 from .distributions import Distribution
 from .plasticity import RULE_TYPES
+from .timegrid import to_steps
 from ..units import to_float
 
 
@@ -44,3 +46,51 @@ def check_weight(name, weight, receptors):
     if any(r.conductance_based for r, _ in receptors) and w.size and w.min() < 0:
         raise SpecError(f"projection {name!r}: weight must be >= 0 nS for a conductance-based receptor, got "
                         f"{w.min():g} (inhibition comes from the receptor's e_rev)")
+
+
+def check_delay(name, delay, dt):
+    """A delay as given (ms: a number on the dt grid, an array, or a distribution), checked: finite
+    and >= dt; returns it as a float, an array or the distribution (None means dt)."""
+    if delay is None:
+        return dt
+    if isinstance(delay, Distribution):
+        return delay
+    d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
+    if not np.all(np.isfinite(d)):
+        raise SpecError(f"projection {name!r}: delay must be finite (ms), {V.first_bad(d)}")
+    if d.size and d.min() < dt - 1e-9 * dt:
+        raise SpecError(f"projection {name!r}: delay must be >= dt = {dt} ms, got {d.min():g} ms")
+    if d.ndim == 0:   # a scalar delay is a setting: on the grid (arrays are data: rounded)
+        to_steps(float(d), dt, f"projection {name!r}: delay")
+        return float(d)
+    return d
+
+
+def check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, dt):
+    """Every check of one projection ``pre`` -> ``post`` (populations or their specs) before it is
+    built: the target can receive it, each receptor suits the target and the rule, the weights
+    (given or the connector's own) and the delays (given or the connector's own).  Returns the
+    checked delay (see :func:`check_delay`)."""
+    from .neurons import LIFCurr
+    if post.is_source:
+        raise SpecError(f"connect: post {post.name!r} is a spike source and cannot receive synapses")
+    for rec, _ in receptors:
+        if rec.conductance_based and isinstance(post.model, LIFCurr):
+            raise SpecError(f"connect: receptor {rec.name!r} is conductance-based but {post.name!r} is a "
+                            "current-based LIFCurr population; use ExpCurrent or an LIFCond population")
+        if rec.saturating and plasticity is not None:
+            raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
+                            f"presynaptic neuron and its weights cannot be plastic; plasticity must be None, "
+                            f"got {type(plasticity).__name__}")
+        if rec.saturating and isinstance(delay, Distribution):
+            raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
+                            f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
+    own_w = getattr(connector, "w", None)
+    for w in ([weight] + ([own_w] if own_w is not None else [])):
+        check_weight(name, w, receptors)
+        if plasticity is not None:
+            check_plasticity(name, plasticity, receptors, w)
+    own_d = getattr(connector, "delay", None)
+    if own_d is not None:
+        check_delay(name, own_d, dt)
+    return check_delay(name, delay, dt)

@@ -210,10 +210,8 @@ def build_state(spec, seed=None):
         n_syn = pre.size
         conn = q.connector
         # delays (ms -> steps)
-        if conn.delay is not None:
+        if conn.delay is not None:   # checked with the projection (spec/projections.check_projection)
             d_ms = conn.delay[perm]
-            if d_ms.size and d_ms.min() < dt * (1 - 1e-9):
-                raise SpecError(f"projection {q.name!r}: delay must be >= dt = {dt} ms, got {d_ms.min():g} ms")
         else:
             d_ms = realise(f"projection {q.name!r}: delay", q.delay, n_syn, rng_for(seed, PURPOSE_DELAY, q.index),
                            low=dt, unit="ms", pairs=(pre, post, n_pre, n_post))

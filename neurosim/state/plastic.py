@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from ..errors import SpecError
-from ..spec.distributions import Distribution
 from ..spec.plasticity import STDP, TripletSTDP, DopamineSTDP
 from ..spec.timegrid import to_steps
 from . import arrays as A
@@ -58,15 +57,11 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
             raise SpecError(f"projection {q.name!r}: plasticity needs a single receptor, got "
                             f"{[b[0].name for b in blocks]}")
         rec, off, n_syn, blk, pre = blocks[0]
-        # weights inside the rule's bounds
+        # weights drawn from a distribution are clipped into the rule's bounds (given weights were
+        # checked against them with the projection: spec/projections.check_projection)
         wb = w[0, off:off + n_syn]
         if n_syn and (wb.min() < rule.w_min or wb.max() > rule.w_max):
-            if isinstance(q.weight, Distribution) and (q.connector.w is None or q.weight_set):
-                np.clip(wb, rule.w_min, rule.w_max, out=wb)
-            else:
-                raise SpecError(f"projection {q.name!r}: initial weights must lie in [w_min, w_max] = "
-                                f"[{rule.w_min:g}, {rule.w_max:g}] of its plasticity rule, got "
-                                f"[{wb.min():g}, {wb.max():g}]")
+            np.clip(wb, rule.w_min, rule.w_max, out=wb)
         post = syn.post[off:off + n_syn]
         d = syn.delay[off:off + n_syn]
         dmin = int(d.min()) if n_syn else 1
