@@ -142,6 +142,21 @@ class _Neuron:
             out["v_init"] = len(self.v_init)
         return out
 
+    def _key(self):
+        """The parameter values as hashable items (arrays by their bytes)."""
+        def item(v):
+            if isinstance(v, np.ndarray):
+                return ("array", v.shape, v.tobytes())
+            return v
+        return (type(self),) + tuple(item(getattr(self, k)) for k in self.PARAMETERS + ("v_init",))
+
+    def __eq__(self, other):
+        """Equal models: same type and equal parameters (per-neuron arrays compared element-wise)."""
+        return isinstance(other, _Neuron) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
     def to_dict(self):
         d = {k: describe(getattr(self, k)) for k in self.PARAMETERS}
         d["v_init"] = describe(self.v_init) if self.v_init is not None else None
