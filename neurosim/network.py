@@ -192,8 +192,8 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         from .sim.changes import reset
         reset(self._sim, bool(restore_weights))
         for m in self.monitors:
-            if hasattr(m, "_snaps"):   # weight snapshots begin anew too
-                m._steps, m._snaps = [], []
+            if hasattr(m, "clear"):   # weight snapshots begin anew too
+                m.clear()
 
     def __repr__(self):
         from .repr import network_repr
@@ -267,12 +267,12 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         # split the run at snapshot and controller times
         end = sim.step + n_steps
         for m in wmons:
-            m._maybe_snapshot()
+            m.snapshot_if_due()
         while sim.step < end:
             nxt = min([end] + [(sim.step // e + 1) * e for e in periods])
             sim.run(nxt - sim.step, progress=bool(progress))
             for m in wmons:
-                m._maybe_snapshot()
+                m.snapshot_if_due()
             for steps_, cb in list(self._controllers):
                 if sim.step % steps_ == 0:
                     cb(self)

@@ -133,7 +133,11 @@ class WeightMonitor(WeightMonitorSpec):
         self._steps = []
         self._snaps = []      # per snapshot: list over receptor blocks of (rows, n_syn) arrays
 
-    def _maybe_snapshot(self):
+    def clear(self):
+        """Forget the snapshots (``Network.reset``: recordings begin anew)."""
+        self._steps, self._snaps = [], []
+
+    def snapshot_if_due(self):
         sim = self.net._sim
         if not self.every_steps or sim is None or sim.step % self.every_steps:
             return
