@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..result import Result, SpikeTrains, StateTrace, PopulationRate, unit_of
-from ..spec.monitors import (SpikeMonitorSpec, StateMonitorSpec, RateMonitorSpec, WeightMonitorSpec,
-                             monitor_spec)  # noqa: F401  (monitor_spec: Network.to_spec imports it from here)
+from ..spec.monitors import SpikeMonitorSpec, StateMonitorSpec, RateMonitorSpec, WeightMonitorSpec
 from ..state.recording import variable_column
 
 
