@@ -6,15 +6,13 @@
   module-level imports.  With the layering, an import inside a function can close a cycle only
   within one layer, as ``Result.save`` does with :mod:`neurosim.io` (which reads and writes
   Results) and ``modelhelp`` does with ``cli`` (plot kinds);
-* no module over :data:`MAX_LINES` lines, except the known offenders of :data:`LONG_MODULES`,
-  which may only shrink.
+* no module over :data:`MAX_LINES` lines.
 """
 from __future__ import annotations
 
 import ast
 import pathlib
 
-import pytest
 
 PKG = pathlib.Path(__file__).resolve().parents[1] / "neurosim"
 MAX_LINES = 500
@@ -44,9 +42,6 @@ LAYERS = {
     "": 8, "cli": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8, "baselines": 8, "data": 8,
 }
 
-#: Modules over MAX_LINES lines and their line counts when this list was last updated: they may
-#: only shrink, and leave the list once they are at most MAX_LINES lines.
-LONG_MODULES: dict = {}   # kernels/cuda/plasticity.py (524) left it with issue 12, item 5
 
 
 def _modules():
@@ -169,17 +164,8 @@ def _line_counts():
 
 def test_no_long_modules():
     counts = _line_counts()
-    new = {k: n for k, n in counts.items() if n > MAX_LINES and k not in LONG_MODULES}
+    new = {k: n for k, n in counts.items() if n > MAX_LINES}
     assert not new, f"modules over {MAX_LINES} lines (split them): {new}"
-
-
-@pytest.mark.parametrize("name", sorted(LONG_MODULES))
-def test_known_long_modules_only_shrink(name):
-    counts = _line_counts()
-    assert name in counts, f"{name} is gone: remove it from LONG_MODULES"
-    n = counts[name]
-    assert n > MAX_LINES, f"{name} is down to {n} lines (<= {MAX_LINES}): remove it from LONG_MODULES"
-    assert n <= LONG_MODULES[name], f"{name} grew from {LONG_MODULES[name]} to {n} lines: split it instead"
 
 
 def test_the_checks_see_violations():
