@@ -52,8 +52,10 @@ def test_cuba_rate_band():
     mod = load("cuba")
     assert mod.mv_to_pa(1.62) == pytest.approx(16.2) and mod.mv_to_pa(-9.0) == pytest.approx(-90.0)
     r = mod.build(seed=1).run(300.0, progress=False)
+    # within 25 % of the published 5.7 Hz (seed-to-seed spread of 300 ms windows: about 8 %); the
+    # dynamics themselves are compared spike for spike with Brian2 in test_brian2_validation.py
     for pop in ("exc", "inh"):
-        assert 3.5 < r.mean_rate(pop) < 9.0, (pop, r.mean_rate(pop))
+        assert 5.7 * 0.75 < r.mean_rate(pop) < 5.7 * 1.25, (pop, r.mean_rate(pop))
     assert 0.15 < r.cv_isi("exc") < 0.8
 
 
@@ -61,8 +63,10 @@ def test_coba_rate_band():
     # BENCHMARKS.md: 21.5 Hz, CV ~1.55 over 1 s at N = 4000; over 300 ms seeds 1-4 give 20-25 Hz.
     mod = load("coba")
     r = mod.build(seed=1).run(300.0, progress=False)
+    # within 25 % of Brian2's 21.15 Hz (mean of 40 seeds, 1 s; its seed-to-seed SD is 7 %, more over
+    # 300 ms); the dynamics are compared spike for spike with Brian2 in test_brian2_validation.py
     for pop in ("exc", "inh"):
-        assert 12.0 < r.mean_rate(pop) < 32.0, (pop, r.mean_rate(pop))
+        assert 21.15 * 0.75 < r.mean_rate(pop) < 21.15 * 1.25, (pop, r.mean_rate(pop))
     assert r.cv_isi("exc") > 0.7
 
 
