@@ -55,7 +55,7 @@ from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFil
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent
 from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree,
-                              from_arrays)
+                              fixed_total_number, from_arrays)
 from .spec.distributions import Uniform, Normal, LogNormal
 from .spec.inputs import Schedule, steps, timed_array
 from .spec.plasticity import STDP, TripletSTDP, DopamineSTDP
@@ -74,7 +74,8 @@ def load(path):
 __all__ = [
     "__version__", "units", "NeurosimError", "SpecError", "BackendUnavailableError", "ResultFileError",
     "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent",
-    "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "from_arrays",
+    "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number",
+    "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",
     "STDP", "TripletSTDP", "DopamineSTDP", "Dopamine", "Acetylcholine",
     "Network", "Population", "Projection", "NetworkSpec", "Result", "load",

@@ -68,6 +68,8 @@ def expected_synapses(connector, n_pre: int, n_post: int, same_population: bool 
         return float(connector.n) * n_post
     if rule == "fixed_outdegree":
         return float(connector.n) * n_pre
+    if rule == "fixed_total_number":
+        return float(connector.n)
     if rule == "from_arrays":
         return float(np.asarray(connector.pre).size)
     return pairs

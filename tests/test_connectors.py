@@ -304,3 +304,55 @@ def test_delays_normal_clipped():
     probs[12] = 1 - _Phi((edges(11) - mu) / sd)
     steps = np.minimum(steps, 12)
     _check_step_histogram(steps, probs, "Normal delays")
+
+
+# --------------------------------------------------------------------- fixed_total_number
+@pytest.mark.parametrize("multapses", [True, False])
+@pytest.mark.parametrize("autapses", [True, False])
+def test_fixed_total_number_counts_and_marginals(multapses, autapses):
+    """n pairs in all, drawn uniformly (NEST's fixed_total_number): each pre neuron's and each post
+    neuron's count has the binomial (multapses: independent draws) or hypergeometric (distinct pairs)
+    mean and variance (Z = 5 standard errors: a false failure about once in 10^6 per check)."""
+    n_side, n = 200, 12000
+    _, _, con = _build(n_side, n_side, ns.fixed_total_number(n, allow_autapses=autapses, allow_multapses=multapses),
+                       same=True, seed=31)
+    pre, post = con["pre"], con["post"]
+    assert pre.size == n
+    _assert_sorted_unique(con, unique=not multapses)
+    assert autapses or not np.any(pre == post)
+    per_row = n_side - (0 if autapses else 1)
+    total = n_side * per_row
+    for idx, what in ((pre, "out"), (post, "in")):
+        counts = np.bincount(idx, minlength=n_side).astype(float)
+        p = 1.0 / n_side
+        if multapses:
+            var, mu4 = n * p * (1 - p), _binom_mu4(n, p)
+        else:   # hypergeometric: n draws without replacement from `total` pairs, `per_row` of them this row's
+            var = n * p * (1 - p) * (total - n) / (total - 1)
+            mu4 = 3 * var ** 2 + var        # near-normal counts: kurtosis 3 (the variance check is loose anyway)
+        _check_mean_var(counts, n * p, var, mu4, f"fixed_total_number {what}-degrees")
+    if multapses:   # the distinct pairs: P (1 - (1 - 1/P)^n) expected, each pair a Bernoulli
+        distinct = np.unique(pre.astype(np.int64) * n_side + post).size
+        q = 1 - (1 - 1 / total) ** n
+        assert abs(distinct - total * q) < Z * math.sqrt(total * q * (1 - q)), (distinct, total * q)
+
+
+def test_fixed_total_number_between_populations_and_all_pairs():
+    _, _, con = _build(30, 40, ns.fixed_total_number(1200, allow_multapses=False), seed=2)
+    assert con["pre"].size == 1200 and np.unique(_pairs(con), axis=0).shape[0] == 1200   # every pair, once
+    _, _, con = _build(30, 40, ns.fixed_total_number(500), seed=2)
+    assert con["pre"].max() < 30 and con["post"].max() < 40 and con["pre"].size == 500
+    net, proj, _ = _build(30, 40, ns.fixed_total_number(500), seed=2)
+    from neurosim.memory import estimate_bytes
+    assert estimate_bytes(net)["synapses"] == 500
+
+
+def test_fixed_total_number_bad_input():
+    with pytest.raises(ns.SpecError, match=r"fixed_total_number.n must be a positive integer.*got 0"):
+        ns.fixed_total_number(0)
+    with pytest.raises(ns.SpecError, match=r"fixed_total_number.n must be a positive integer.*2.5"):
+        ns.fixed_total_number(2.5)
+    with pytest.raises(ns.SpecError, match=r"fixed_total_number.n must be <= 90 .*got 91"):
+        _build(10, 10, ns.fixed_total_number(91, allow_autapses=False, allow_multapses=False), same=True)
+    with pytest.raises(ns.SpecError, match="no \\(pre, post\\) pair is possible"):
+        _build(1, 1, ns.fixed_total_number(3, allow_autapses=False), same=True)

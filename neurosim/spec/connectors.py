@@ -8,6 +8,8 @@ the actual (pre, post) pairs at build time from the network's seed.
 * :func:`fixed_indegree` - each post neuron receives ``n`` synapses from distinct (or, with
   ``allow_multapses``, independently drawn) pre neurons
 * :func:`fixed_outdegree` - each pre neuron sends ``n`` synapses
+* :func:`fixed_total_number` - ``n`` synapses in all, each a (pre, post) pair drawn uniformly
+  (NEST's ``fixed_total_number``, PyNN's FixedTotalNumberConnector)
 * :func:`from_arrays` - explicit ``pre`` and ``post`` indices, optional per-synapse ``w`` and ``delay``
 
 ``allow_autapses`` (default True) only matters when a population projects onto itself.
@@ -88,6 +90,16 @@ def fixed_outdegree(n: int, allow_autapses: bool = True, allow_multapses: bool =
     """Each pre neuron makes exactly ``n`` synapses (``n`` >= 1)."""
     n = V.positive_int("fixed_outdegree.n", n)
     return Connector("fixed_outdegree", n=n, allow_autapses=bool(allow_autapses),
+                     allow_multapses=bool(allow_multapses))
+
+
+def fixed_total_number(n: int, allow_autapses: bool = True, allow_multapses: bool = True) -> Connector:
+    """Exactly ``n`` synapses (``n`` >= 1) between the two populations, each (pre, post) pair drawn
+    uniformly from all pairs (autapses excluded unless ``allow_autapses``): with ``allow_multapses``
+    (the default, as NEST's ``fixed_total_number`` and the Potjans & Diesmann 2014 microcircuit)
+    independently, so one pair may be drawn twice; without, ``n`` distinct pairs."""
+    n = V.positive_int("fixed_total_number.n", n)
+    return Connector("fixed_total_number", n=n, allow_autapses=bool(allow_autapses),
                      allow_multapses=bool(allow_multapses))
 
 

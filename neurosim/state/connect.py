@@ -81,6 +81,55 @@ def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed):
     return rows, cols
 
 
+@njit(cache=True)
+def _columns(counts, n_cols, skip_diagonal, multapses, seed):
+    """Row ``r`` gets ``counts[r]`` columns drawn uniformly (not ``r`` itself when
+    ``skip_diagonal``; distinct unless ``multapses``).  Returns (row, col) sorted by row, then col."""
+    np.random.seed(seed)
+    n = 0
+    for r in range(counts.shape[0]):
+        n += counts[r]
+    rows = np.empty(n, np.int64)
+    cols = np.empty(n, np.int64)
+    mark = np.zeros(n_cols, np.bool_)
+    k = 0
+    for r in range(counts.shape[0]):
+        cnt = counts[r]
+        m = 0
+        while m < cnt:
+            c = np.random.randint(0, n_cols)
+            if skip_diagonal and c == r:
+                continue
+            if not multapses:
+                if mark[c]:
+                    continue
+                mark[c] = True
+            cols[k + m] = c
+            m += 1
+        seg = np.sort(cols[k:k + cnt])
+        for q in range(cnt):
+            rows[k + q] = r
+            cols[k + q] = seg[q]
+            mark[seg[q]] = False
+        k += cnt
+    return rows, cols
+
+
+def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed):
+    """``n`` (row, col) pairs drawn uniformly from the ``n_rows x n_cols`` pairs (the diagonal
+    excluded when ``skip_diagonal``: every row then has ``n_cols - 1`` valid columns), independently
+    when ``multapses``, else distinct.  The rows' counts are drawn first -- multinomial, or
+    multivariate hypergeometric without multapses (numpy's O(n_rows) marginals method) -- then each
+    row's columns, so nothing of size n_rows x n_cols is held and the pairs come out sorted."""
+    rng = np.random.Generator(np.random.Philox(np.random.SeedSequence([seed, 1])))
+    per_row = n_cols - (1 if skip_diagonal else 0)
+    if multapses:
+        counts = rng.multinomial(n, np.full(n_rows, 1.0 / n_rows))
+    else:
+        counts = rng.multivariate_hypergeometric(np.full(n_rows, per_row, np.int64), n, method="marginals")
+    return _columns(np.asarray(counts, np.int64), n_cols, skip_diagonal, multapses, seed)
+
+
 def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: int):
     """Return (pre, post) int64 arrays and the index order applied to from_arrays data."""
     skip = same_population and not conn.allow_autapses
@@ -115,6 +164,16 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
                             f"without multapses, got {conn.n}")
         pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed)
         return pre, post, None
+    if rule == "fixed_total_number":
+        possible = n_pre * (n_post - 1) if skip else n_pre * n_post
+        if not conn.allow_multapses and conn.n > possible:
+            raise SpecError(f"fixed_total_number.n must be <= {possible} (the number of possible (pre, post) pairs) "
+                            f"without multapses, got {conn.n}")
+        if possible == 0:
+            raise SpecError(f"fixed_total_number: no (pre, post) pair is possible between populations of {n_pre} "
+                            f"and {n_post} neurons without autapses")
+        pre, post = _total_number(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed)
+        return pre, post, None
     if rule == "from_arrays":
         pre, post = conn.pre, conn.post
         if pre.size:
@@ -127,4 +186,4 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
         order = np.lexsort((post, pre))
         return pre[order], post[order], order
     raise SpecError(f"unknown connector rule {rule!r}; allowed: all_to_all, one_to_one, fixed_probability, "
-                    "fixed_indegree, fixed_outdegree, from_arrays")
+                    "fixed_indegree, fixed_outdegree, fixed_total_number, from_arrays")
