@@ -51,37 +51,6 @@ def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
 
 
 @njit(cache=True)
-def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed):
-    """For each row r draw n column indices (distinct unless multapses), excluding r itself
-    when skip_diagonal.  Returns (row, col) sorted by row then col."""
-    np.random.seed(seed)
-    rows = np.empty(n_rows * n, np.int64)
-    cols = np.empty(n_rows * n, np.int64)
-    mark = np.zeros(n_cols, np.bool_)
-    buf = np.empty(n, np.int64)
-    k = 0
-    for r in range(n_rows):
-        m = 0
-        while m < n:
-            c = np.random.randint(0, n_cols)
-            if skip_diagonal and c == r:
-                continue
-            if not multapses:
-                if mark[c]:
-                    continue
-                mark[c] = True
-            buf[m] = c
-            m += 1
-        chosen = np.sort(buf)
-        for q in range(n):
-            rows[k] = r
-            cols[k] = chosen[q]
-            mark[chosen[q]] = False
-            k += 1
-    return rows, cols
-
-
-@njit(cache=True)
 def _columns(counts, n_cols, skip_diagonal, multapses, seed):
     """Row ``r`` gets ``counts[r]`` columns drawn uniformly (not ``r`` itself when
     ``skip_diagonal``; distinct unless ``multapses``).  Returns (row, col) sorted by row, then col."""
@@ -113,6 +82,12 @@ def _columns(counts, n_cols, skip_diagonal, multapses, seed):
             mark[seg[q]] = False
         k += cnt
     return rows, cols
+
+
+def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed):
+    """For each row r draw n column indices (distinct unless multapses), excluding r itself
+    when skip_diagonal.  Returns (row, col) sorted by row then col."""
+    return _columns(np.full(n_rows, n, np.int64), n_cols, skip_diagonal, multapses, seed)
 
 
 def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed):
