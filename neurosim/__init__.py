@@ -53,7 +53,7 @@ _use_versioned_numba_cache()
 from . import units
 from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
 from .spec.neurons import LIFCond, LIFCurr
-from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent
+from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent, Delta, Alpha
 from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree,
                               fixed_total_number, from_arrays)
 from .spec.distributions import Uniform, Normal, LogNormal
@@ -73,7 +73,7 @@ def load(path):
 
 __all__ = [
     "__version__", "units", "NeurosimError", "SpecError", "BackendUnavailableError", "ResultFileError",
-    "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent",
+    "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent", "Delta", "Alpha",
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number",
     "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",

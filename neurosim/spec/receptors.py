@@ -3,11 +3,22 @@
 A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conductance-based,
 ``e_rev`` set) or current (pA; current-based, ``e_rev=None``).  Kinetics:
 
-* single exponential (``tau_rise == 0``): a spike of weight ``w`` adds ``w`` to ``g``, which
-  decays with ``tau_decay``;
+* single exponential (``tau_rise == 0``, ``kinetics="exponential"``, the default): a spike of
+  weight ``w`` adds ``w`` to ``g``, which decays with ``tau_decay`` (NEST ``iaf_psc_exp`` /
+  ``iaf_cond_exp``);
 * difference of exponentials (``tau_rise > 0``): a spike of weight ``w`` produces
   ``g(t) = w * f * (exp(-t/tau_decay) - exp(-t/tau_rise))`` with ``f`` chosen so that the peak
   equals ``w`` (NEST's ``*_beta`` convention).  Both exponentials are decayed exactly.
+* alpha function (``kinetics="alpha"``; NEST ``iaf_psc_alpha`` / ``iaf_cond_alpha``, PyNN
+  ``IF_curr_alpha`` / ``IF_cond_alpha``; Rall 1967): a spike of weight ``w`` at ``t = 0`` gives
+  ``g(t) = w (t/tau) exp(1 - t/tau)``, peak ``w`` at ``t = tau`` (``tau = tau_decay``).  Kept as
+  ``h`` (``dh/dt = -h/tau``, a spike adds ``w``) and ``g`` (``dg/dt = -g/tau + e h/tau``), advanced
+  exactly each step: ``g <- exp(-dt/tau) (g + e dt/tau h)``, ``h <- exp(-dt/tau) h``.  A spike
+  arriving at step ``k`` enters ``h``; ``g`` rises from the next step on.
+* delta (:func:`Delta`, ``kinetics="delta"``; NEST ``iaf_psc_delta``, PyNN ``IF_curr_delta``):
+  weights are in mV and an arriving spike moves ``v`` by ``w`` at once, in the step it arrives:
+  ``v(k) = propagated v + sum of arrivals``, then the threshold is tested.  Spikes arriving while
+  the neuron is refractory are discarded (NEST's default, ``refractory_input = False``).
 * optional voltage-dependent Mg2+ block (Jahr & Stevens 1990):
   ``B(v) = 1 / (1 + [Mg2+]/MG_K * exp(-MG_VOLTAGE_SLOPE v))`` (``MG_K = 3.57 mM``,
   ``MG_VOLTAGE_SLOPE = 0.062 /mV``, shared with the kernels: kernels/scalar.py), evaluated at the start-of-step ``v``;
@@ -19,7 +30,7 @@ A receptor turns presynaptic spikes into a postsynaptic conductance (nS; conduct
   receptor takes one delay for all its synapses and static weights, and Poisson drive cannot
   target it.
 
-Units: tau_* ms, e_rev mV, mg mM, alpha 1/ms, weights nS (conductance) or pA (current).
+Units: tau_* ms, e_rev mV, mg mM, alpha 1/ms, weights nS (conductance), pA (current) or mV (delta).
 """
 from __future__ import annotations
 
@@ -49,6 +60,9 @@ class Receptor:
     mg : extracellular [Mg2+] (mM), >= 0
     saturating : Wang (2002) saturating NMDA kinetics (needs tau_rise > 0 and a conductance-based
                  receptor); ``alpha`` (1/ms) is its saturation rate, > 0
+    kinetics : ``"exponential"`` (default: one exponential, or a difference of two with
+               ``tau_rise > 0``), ``"alpha"`` (alpha function with time constant ``tau_decay``,
+               peak ``w`` at ``t = tau_decay``) or ``"delta"`` (use :func:`Delta`)
     """
     name: str
     tau_decay: float
@@ -58,12 +72,23 @@ class Receptor:
     mg: float = 1.0
     saturating: bool = False
     alpha: float = 0.5
+    kinetics: str = "exponential"
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise V.SpecError(f"Receptor.name must be an identifier-like string, got {self.name!r}")
         n = f"Receptor({self.name}).{{}}"
         s = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        if self.kinetics not in KINETICS:
+            raise V.SpecError(f"{n.format('kinetics')} must be one of {KINETICS}, got {self.kinetics!r}")
+        if self.kinetics != "exponential":
+            fixed = [("tau_rise", 0.0), ("mg_block", False), ("saturating", False)]
+            if self.kinetics == "delta":
+                fixed.append(("e_rev", None))   # a delta synapse moves v by w mV: no reversal potential
+            for key, default in fixed:
+                if getattr(self, key) != default:
+                    raise V.SpecError(f"{n.format(key)} must be {default!r} with kinetics={self.kinetics!r} "
+                                      f"(allowed only with exponential kinetics), got {getattr(self, key)!r}")
         s("tau_decay", V.in_range(n.format("tau_decay"), V.positive(n.format("tau_decay"), self.tau_decay, "ms"),
                                   1e-3, 1e5, "ms"))
         s("tau_rise", V.non_negative(n.format("tau_rise"), self.tau_rise, "ms"))
@@ -84,8 +109,18 @@ class Receptor:
         return self.e_rev is not None
 
     @property
+    def is_delta(self) -> bool:
+        """True for a delta synapse (weights in mV, ``v`` jumps at arrival)."""
+        return self.kinetics == "delta"
+
+    @property
+    def is_alpha(self) -> bool:
+        return self.kinetics == "alpha"
+
+    @property
     def peak_norm(self) -> float:
-        """Factor f that makes the peak of the difference of exponentials equal to w."""
+        """Factor f that makes the peak of the difference of exponentials equal to w (1 for the
+        other kinetics: the alpha function peaks at w by construction)."""
         if self.tau_rise <= 0:
             return 1.0
         td, tr = self.tau_decay, self.tau_rise
@@ -94,7 +129,9 @@ class Receptor:
 
     @property
     def t_peak(self) -> float:
-        """Time of the peak after a spike (ms); 0 for an instantaneous rise."""
+        """Time of the peak after a spike (ms); 0 for an instantaneous rise, tau_decay for alpha."""
+        if self.kinetics == "alpha":
+            return self.tau_decay
         if self.tau_rise <= 0:
             return 0.0
         td, tr = self.tau_decay, self.tau_rise
@@ -113,6 +150,26 @@ class Receptor:
 
 def receptor_from_dict(d):
     return Receptor(**d)
+
+
+KINETICS = ("exponential", "alpha", "delta")
+DELTA_TAU = 1.0   # ms: the nominal tau_decay a delta receptor carries (unused by the kernels)
+
+
+def Delta(name: str = "delta") -> Receptor:
+    """Delta synapse (NEST ``iaf_psc_delta``, PyNN ``IF_curr_delta``, Brian2 ``on_pre='v += w'``):
+    weights in mV; a spike arriving at step ``k`` adds ``w`` to ``v`` after the membrane has been
+    propagated over the step, before the threshold test (so a large enough ``w`` fires the neuron
+    in that step).  While the neuron is refractory arriving spikes are discarded, as NEST does by
+    default (``refractory_input = False``).  Works on LIFCurr, LIFCond and AdEx targets."""
+    return Receptor(name, tau_decay=DELTA_TAU, kinetics="delta")
+
+
+def Alpha(name: str, tau: float, e_rev: Optional[float] = None) -> Receptor:
+    """Alpha-function synapse with time constant ``tau`` (ms): ``g(t) = w (t/tau) exp(1 - t/tau)``
+    (peak ``w`` at ``t = tau``; NEST ``iaf_psc_alpha`` / ``iaf_cond_alpha``); conductance-based
+    (weights nS) when ``e_rev`` (mV) is given, else current-based (weights pA)."""
+    return Receptor(name, tau_decay=tau, e_rev=e_rev, kinetics="alpha")
 
 
 def AMPA(tau_decay: float = 2.0, tau_rise: float = 0.0, e_rev: float = 0.0, name: str = "AMPA") -> Receptor:

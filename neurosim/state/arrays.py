@@ -19,8 +19,11 @@ import numpy as np
 
 KIND_LIF_COND = 0
 KIND_LIF_CURR = 1
-KIND_POISSON = 2
-KIND_GENERATOR = 3
+KIND_ADEX = 2        # adaptive exponential IF (Brette & Gerstner 2005); every neuron kind < KIND_POISSON
+KIND_POISSON = 3     # sources from here on
+KIND_GENERATOR = 4
+
+DRIVE_DECAY, DRIVE_BOTH, DRIVE_RISE = 0, 1, 2   # Inputs.drv_rise
 
 VAR_V = 0
 VAR_W_ADAPT = 1
@@ -56,6 +59,9 @@ class Channels(NamedTuple):
     e_rev: np.ndarray         # mV (ignored when current-based)
     cond: np.ndarray          # bool: conductance-based
     mg: np.ndarray            # mM, < 0 means no Mg2+ block
+    delta: np.ndarray         # bool: delta synapse (weights in mV): arrivals jump ``v`` at once, decay_d = 0
+    couple: np.ndarray        # alpha kinetics: g <- decay_d (g + couple h), h <- decay_d h with couple =
+                              # e dt / tau (g_decay holds g, g_rise holds h, arrivals go into h); 0 otherwise
     direct: np.ndarray        # bool: every input arrives one step after the spike and nothing scales
                               # arrivals, so propagation adds ``w * norm`` straight into g_decay (and
                               # g_rise) instead of the ring buffer (the ring slot is never read)
@@ -137,7 +143,9 @@ class Inputs(NamedTuple):
     drv_nsrc: np.ndarray      # (n_drv,) int64 number of sources per target neuron
     drv_w: np.ndarray         # (n_drv,) weight per event
     drv_norm: np.ndarray      # (n_drv,) peak normalisation of the target channel
-    drv_rise: np.ndarray      # (n_drv,) bool: the target channel has a rise component
+    drv_rise: np.ndarray      # (n_drv,) int64 where events go: DRIVE_DECAY (g_decay), DRIVE_BOTH
+                              # (g_decay and g_rise: difference of exponentials), DRIVE_RISE (g_rise
+                              # only: the h of an alpha channel)
 
 
 class Recording(NamedTuple):

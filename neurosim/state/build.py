@@ -193,8 +193,9 @@ def build_state(spec, seed=None):
         cols = list(zip(*ch_rows))
     else:
         cols = [[] for _ in range(len(A.Channels._fields) - 1)]
-    cols = list(cols) + [[True] * len(ch_rows)]   # direct: decided below, with the delays
-    chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_, "direct": np.bool_}
+    # direct: alpha channels take their arrivals from the ring (into h), the rest is decided below
+    cols = list(cols) + [[row[-1] == 0.0 for row in ch_rows]]
+    chan_dtypes = {"pop": np.int64, "has_rise": np.bool_, "cond": np.bool_, "direct": np.bool_, "delta": np.bool_}
     chans = A.Channels(*[np.asarray(c, dtype=chan_dtypes.get(f, fdt)) for f, c in zip(A.Channels._fields, cols)])
 
     # --- synapses
@@ -340,7 +341,7 @@ def build_state(spec, seed=None):
         drv["nsrc"].append(d.n_sources)
         drv["w"].append(d.weight)
         drv["norm"].append(rec.peak_norm)
-        drv["rise"].append(rec.tau_rise > 0)
+        drv["rise"].append(A.DRIVE_RISE if rec.is_alpha else A.DRIVE_BOTH if rec.tau_rise > 0 else A.DRIVE_DECAY)
     inputs = A.Inputs(
         gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
         cur_table=cur_table, cur_idx_off=np.asarray(cur_idx_off, np.int64),
@@ -348,7 +349,7 @@ def build_state(spec, seed=None):
         drv_table=drv_table, drv_pop=np.asarray(drv["pop"], np.int64),
         drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
         drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt),
-        drv_rise=np.asarray(drv["rise"], np.bool_))
+        drv_rise=np.asarray(drv["rise"], np.int64))
 
     # --- the index bookkeeping, complete here: recording and plasticity below only read it
     from .plastic import build_plasticity, plastic_rows
@@ -420,16 +421,24 @@ def _saturating_arrays(sat_blocks, proj_dense, pops, batch, n_ring, dt, fdt):
 
 
 def _channel_row(pop_k, rec, dt):
+    """One row of the channel table (the columns of ``Channels`` but ``direct``)."""
     if rec.saturating:
         # the gating lives with the presynaptic neurons (Saturating); saturating.py writes
         # sum_j w_j s_j into g_decay every step and the neuron update consumes it (decay 0)
-        return (pop_k, 0.0, 0.0, False, 1.0, rec.e_rev, True, rec.mg if rec.mg_block else -1.0)
+        return (pop_k, 0.0, 0.0, False, 1.0, rec.e_rev, True, rec.mg if rec.mg_block else -1.0, False, 0.0)
+    if rec.is_delta:
+        # arrivals are taken whole into v in their step and forgotten (decay 0)
+        return (pop_k, 0.0, 0.0, False, 1.0, 0.0, False, -1.0, True, 0.0)
     decay_d = math.exp(-dt / rec.tau_decay)
+    if rec.is_alpha:
+        # g in g_decay, h in g_rise (both decay with tau); arrivals enter h (Receptor docstring)
+        return (pop_k, decay_d, decay_d, True, 1.0, rec.e_rev if rec.e_rev is not None else 0.0,
+                rec.conductance_based, -1.0, False, math.e * dt / rec.tau_decay)
     has_rise = rec.tau_rise > 0
     decay_r = math.exp(-dt / rec.tau_rise) if has_rise else 0.0
     return (pop_k, decay_d, decay_r, has_rise, rec.peak_norm,
             rec.e_rev if rec.e_rev is not None else 0.0, rec.conductance_based,
-            rec.mg if rec.mg_block else -1.0)
+            rec.mg if rec.mg_block else -1.0, False, 0.0)
 
 
 def psc_propagator(dt: float, tau_m: float, c_m: float, tau_x: float) -> float:

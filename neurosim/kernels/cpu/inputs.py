@@ -1,7 +1,7 @@
 """Phase 1 of a step: schedules, injected currents, Poisson drive, Poisson sources, generators."""
 import numpy as np
 
-from ...state.arrays import KIND_POISSON
+from ...state.arrays import KIND_POISSON, DRIVE_DECAY, DRIVE_RISE
 from .jit import kernel
 from ..scalar import STREAM_POISSON, STREAM_DRIVE
 from .maths import advanced_pointer, step_base, uniform_at, binomial_at, binomial_p0, table_value
@@ -62,8 +62,9 @@ def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
                     p_last = prob
                 k = binomial_at(base, b * n + i, nsrc, prob, p0)
                 if k > 0:
-                    neurons.g_decay[b, slot0 + i] += k * wn
-                    if rise:
+                    if rise != DRIVE_RISE:
+                        neurons.g_decay[b, slot0 + i] += k * wn
+                    if rise != DRIVE_DECAY:
                         neurons.g_rise[b, slot0 + i] += k * wn
 
 

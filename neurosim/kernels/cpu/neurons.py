@@ -15,28 +15,32 @@ plain receptor channels, the usual E/I case, takes a fused pass instead of one p
 All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see jit.py).
 """
 
-from ...spec.receptors import MG_K, MG_VOLTAGE_SLOPE
 from ...state.arrays import KIND_LIF_COND, KIND_POISSON
 from .block_params import at, slots, population_params, block_params, fire, threshold
+from .receptor_values import receptor_values, alpha_curr_values
 from .fastexp import exp_block
 from .jit import kernel
 
 BLOCK = 512
 PARALLEL_MIN_WORK = 14000  # neuron_work() below which threads cost more than they save (measured:
                            # COBA N=2000 gains from 2 threads, COBA N=1000 and CUBA N=4000 do not)
-N_WORK = 4                 # float64 scratch rows per block
+N_WORK = 5                 # float64 scratch rows per block
 
 
 @kernel(inline="always", error_model="numpy")
-def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P):
+def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta):
     """The end of a conductance-based block, given ``X[:m]`` = v_inf = I/G (mV) and
     ``E[:m]`` = -dt G / c_m: exponential Euler v -> v_inf + (v - v_inf) exp(-dt G / c_m) (G and I
-    frozen over the step), adaptation, threshold and reset.  Returns the number of spikes."""
+    frozen over the step), plus the jumps ``D[:m]`` (mV) of delta synapses when ``has_delta``,
+    adaptation, threshold and reset.  Returns the number of spikes."""
     exp_block(E, bits, m)
     vb = neurons.v[b, g0:g0 + m]
     for j in range(m):
         v_inf = X[j]
         X[j] = v_inf + (vb[j] - v_inf) * E[j]
+    if has_delta:
+        for j in range(m):
+            X[j] += D[j]
     adapt = pops.has_adapt[p] != 0
     wb = neurons.w_adapt[b, g0:g0 + m]
     if adapt:
@@ -57,62 +61,6 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P):
     return n_spk
 
 
-@kernel(inline="always")
-def _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr):
-    for j in range(m):
-        x = rb[j] * norm
-        rb[j] = 0.0
-        gd = gdb[j] + x
-        gr = grb[j] + x
-        X[j] = gd - gr
-        gdb[j] = gd * dd
-        grb[j] = gr * dr
-
-
-@kernel(inline="always", error_model="numpy")
-def _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits):
-    """Channel ``ch`` of one block (slots ``s0:s0+m``): take this step's arrivals, write the value
-    entering the membrane equation this step (conductance in nS after the Mg2+ block, or current in
-    pA) to ``X[:m]`` and decay the state one step.  The NMDA block uses ``v`` at the start of the
-    step (``vb``)."""
-    norm = chans.norm[ch]
-    dd = chans.decay_d[ch]
-    gdb = neurons.g_decay[b, s0:s0 + m]
-    rb = neurons.ring[b, cur, s0:s0 + m]
-    if chans.has_rise[ch]:
-        grb = neurons.g_rise[b, s0:s0 + m]
-        dr = chans.decay_r[ch]
-        if chans.direct[ch]:   # arrivals are already in the state (propagate.py)
-            for j in range(m):
-                gd = gdb[j]
-                gr = grb[j]
-                X[j] = gd - gr
-                gdb[j] = gd * dd
-                grb[j] = gr * dr
-        else:
-            _take_arrivals_rise(gdb, grb, rb, X, m, norm, dd, dr)
-    elif chans.direct[ch]:
-        for j in range(m):
-            gd = gdb[j]
-            X[j] = gd
-            gdb[j] = gd * dd
-    else:
-        for j in range(m):
-            gd = gdb[j] + rb[j] * norm
-            rb[j] = 0.0
-            X[j] = gd
-            gdb[j] = gd * dd
-    mg = chans.mg[ch]
-    if chans.cond[ch] and mg >= 0.0:
-        # Jahr & Stevens (1990) Mg2+ block at the start-of-step v
-        for j in range(m):
-            E[j] = -MG_VOLTAGE_SLOPE * vb[j]
-        exp_block(E, bits, m)
-        k_mg = mg * (1.0 / MG_K)
-        for j in range(m):
-            X[j] = X[j] / (1.0 + k_mg * E[j])
-
-
 @kernel(error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
 def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P):
     start = pops.start[p]
@@ -121,8 +69,15 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
     I = work[1]
     X = work[2]
     E = work[3]
+    D = work[4]
     m = i1 - i0
     g0 = start + i0
+    has_delta = False
+    for c in range(pops.n_ch[p]):
+        has_delta |= chans.delta[pops.ch_off[p] + c]
+    if has_delta:
+        for j in range(m):
+            D[j] = 0.0
     vb = neurons.v[b, g0:g0 + m]
     wb = neurons.w_adapt[b, g0:g0 + m]
     ieb = neurons.i_ext[b, g0:g0 + m]
@@ -156,12 +111,15 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
                     G[j] += gval
                     I[j] += gval * e_rev
             continue
-        _receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits)
+        receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits)
         if chans.cond[ch]:
             e_rev = chans.e_rev[ch]
             for j in range(m):
                 G[j] += X[j]
                 I[j] += X[j] * e_rev
+        elif chans.delta[ch]:
+            for j in range(m):
+                D[j] += X[j]
         else:
             for j in range(m):
                 I[j] += X[j]
@@ -169,7 +127,7 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
     for j in range(m):
         E[j] = -at(dt_c_m, j) * G[j]
         X[j] = I[j] / G[j]
-    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P)
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta)
 
 
 @kernel(error_model="numpy")
@@ -190,7 +148,10 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
         pdb = slots(neurons.prop_d, s0, m, P)
         norm = chans.norm[ch]
         dd = chans.decay_d[ch]
-        if chans.has_rise[ch]:
+        if chans.has_rise[ch] and chans.couple[ch] > 0.0:   # alpha (delta: prop_d = 1, decay 0)
+            alpha_curr_values(gdb, neurons.g_rise[b, s0:s0 + m], rb, D, pdb, slots(neurons.prop_r, s0, m, P), m,
+                              norm, dd, chans.couple[ch])
+        elif chans.has_rise[ch]:
             grb = neurons.g_rise[b, s0:s0 + m]
             prb = slots(neurons.prop_r, s0, m, P)
             dr = chans.decay_r[ch]
@@ -330,7 +291,7 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, 
         I = (I0[j] + g1 * e1) + g2 * e2
         E[j] = -at(dt_c_m, j) * G
         X[j] = I / G
-    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P)
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, X, False)
 
 
 @kernel(error_model="numpy")

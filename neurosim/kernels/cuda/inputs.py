@@ -1,7 +1,7 @@
 """Device twin of kernels/cpu/inputs.py: schedules, currents, Poisson drive and sources."""
 from numba import config, cuda
 
-from ...state.arrays import KIND_POISSON
+from ...state.arrays import KIND_POISSON, DRIVE_DECAY, DRIVE_RISE
 from ..scalar import STREAM_POISSON, STREAM_DRIVE
 from .maths import advanced_pointer, uniform, binomial, table_value
 
@@ -72,8 +72,9 @@ def _drive(inputs, tables, pops, neurons, d, key, step, dt):
     if k > 0:
         wn = inputs.drv_w[d] * inputs.drv_norm[d]
         s = inputs.drv_slot[d] + i
-        neurons.g_decay[b, s] += k * wn
-        if inputs.drv_rise[d]:
+        if inputs.drv_rise[d] != DRIVE_RISE:
+            neurons.g_decay[b, s] += k * wn
+        if inputs.drv_rise[d] != DRIVE_DECAY:
             neurons.g_rise[b, s] += k * wn
 
 

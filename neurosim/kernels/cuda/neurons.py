@@ -39,20 +39,29 @@ def _update(pops, chans, neurons, step, dt):
         w0 = neurons.w_adapt[b, g]
         G = g_leak
         I = g_leak * v_rest + neurons.i_bias[g] + neurons.i_ext[b, g] - w0
+        jump = 0.0   # delta synapses (mV)
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
             s = pops.slot_off[p] + c * n + i
             xin = ring[b, cur, s] * chans.norm[ch]
             ring[b, cur, s] = 0.0
-            gd[b, s] += xin
-            if chans.has_rise[ch]:
-                gr[b, s] += xin
-                gval = gd[b, s] - gr[b, s]
-                gr[b, s] *= chans.decay_r[ch]
-            else:
+            if chans.couple[ch] > 0.0:   # alpha: g enters at its start-of-step value, arrivals go into h
+                h = gr[b, s] + xin
                 gval = gd[b, s]
-            gd[b, s] *= chans.decay_d[ch]
-            if chans.cond[ch]:
+                gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
+                gr[b, s] = h * chans.decay_d[ch]
+            else:
+                gd[b, s] += xin
+                if chans.has_rise[ch]:
+                    gr[b, s] += xin
+                    gval = gd[b, s] - gr[b, s]
+                    gr[b, s] *= chans.decay_r[ch]
+                else:
+                    gval = gd[b, s]
+                gd[b, s] *= chans.decay_d[ch]
+            if chans.delta[ch]:
+                jump += gval
+            elif chans.cond[ch]:
                 mg = chans.mg[ch]
                 if mg >= 0.0:
                     gval = gval / mg_block_denominator(v0, mg)   # Jahr & Stevens (1990)
@@ -66,6 +75,8 @@ def _update(pops, chans, neurons, step, dt):
         if step - neurons.last_spike[b, g] >= ref:
             v_inf = I / G
             v1 = v_inf + (v0 - v_inf) * exp_scalar(-neurons.dt_c_m[g] * G)
+            if jump != 0.0:
+                v1 += jump
             if v1 > v_th:
                 v1 = neurons.v_reset[g]
                 spiked = True
@@ -79,6 +90,14 @@ def _update(pops, chans, neurons, step, dt):
             s = pops.slot_off[p] + c * n + i
             xin = ring[b, cur, s] * chans.norm[ch]
             ring[b, cur, s] = 0.0
+            if chans.couple[ch] > 0.0:   # alpha (exact propagators of g and h; delta: prop_d = 1, decay 0)
+                h = gr[b, s] + xin
+                gval = gd[b, s]
+                D += gval * neurons.prop_d[s]
+                D -= h * neurons.prop_r[s]
+                gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
+                gr[b, s] = h * chans.decay_d[ch]
+                continue
             gd[b, s] += xin
             D += gd[b, s] * neurons.prop_d[s]
             gd[b, s] *= chans.decay_d[ch]
