@@ -69,13 +69,32 @@ def setup(target: str | None = None, dt: float = 0.1) -> str:
     return target
 
 
-def _receptor_terms(rec, sat_sources=()):
+def _receptor_terms(rec, sat_sources=(), exact_group=False, regular=None):
     """(equation lines, current term, namespace) of one receptor channel of a post population;
-    ``sat_sources``: indices of the projections summing into a saturating receptor."""
+    ``sat_sources``: indices of the projections summing into a saturating receptor.  A delta
+    receptor has no variable (term None: ``on_pre`` moves ``v``).  An alpha receptor is ``g``
+    and ``h`` (``dg/dt = (e h - g)/tau``, ``dh/dt = -h/tau``): ODEs in a group integrated by
+    ``'exact'`` (``exact_group``), else plain variables advanced exactly by a ``run_regularly``
+    operation right after the state update (its statements are appended to ``regular``):
+    Brian2's exponential Euler would freeze ``h`` over the step."""
     nm = rec.name
     unit = "siemens" if rec.conductance_based else "amp"
+    if rec.is_delta:
+        return [], None, {}
     ns = {f"tau_d_{nm}": rec.tau_decay * b2.ms}
-    if rec.saturating:
+    if rec.is_alpha:
+        if exact_group:
+            ns[f"e_{nm}"] = np.e
+            lines = [f"dg_{nm}/dt = (e_{nm}*h_{nm} - g_{nm})/tau_d_{nm} : {unit}",
+                     f"dh_{nm}/dt = -h_{nm}/tau_d_{nm} : {unit}"]
+        else:
+            dt = float(b2.defaultclock.dt / b2.ms)
+            ns[f"dd_{nm}"] = np.exp(-dt / rec.tau_decay)
+            ns[f"c_{nm}"] = np.e * dt / rec.tau_decay
+            lines = [f"g_{nm} : {unit}", f"h_{nm} : {unit}"]
+            regular += [f"g_{nm} = dd_{nm}*(g_{nm} + c_{nm}*h_{nm})", f"h_{nm} = dd_{nm}*h_{nm}"]
+        x = f"g_{nm}"
+    elif rec.saturating:
         lines = [f"sg_{nm}_{k} : siemens" for k in sat_sources]
         x = "(" + " + ".join([f"sg_{nm}_{k}" for k in sat_sources] or ["0*nS"]) + ")"
     elif rec.tau_rise > 0:
@@ -103,7 +122,7 @@ def _on_pre(rec, k=0, emission=False):
     """(synapse model lines, on_pre lines, namespace) for one receptor of projection ``k``;
     ``emission``: see ``Brian2Twin(weights_at=...)``."""
     nm = rec.name
-    unit = "siemens" if rec.conductance_based else "amp"
+    unit = "volt" if rec.is_delta else "siemens" if rec.conductance_based else "amp"
     if rec.saturating:
         model = "\n".join([f"w_{nm} : siemens",
                            f"dx_{nm}/dt = -x_{nm}/tau_r_{nm} : 1 (clock-driven)",
@@ -119,6 +138,13 @@ def _on_pre(rec, k=0, emission=False):
         new = "int(t - delay > t_chg - 0.5*dt)"
         w = f"(w_{nm}*{new} + w0_{nm}*(1 - {new}))"
         model += f"\nw0_{nm} : {unit}"
+    if rec.is_delta:
+        # NEST iaf_psc_delta: the jump enters after the step's propagation, before the threshold,
+        # and is discarded while refractory (the pathway runs just before the thresholds: see
+        # Brian2Twin)
+        return model, [f"v_post += {w}*int(not_refractory_post)"], {}
+    if rec.is_alpha:
+        return model, [f"h_{nm}_post += {w}"], {}
     if rec.tau_rise > 0:
         return (model, [f"xd_{nm}_post += f_{nm}*{w}", f"xr_{nm}_post += f_{nm}*{w}"],
                 {f"f_{nm}": rec.peak_norm})
@@ -290,6 +316,11 @@ class Brian2Twin:
                               on_pre="\n".join(on_pre), namespace=ns, name=f"syn_{q.name}",
                               method="exponential_euler")
             self.syns[q.name] = syn
+            if any(r.is_delta for r, _ in q.receptors):
+                # deliver just before the thresholds: a spike pushed there is the previous step's, so
+                # Brian2's delay stays d - dt (below) and the jump is not decayed before the test
+                syn.pre.when = "thresholds"
+                syn.pre.order = -1
             if c["pre"].size:
                 syn.connect(i=np.asarray(c["pre"], np.int64), j=np.asarray(c["post"], np.int64))
                 w = dict(c["weight"])
@@ -326,12 +357,14 @@ class Brian2Twin:
         cond = isinstance(m, LIFCond)
         vals = self._values(p)
         ns = {}
-        lines, terms = [], []
+        lines, terms, regular = [], [], []
         for rec in chans:
             l_, t_, n_ = _receptor_terms(rec, [q.index for q in self.net.projections if q.post is p
-                                               and any(r == rec for r, _ in q.receptors)])
+                                               and any(r == rec for r, _ in q.receptors)],
+                                         exact_group=not cond, regular=regular)
             lines += l_
-            terms.append(t_)
+            if t_ is not None:
+                terms.append(t_)
             ns.update(n_)
         i_syn = " + ".join(terms) if terms else "0*amp"
         table = _current_table(self.net, p, n_steps)
@@ -361,6 +394,9 @@ class Brian2Twin:
         self._names[p.name] = names
         self._write_params(p.name, g, vals)
         g.v = np.asarray(v0, np.float64) * b2.mV
+        if regular:
+            # exact alpha kinetics, right after the state update has used the start-of-step g
+            objects.append(g.run_regularly("\n".join(regular), when="groups", order=1, name=f"alpha_{p.name}"))
         if table is not None:
             # set at the start of each step, before the state update (neurosim's phase 1)
             objects.append(g.run_regularly("i_ext = ta_iext(t, i)", when="before_groups",
@@ -384,7 +420,7 @@ class Brian2Twin:
             for rec, _ in q.receptors:
                 setattr(syn, f"w0_{rec.name}", getattr(syn, f"w_{rec.name}")[:])
         for rec, _ in q.receptors:
-            unit = b2.nS if rec.conductance_based else b2.pA
+            unit = b2.mV if rec.is_delta else b2.nS if rec.conductance_based else b2.pA
             setattr(syn, f"w_{rec.name}", np.asarray(w[rec.name], np.float64) * unit)
 
     def set_params(self, params: dict):

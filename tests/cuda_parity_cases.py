@@ -204,12 +204,33 @@ def case_reset():
     return net, [(e, "v"), (e, "w_adapt"), (post, "v")], {"weights": [p1], "between": between}
 
 
-CASES = {"cuba": case_cuba, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
+def case_alpha_delta():
+    """Alpha conductances and currents, delta synapses onto LIFCond and LIFCurr, a Poisson drive
+    into an alpha channel (its events enter h)."""
+    net = ns.Network(dt=0.1, seed=26)
+    e = net.population("e", 24, ns.LIFCond(i_bias=120.0, v_init=ns.Uniform(-60.0, -52.0)))
+    c = net.population("c", 16, ns.LIFCurr(tau_m=15.0, c_m=200.0, v_rest=-60.0, v_th=-50.0, v_reset=-60.0,
+                                             i_bias=100.0, v_init=ns.Uniform(-60.0, -51.0)))
+    gen = net.spike_generator("gen", 4, times=[0.5, 1.0, 2.0, 2.0, 3.3, 5.0, 7.5], ids=[0, 1, 2, 3, 0, 1, 2])
+    a_e = ns.Alpha("a_e", 2.0, e_rev=0.0)
+    a_i = ns.Alpha("a_i", 5.0, e_rev=-80.0)
+    a_c = ns.Alpha("a_c", 3.0)
+    jump = ns.Delta("jump")
+    net.connect(gen, [e, c], ns.fixed_outdegree(8), receptor=jump, weight=4.0)
+    net.connect(e, e, ns.fixed_probability(0.3), receptor=a_e, weight=3.0, delay=ns.Uniform(0.1, 1.0))
+    net.connect(e, c, ns.fixed_probability(0.3), receptor=a_c, weight=60.0)
+    net.connect(c, e, ns.fixed_probability(0.3), receptor=a_i, weight=4.0, delay=0.3)
+    net.connect(c, c, ns.fixed_probability(0.3), receptor=jump, weight=-1.5, delay=0.2)
+    net.poisson_drive(e, a_e, 20, 400.0, 0.5)
+    return net, [(e, "v"), (e, "g_a_e"), (c, "v"), (c, "g_a_c")]
+
+
+CASES = {"cuba": case_cuba, "alpha_delta": case_alpha_delta, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
          "batch_inputs": case_batch_inputs,
          "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
          "acetylcholine": case_acetylcholine,
          "heterogeneous": case_heterogeneous, "set_between": case_set_between, "reset": case_reset}
-DURATION = {"cuba": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
+DURATION = {"cuba": 15.0, "alpha_delta": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
             "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0,
             "heterogeneous": 30.0, "set_between": 30.0, "reset": 20.0}
 

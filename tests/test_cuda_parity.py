@@ -26,7 +26,7 @@ def _run_cases(tmp_path, simulator: bool):
 
 def _check(data, v_tol):
     names = sorted({k.split("/")[0] for k in data})
-    assert names == ["acetylcholine", "batch_inputs", "coba_nmda", "cuba", "dopamine", "heterogeneous", "reset",
+    assert names == ["acetylcholine", "alpha_delta", "batch_inputs", "coba_nmda", "cuba", "dopamine", "heterogeneous", "reset",
                      "saturating_nmda", "set_between", "stdp_pair", "stdp_triplet"]
     for name in names:
         keys = sorted({k.split("/", 2)[2] for k in data if k.startswith(name + "/")})

@@ -312,7 +312,8 @@ def sample_index(step, first, every):
 def monitor_value(rec, chans, neurons, c, step):
     """The start-of-step value (after this step's arrivals) of monitor column ``c``.  A conductance
     includes this step's pending arrivals (they add equally to both components of a rise/decay
-    receptor, so only a single-exponential one changes)."""
+    receptor, so only a single-exponential one changes; an alpha receptor's ``g`` does not change:
+    they enter its ``h``).  A delta receptor's value is the jump of ``v`` (mV) arriving this step."""
     var = rec.col_var[c]
     idx = rec.col_index[c]
     b = rec.col_trial[c]
@@ -322,6 +323,8 @@ def monitor_value(rec, chans, neurons, c, step):
         return neurons.w_adapt[b, idx]
     if var == VAR_G:
         ch = rec.col_chan[c]
+        if chans.couple[ch] > 0.0:     # alpha: g itself (arrivals enter h, not g)
+            return neurons.g_decay[b, idx]
         x = neurons.g_decay[b, idx] - neurons.g_rise[b, idx]
         if not chans.has_rise[ch]:
             x += neurons.ring[b, step % neurons.ring.shape[1], idx] * chans.norm[ch]
