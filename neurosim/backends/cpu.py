@@ -22,6 +22,17 @@ MIN_PARALLEL_STEPS = 20   # shorter chunks run on one thread (starting threads c
 SOLO_AFTER_CONTENTION_S = 5.0   # one thread for this long after the threads kept waiting for each other
 
 
+
+def configured_threads() -> int:
+    """The thread count set by ``numba.set_num_threads`` or, before any such call,
+    ``NUMBA_NUM_THREADS``, read without launching Numba's parallel threading layer (neurosim runs
+    its own threads): launching it loads an OpenMP runtime that crashes NEST's ``ResetKernel`` in
+    the same process (measured: segmentation fault with nest-simulator 3.10's wheel)."""
+    from numba.np.ufunc import parallel
+    if getattr(parallel, "_is_initialized", True):
+        return numba.get_num_threads()
+    return int(numba.config.NUMBA_NUM_THREADS)
+
 class CPUBackend(Backend):
     name = "cpu"
 
@@ -41,7 +52,7 @@ class CPUBackend(Backend):
         self.threaded_chunks = 0   # chunks run on more than one thread (for tests and diagnostics)
 
     def _threads_for(self, n_steps: int) -> int:
-        t = numba.get_num_threads()
+        t = configured_threads()
         if t <= 1 or not self._parallel or n_steps < MIN_PARALLEL_STEPS or time.monotonic() < self._solo_until:
             return 1
         return min(t, self._jobs)
