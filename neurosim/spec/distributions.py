@@ -3,10 +3,23 @@
 A distribution is drawn at build time from the network's seeded generator; the result is
 clipped to the valid range of the quantity it parametrises (for example weights of a
 conductance-based receptor to >= 0 and delays to >= dt).
+
+Bounded distributions: ``Normal`` and ``LogNormal`` take ``low`` / ``high`` (in the unit of the
+quantity, either may be None) and ``redraw``.  With ``redraw=True`` (the default) a value outside
+[low, high] is drawn again until it falls inside, so the values follow the truncated distribution
+(NEST's ``nest.math.redraw``, as used for the delays of the Potjans & Diesmann 2014 microcircuit;
+PyNN's ``RandomDistribution(..., constrain="redraw")``); the quantity's own range (delays >= dt,
+conductance weights >= 0) is then redrawn too instead of clipped.  With ``redraw=False`` values are
+clipped to the bounds (NEST's ``nest.math.min`` / ``max``, PyNN's ``constrain="clip"``), so the mass
+outside lands exactly on them.  Bounds that leave less than :data:`MIN_MASS` of the probability
+inside are refused (redrawing would practically never end).  ``Uniform`` needs no bounds (its
+own ``low`` / ``high`` are).  Without bounds the draws are exactly those of earlier versions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from typing import Optional
 
 import numpy as np
 
@@ -35,42 +48,147 @@ class Uniform:
         return {"dist": "uniform", "low": self.low, "high": self.high}
 
 
+#: Bounds must keep at least this probability mass inside [low, high] (else SpecError).
+MIN_MASS = 1e-6
+
+
+def std_normal_mass(a: float, b: float) -> float:
+    """P(a <= Z <= b) for a standard normal Z (a, b may be +-inf), through math.erf / erfc so
+    that far tails keep their relative precision."""
+    if a >= b:
+        return 0.0
+    if a > 0:      # both in the upper tail: difference of two small upper-tail masses
+        return 0.5 * (math.erfc(a / math.sqrt(2)) - (math.erfc(b / math.sqrt(2)) if b < math.inf else 0.0))
+    if b < 0:      # both in the lower tail
+        return std_normal_mass(-b, -a)
+    lo = 0.5 * math.erfc(-a / math.sqrt(2)) if a > -math.inf else 0.0
+    hi = 0.5 * math.erfc(b / math.sqrt(2)) if b < math.inf else 0.0
+    return 1.0 - lo - hi
+
+
+def _bounds(self, name: str):
+    """Check ``low`` / ``high`` / ``redraw`` of a bounded distribution (in place)."""
+    lo = None if self.low is None else V.number(f"{name}.low", self.low)
+    hi = None if self.high is None else V.number(f"{name}.high", self.high)
+    if lo is not None and hi is not None and lo >= hi:
+        raise V.SpecError(f"{name}.high must be > low ({lo:g}), got {hi:g}")
+    if not isinstance(self.redraw, (bool, np.bool_)):
+        raise V.SpecError(f"{name}.redraw must be True or False, got {self.redraw!r}")
+    object.__setattr__(self, "low", lo)
+    object.__setattr__(self, "high", hi)
+    object.__setattr__(self, "redraw", bool(self.redraw))
+    if lo is not None or hi is not None:
+        mass = self.mass_inside()
+        if mass < MIN_MASS:
+            raise V.SpecError(f"{name}: only {mass:.3g} of the probability lies in [low, high] = "
+                              f"[{-math.inf if lo is None else lo:g}, {math.inf if hi is None else hi:g}]; "
+                              f"bounds must keep at least {MIN_MASS:g} of it (move them towards the bulk "
+                              "of the distribution)")
+
+
+def _bounded(x: np.ndarray, again, low, high, redraw: bool) -> np.ndarray:
+    """Values of ``x`` outside [low, high] drawn again (``again(m)``: m new values) until all
+    are inside, redrawing only the offending entries; or clipped when not ``redraw``."""
+    if low is None and high is None:
+        return x
+    lo = -np.inf if low is None else low
+    hi = np.inf if high is None else high
+    if not redraw:
+        return np.clip(x, lo, hi, out=x)
+    flat = x.reshape(-1)   # a view: x is a fresh contiguous draw
+    bad = np.flatnonzero((flat < lo) | (flat > hi))
+    while bad.size:
+        flat[bad] = again(bad.size)
+        v = flat[bad]
+        bad = bad[(v < lo) | (v > hi)]
+    return x
+
+
+def _bound_dict(self, d: dict) -> dict:
+    if self.low is not None or self.high is not None:
+        d.update(low=self.low, high=self.high, redraw=self.redraw)
+    return d
+
+
+class _Bounded:
+    def within(self, low=None, high=None):
+        """The same distribution with its bounds narrowed to [low, high] as well (None: no bound)."""
+        lo = self.low if low is None else (low if self.low is None else max(self.low, low))
+        hi = self.high if high is None else (high if self.high is None else min(self.high, high))
+        return replace(self, low=lo, high=hi)
+
+
 @dataclass(frozen=True)
-class Normal:
-    """Normal with mean ``mu`` and standard deviation ``sigma``."""
+class Normal(_Bounded):
+    """Normal with mean ``mu`` and standard deviation ``sigma`` (>= 0), in the unit of the quantity
+    it parametrises; optionally truncated to [``low``, ``high``] (same unit; None: unbounded on that
+    side) by redrawing (``redraw=True``, NEST ``nest.math.redraw``, PyNN ``constrain="redraw"``) or
+    clipped (``redraw=False``, NEST ``nest.math.min/max``, PyNN ``constrain="clip"``)."""
     mu: float
     sigma: float
+    low: Optional[float] = None
+    high: Optional[float] = None
+    redraw: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "mu", V.number("Normal.mu", self.mu))
         object.__setattr__(self, "sigma", V.non_negative("Normal.sigma", self.sigma))
+        _bounds(self, "Normal")
+
+    def mass_inside(self) -> float:
+        """Probability that an unbounded draw lies in [low, high]."""
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        if self.sigma == 0:
+            return 1.0 if lo <= self.mu <= hi else 0.0
+        return std_normal_mass((lo - self.mu) / self.sigma, (hi - self.mu) / self.sigma)
 
     def draw(self, rng, size):
-        return rng.normal(self.mu, self.sigma, size)
+        x = rng.normal(self.mu, self.sigma, size)
+        return _bounded(x, lambda m: rng.normal(self.mu, self.sigma, m), self.low, self.high, self.redraw)
 
     def to_dict(self):
-        return {"dist": "normal", "mu": self.mu, "sigma": self.sigma}
+        return _bound_dict(self, {"dist": "normal", "mu": self.mu, "sigma": self.sigma})
 
 
 @dataclass(frozen=True)
-class LogNormal:
-    """Log-normal parametrised by its own ``mean`` and standard deviation ``std`` (not
-    those of the underlying normal), which is how weights are usually quoted."""
+class LogNormal(_Bounded):
+    """Log-normal parametrised by its own ``mean`` (> 0) and standard deviation ``std`` (>= 0), not
+    those of the underlying normal, which is how weights are usually quoted; optionally bounded to
+    [``low``, ``high``] by redrawing or clipping, as :class:`Normal`."""
     mean: float
     std: float
+    low: Optional[float] = None
+    high: Optional[float] = None
+    redraw: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "mean", V.positive("LogNormal.mean", self.mean))
         object.__setattr__(self, "std", V.non_negative("LogNormal.std", self.std))
+        _bounds(self, "LogNormal")
+
+    def _underlying(self):
+        sigma2 = np.log1p(self.std ** 2 / self.mean ** 2)
+        return np.log(self.mean) - 0.5 * sigma2, np.sqrt(sigma2)
+
+    def mass_inside(self) -> float:
+        """Probability that an unbounded draw lies in [low, high]."""
+        mu, s = (float(x) for x in self._underlying())
+        lo = -math.inf if self.low is None or self.low <= 0 else math.log(self.low)
+        hi = math.inf if self.high is None else (math.log(self.high) if self.high > 0 else -math.inf)
+        if s == 0:
+            return 1.0 if lo <= mu <= hi else 0.0
+        return std_normal_mass((lo - mu) / s, (hi - mu) / s)
 
     def draw(self, rng, size):
         var = self.std ** 2
         sigma2 = np.log1p(var / self.mean ** 2)
         mu = np.log(self.mean) - 0.5 * sigma2
-        return rng.lognormal(mu, np.sqrt(sigma2), size)
+        x = rng.lognormal(mu, np.sqrt(sigma2), size)
+        return _bounded(x, lambda m: rng.lognormal(mu, np.sqrt(sigma2), m), self.low, self.high, self.redraw)
 
     def to_dict(self):
-        return {"dist": "lognormal", "mean": self.mean, "std": self.std}
+        return _bound_dict(self, {"dist": "lognormal", "mean": self.mean, "std": self.std})
 
 
 Distribution = (Uniform, Normal, LogNormal)
@@ -80,10 +198,11 @@ def from_dict(d):
     kind = d["dist"]
     if kind == "uniform":
         return Uniform(d["low"], d["high"])
+    bounds = {k: d[k] for k in ("low", "high", "redraw") if k in d}
     if kind == "normal":
-        return Normal(d["mu"], d["sigma"])
+        return Normal(d["mu"], d["sigma"], **bounds)
     if kind == "lognormal":
-        return LogNormal(d["mean"], d["std"])
+        return LogNormal(d["mean"], d["std"], **bounds)
     raise V.SpecError(f"unknown distribution {kind!r}; allowed: uniform, normal, lognormal")
 
 
@@ -92,8 +211,18 @@ def realise(name: str, value, size: int, rng: np.random.Generator, low=None, hig
     """Turn a scalar, an array of length ``size`` or a distribution into a float64 array of
     length ``size``.  With ``pairs = (pre, post, n_pre, n_post)`` a matrix of shape
     (n_pre, n_post) is accepted too and read at [pre, post].  Scalars and arrays outside
-    [low, high] raise SpecError; distribution draws are clipped into it."""
+    [low, high] raise SpecError; distribution draws are clipped into it, or redrawn inside it
+    when the distribution has bounds of its own and ``redraw`` (its bounds are narrowed to
+    [low, high] first)."""
     if isinstance(value, Distribution):
+        if getattr(value, "redraw", False) and (value.low is not None or value.high is not None) \
+                and (low is not None or high is not None):
+            try:
+                value = value.within(low, high)
+            except V.SpecError as e:
+                raise V.SpecError(f"{name}: {e} (the bounds narrowed to the valid range "
+                                  f"[{-np.inf if low is None else low:g}, {np.inf if high is None else high:g}] "
+                                  f"{unit})") from None
         arr = np.asarray(value.draw(rng, size), dtype=np.float64)
         if low is not None or high is not None:
             arr = np.clip(arr, -np.inf if low is None else low, np.inf if high is None else high)
