@@ -14,9 +14,11 @@ The estimate is::
 Synapse counts are exact for all_to_all, one_to_one, fixed_indegree/outdegree and from_arrays,
 and the expected count ``n_pre * n_post * p`` for fixed_probability.  The bytes per synapse and
 per neuron are measured from the state layout itself (``state/build.py``) on two tiny probe
-networks, so they follow any change of index or weight types.  The build draws the
-connectivity, then concatenates it: its peak is about ``BUILD_PEAK_FACTOR`` times the synapse
-arrays.  Memory sizes are in bytes; GB are 1e9 bytes.
+networks, so they follow any change of index or weight types.  The build draws each projection's
+connectivity straight into the final index type (int64 ``post``, int32 ``pre`` kept in the Layout),
+lays out its targets, delays and weights without per-synapse temporaries for scalar weights and
+delays, and joins the projections part by part, freeing each part as it is copied: its peak is
+about ``BUILD_PEAK_FACTOR`` times the synapse arrays.  Memory sizes are in bytes; GB are 1e9 bytes.
 """
 from __future__ import annotations
 
@@ -28,10 +30,13 @@ import numpy as np
 
 from .errors import InsufficientMemoryError
 
-#: The build keeps the drawn (pre, post) pairs, delays and weights while it lays out the final
-#: arrays: its peak is about this many times the final synapse arrays (2.55 measured with
-#: tracemalloc for COBA at n = 20000, p = 0.02: 8e6 synapses).
-BUILD_PEAK_FACTOR = 2.5
+#: The build's peak is about this many times the final synapse arrays: the 4 bytes per synapse of
+#: presynaptic indices the Layout keeps (int32) and the transients of drawing and joining.  Peak
+#: RSS rise over the final arrays, measured with ``benchmarks/build_memory.py`` (tests/test_memory.py
+#: bounds it): 1.11 for one fixed_total_number projection of 2e7 synapses, 1.12 for 64 projections,
+#: 1.29 for COBA at n = 20000 (8e6 synapses in 4 fixed_probability projections).  It was 2.5 before
+#: the connector memory work (int64 copies of every index, sort and concatenation copies).
+BUILD_PEAK_FACTOR = 1.35
 #: Networks whose estimate is below this many bytes are never refused.
 CHECK_ABOVE = 256 * 1024 ** 2
 

@@ -164,7 +164,7 @@ class Simulation:
         out = []
         for rec, off, n_syn, _, pre in self.layout.proj_blocks[proj.index]:
             w = st.syn.w[:, off:off + n_syn]
-            out.append(WeightTable(proj.name, rec.name, pre.copy(), st.syn.post[off:off + n_syn].copy(),
+            out.append(WeightTable(proj.name, rec.name, pre.astype(np.int64), st.syn.post[off:off + n_syn].copy(),
                                    st.syn.delay[off:off + n_syn] * self.net.dt,
                                    (w[0] if w.shape[0] == 1 else w).astype(np.float64).copy(),
                                    unit="nS" if rec.conductance_based else "pA"))

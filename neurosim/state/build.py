@@ -17,7 +17,8 @@ from ..spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from ..spec.neurons import LIFCond
 from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
-from .connect import draw
+from .connect import draw, rows_sorted
+from .synapse_join import is_scalar as _is_scalar, join as _join
 from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
                             initial_w_adapt, is_uniform)
 
@@ -213,10 +214,15 @@ def build_state(spec, seed=None):
         # delays (ms -> steps)
         if conn.delay is not None:   # checked with the projection (spec/projections.check_projection)
             d_ms = conn.delay[perm]
+        elif _is_scalar(q.delay):    # one value: no per-synapse float copy (same steps)
+            d_ms = realise(f"projection {q.name!r}: delay", q.delay, 1, None, low=dt, unit="ms")
         else:
             d_ms = realise(f"projection {q.name!r}: delay", q.delay, n_syn, rng_for(seed, PURPOSE_DELAY, q.index),
                            low=dt, unit="ms", pairs=(pre, post, n_pre, n_post))
         d_steps = delay_to_steps(d_ms, dt)
+        del d_ms
+        if d_steps.size != n_syn:
+            d_steps = np.full(n_syn, d_steps[0], np.int64)
         counts = np.bincount(pre, minlength=n_pre)
         rp = np.zeros(n_pre + 1, np.int64)
         np.cumsum(counts, out=rp[1:])
@@ -232,8 +238,7 @@ def build_state(spec, seed=None):
             ch_g = int(pops.ch_off[post_k] + c)
             proj_chan.append(ch_g)
             proj_post_pop.append(post_k)
-            same_row = pre[1:] == pre[:-1]
-            proj_sorted.append(bool(np.all(post[1:][same_row] >= post[:-1][same_row])))
+            proj_sorted.append(bool(rows_sorted(rp, post)))
             if rec.saturating:
                 if d_steps.size and np.any(d_steps != d_steps[0]):
                     raise SpecError(f"projection {q.name!r}: a saturating receptor ({rec.name!r}) keeps its gating "
@@ -251,7 +256,8 @@ def build_state(spec, seed=None):
             posts.append(post)
             targets.append(tgt)
             delays.append(d_steps)
-            weights.append(w)
+            weights.append(np.asarray(w, fdt))
+            del w, tgt
             blocks.append((rec, syn_off, n_syn, len(proj_pre_pop) - 1, pre))
             syn_off += n_syn
             rp_off += n_pre + 1
@@ -277,6 +283,7 @@ def build_state(spec, seed=None):
     out_ptr = np.zeros(n_pops + 1, np.int64)
     np.cumsum(np.bincount(proj_pre_pop[~is_sat], minlength=n_pops), out=out_ptr[1:])
     cat = lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_)  # noqa: E731
+    post = d_steps = rp = None   # the last projection's arrays: only the lists (and blocks) hold them now
     syn = A.Synapses(
         proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
         proj_rp_off=np.asarray(proj_rp_off, np.int64), proj_dense=np.asarray(proj_dense, np.bool_),
@@ -284,8 +291,8 @@ def build_state(spec, seed=None):
         proj_norm=chans.norm[proj_chan].astype(fdt), proj_rise=chans.has_rise[proj_chan].astype(np.bool_),
         proj_post_pop=np.asarray(proj_post_pop, np.int64), proj_sorted=np.asarray(proj_sorted, np.bool_),
         out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
-        row_ptr=cat(row_ptrs, np.int64), post=cat(posts, np.int64), target=cat(targets, np.int64),
-        delay=cat(delays, np.int64), w=cat(weights, fdt)[None, :].copy())
+        row_ptr=cat(row_ptrs, np.int64), post=_join(posts, np.int64), target=_join(targets, np.int64),
+        delay=_join(delays, np.int64), w=_join(weights, fdt, row=True))
     max_delay = int(syn.delay.max()) if syn.delay.size else 1
     n_ring = max_delay + 1
 
@@ -375,6 +382,10 @@ def synapse_weights(q, rec, factor, pre, post, perm, seed) -> np.ndarray:
     (the NMDA share of a ``"glutamate"`` projection).  Used at build time and by ``set``."""
     if q.connector.w is not None and not q.weight_set:
         w = q.connector.w[perm] * factor
+    elif _is_scalar(q.weight):   # one value: a single array, no per-synapse temporary (same values)
+        w0 = realise(f"projection {q.name!r}: weight", q.weight, 1, None, unit="nS or pA",
+                     low=0.0 if rec.conductance_based else None)[0] * factor
+        w = np.full(pre.size, w0)
     else:
         w = realise(f"projection {q.name!r}: weight", q.weight, pre.size, rng_for(seed, PURPOSE_WEIGHT, q.index),
                     unit="nS or pA", low=0.0 if rec.conductance_based else None,

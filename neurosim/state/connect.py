@@ -1,7 +1,12 @@
-"""Draw the synapses of a connector: returns (pre, post) int64 arrays sorted by pre, then post.
+"""Draw the synapses of a connector: returns (pre, post) arrays sorted by pre, then post; ``post``
+is int64 (it becomes ``Synapses.post`` without a copy), ``pre`` is int32 when the presynaptic
+population has fewer than 2**31 neurons (:func:`index_dtype`; it is only kept for bookkeeping:
+``Layout.proj_blocks``), else int64.
 
 Drawing happens once at build time, in compiled code, from a seed derived from the
-network seed and the projection's position, so it does not depend on threads.
+network seed and the projection's position, so it does not depend on threads.  Nothing of
+size n_pre x n_post is held (but for all_to_all), and the row order comes from counting, not
+from sorting: the peak memory of a draw is about the size of its result.
 """
 from __future__ import annotations
 
@@ -12,11 +17,16 @@ from ..errors import SpecError
 from ..spec.connectors import Connector
 
 
+def index_dtype(n: int):
+    """The dtype of ``pre`` indices into a population of ``n`` neurons."""
+    return np.int32 if n < 2 ** 31 else np.int64
+
+
 @njit(cache=True)
-def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
+def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed, pre_t):
     np.random.seed(seed)
     cap = max(16, int(n_pre * n_post * p * 1.1 + 10 * np.sqrt(n_pre * n_post * p + 1) + 16))
-    pre = np.empty(cap, np.int64)
+    pre = np.empty(cap, pre_t.dtype)
     post = np.empty(cap, np.int64)
     k = 0
     if p <= 0.0:
@@ -38,7 +48,7 @@ def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
                 continue
             if k == cap:
                 cap2 = cap * 2
-                pre2 = np.empty(cap2, np.int64)
+                pre2 = np.empty(cap2, pre_t.dtype)
                 post2 = np.empty(cap2, np.int64)
                 for q in range(cap):   # element loops: a slice copy compiles a shape check with
                     pre2[q] = pre[q]      # string formatting (~1.6 s of a first run)
@@ -51,15 +61,11 @@ def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed):
 
 
 @njit(cache=True)
-def _columns(counts, n_cols, skip_diagonal, multapses, seed):
+def _columns(counts, n_cols, skip_diagonal, multapses, seed, cols):
     """Row ``r`` gets ``counts[r]`` columns drawn uniformly (not ``r`` itself when
-    ``skip_diagonal``; distinct unless ``multapses``).  Returns (row, col) sorted by row, then col."""
+    ``skip_diagonal``; distinct unless ``multapses``), written to ``cols`` (length sum(counts))
+    row after row, ascending within a row.  The rows are ``np.repeat(arange, counts)``."""
     np.random.seed(seed)
-    n = 0
-    for r in range(counts.shape[0]):
-        n += counts[r]
-    rows = np.empty(n, np.int64)
-    cols = np.empty(n, np.int64)
     mark = np.zeros(n_cols, np.bool_)
     k = 0
     for r in range(counts.shape[0]):
@@ -77,20 +83,41 @@ def _columns(counts, n_cols, skip_diagonal, multapses, seed):
             m += 1
         seg = np.sort(cols[k:k + cnt])
         for q in range(cnt):
-            rows[k + q] = r
             cols[k + q] = seg[q]
             mark[seg[q]] = False
         k += cnt
-    return rows, cols
 
 
-def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed):
+@njit(cache=True)
+def _by_column(row_counts, cols, col_ptr, rows_out):
+    """Counting sort of pairs given row after row (``row_counts`` per row, their columns in
+    ``cols``) into column order: ``rows_out[col_ptr[c]:col_ptr[c + 1]]`` gets the rows of column
+    ``c``, ascending (stable), as a lexsort by (col, row) would."""
+    nxt = col_ptr[:-1].copy()
+    k = 0
+    for r in range(row_counts.shape[0]):
+        for _ in range(row_counts[r]):
+            c = cols[k]
+            rows_out[nxt[c]] = r
+            nxt[c] += 1
+            k += 1
+
+
+def _pairs(counts, n_cols, skip_diagonal, multapses, seed, row_t, col_t):
+    """(rows, cols) of the pairs drawn by :func:`_columns`, sorted by row, then column."""
+    counts = np.asarray(counts, np.int64)
+    cols = np.empty(int(counts.sum()), col_t)
+    _columns(counts, n_cols, skip_diagonal, multapses, seed, cols)
+    return np.repeat(np.arange(counts.size, dtype=row_t), counts), cols
+
+
+def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.int64, col_t=np.int64):
     """For each row r draw n column indices (distinct unless multapses), excluding r itself
     when skip_diagonal.  Returns (row, col) sorted by row then col."""
-    return _columns(np.full(n_rows, n, np.int64), n_cols, skip_diagonal, multapses, seed)
+    return _pairs(np.full(n_rows, n, np.int64), n_cols, skip_diagonal, multapses, seed, row_t, col_t)
 
 
-def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed):
+def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.int64):
     """``n`` (row, col) pairs drawn uniformly from the ``n_rows x n_cols`` pairs (the diagonal
     excluded when ``skip_diagonal``: every row then has ``n_cols - 1`` valid columns), independently
     when ``multapses``, else distinct.  The rows' counts are drawn first -- multinomial, or
@@ -102,15 +129,17 @@ def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed):
         counts = rng.multinomial(n, np.full(n_rows, 1.0 / n_rows))
     else:
         counts = rng.multivariate_hypergeometric(np.full(n_rows, per_row, np.int64), n, method="marginals")
-    return _columns(np.asarray(counts, np.int64), n_cols, skip_diagonal, multapses, seed)
+    return _pairs(counts, n_cols, skip_diagonal, multapses, seed, row_t, np.int64)
 
 
 def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: int):
-    """Return (pre, post) int64 arrays and the index order applied to from_arrays data."""
+    """Return (pre, post) arrays (see the module docstring for their dtypes) and the index order
+    applied to from_arrays data."""
     skip = same_population and not conn.allow_autapses
     rule = conn.rule
+    pre_t = index_dtype(n_pre)
     if rule == "all_to_all":
-        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
+        pre = np.repeat(np.arange(n_pre, dtype=pre_t), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
         if skip:
             keep = pre != post
@@ -119,25 +148,31 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
     if rule == "one_to_one":
         if n_pre != n_post:
             raise SpecError(f"one_to_one needs populations of equal size, got {n_pre} and {n_post}")
-        idx = np.arange(n_pre, dtype=np.int64)
-        return idx, idx.copy(), None
+        return np.arange(n_pre, dtype=pre_t), np.arange(n_pre, dtype=np.int64), None
     if rule == "fixed_probability":
-        pre, post = _bernoulli_rows(n_pre, n_post, conn.p, skip, seed)
-        return pre, post, None
+        pre, post = _bernoulli_rows(n_pre, n_post, conn.p, skip, seed, np.zeros(0, pre_t))
+        return pre.copy(), post.copy(), None   # views of the over-allocated buffers: keep only the pairs
     if rule == "fixed_indegree":
         avail = n_pre - (1 if skip else 0)
         if not conn.allow_multapses and conn.n > avail:
             raise SpecError(f"fixed_indegree.n must be <= {avail} (the number of possible sources) "
                             f"without multapses, got {conn.n}")
-        post, pre = _fixed_count(n_post, n_pre, conn.n, skip, conn.allow_multapses, seed)
-        order = np.lexsort((post, pre))
-        return pre[order], post[order], None
+        counts = np.full(n_post, conn.n, np.int64)
+        cols = np.empty(n_post * conn.n, np.int64)
+        _columns(counts, n_pre, skip, conn.allow_multapses, seed, cols)
+        col_counts = np.bincount(cols, minlength=n_pre)
+        ptr = np.zeros(n_pre + 1, np.int64)
+        np.cumsum(col_counts, out=ptr[1:])
+        post = np.empty(cols.size, np.int64)
+        _by_column(counts, cols, ptr, post)     # sorted by pre, then post (counting, not lexsort)
+        del cols
+        return np.repeat(np.arange(n_pre, dtype=pre_t), col_counts), post, None
     if rule == "fixed_outdegree":
         avail = n_post - (1 if skip else 0)
         if not conn.allow_multapses and conn.n > avail:
             raise SpecError(f"fixed_outdegree.n must be <= {avail} (the number of possible targets) "
                             f"without multapses, got {conn.n}")
-        pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed)
+        pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t)
         return pre, post, None
     if rule == "fixed_total_number":
         possible = n_pre * (n_post - 1) if skip else n_pre * n_post
@@ -147,7 +182,7 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
         if possible == 0:
             raise SpecError(f"fixed_total_number: no (pre, post) pair is possible between populations of {n_pre} "
                             f"and {n_post} neurons without autapses")
-        pre, post = _total_number(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed)
+        pre, post = _total_number(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t)
         return pre, post, None
     if rule == "from_arrays":
         pre, post = conn.pre, conn.post
@@ -159,6 +194,16 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
                 raise SpecError(f"from_arrays.post indices must be in [0, {n_post - 1}], got "
                                 f"[{post.min()}, {post.max()}]")
         order = np.lexsort((post, pre))
-        return pre[order], post[order], order
+        return pre[order].astype(pre_t), post[order], order
     raise SpecError(f"unknown connector rule {rule!r}; allowed: all_to_all, one_to_one, fixed_probability, "
                     "fixed_indegree, fixed_outdegree, fixed_total_number, from_arrays")
+
+
+@njit(cache=True)
+def rows_sorted(row_ptr, post):
+    """True when ``post`` ascends within every CSR row of ``row_ptr`` (no temporaries)."""
+    for r in range(row_ptr.shape[0] - 1):
+        for k in range(row_ptr[r] + 1, row_ptr[r + 1]):
+            if post[k] < post[k - 1]:
+                return False
+    return True
