@@ -356,3 +356,30 @@ def test_fixed_total_number_bad_input():
         _build(10, 10, ns.fixed_total_number(91, allow_autapses=False, allow_multapses=False), same=True)
     with pytest.raises(ns.SpecError, match="no \\(pre, post\\) pair is possible"):
         _build(1, 1, ns.fixed_total_number(3, allow_autapses=False), same=True)
+
+
+# --------------------------------------------------------------------- memory-lean layout (issue 13, item 5)
+@pytest.mark.parametrize("autapses", [True, False])
+def test_indegree_pairs_are_ordered_as_numpys_lexsort_would(autapses):
+    """fixed_indegree orders its pairs by a counting sort (no int64 sort keys); the reference is the
+    same column draw ordered by numpy's lexsort (pre, then post), as before."""
+    from neurosim.state.connect import _columns, draw
+    n, k, seed = 60, 9, 123
+    pre, post, _ = draw(ns.fixed_indegree(k, allow_autapses=autapses), n, n, True, seed)
+    cols = np.empty(n * k, np.int64)
+    _columns(np.full(n, k, np.int64), n, not autapses, False, seed, cols)
+    rows = np.repeat(np.arange(n), k)
+    o = np.lexsort((rows, cols))
+    np.testing.assert_array_equal(pre, cols[o])
+    np.testing.assert_array_equal(post, rows[o])
+    assert pre.dtype == np.int32 and post.dtype == np.int64
+
+
+def test_kept_presynaptic_indices_are_int32_and_tables_give_int64():
+    net, proj, con = _build(30, 20, ns.fixed_total_number(200), seed=4)
+    from neurosim.state.build import build_state
+    _, layout = build_state(net)
+    pre = layout.proj_blocks[proj.index][0][4]
+    assert pre.dtype == np.int32
+    assert con["pre"].dtype == np.int64 and con["post"].dtype == np.int64
+    np.testing.assert_array_equal(con["pre"], pre)

@@ -30,6 +30,7 @@ def test_expected_synapse_counts():
     assert memory.expected_synapses(ns.fixed_outdegree(7), **a) == 7 * 300
     assert memory.expected_synapses(ns.one_to_one(), 50, 50) == 50
     assert memory.expected_synapses(ns.from_arrays([0, 1, 2], [2, 1, 0]), 3, 3) == 3
+    assert memory.expected_synapses(ns.fixed_total_number(1234), **a) == 1234
 
 
 @pytest.mark.parametrize("case", ["coba", "coba_indegree", "song_plastic", "batch3_float32"])
