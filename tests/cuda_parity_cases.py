@@ -225,14 +225,31 @@ def case_alpha_delta():
     return net, [(e, "v"), (e, "g_a_e"), (c, "v"), (c, "g_a_c")]
 
 
+def case_total_number_redraw():
+    """Potjans & Diesmann style wiring: fixed_total_number projections (multapses) with normal
+    delays redrawn into [0.1, 2] ms and clipped normal weights (issue 13, item 5)."""
+    net = ns.Network(dt=0.1, seed=25)
+    cell = ns.LIFCurr(tau_m=10.0, c_m=250.0, v_rest=-65.0, v_th=-50.0, v_reset=-65.0, t_ref=2.0, i_bias=600.0,
+                      v_init=ns.Normal(-58.0, 5.0, low=-65.0, high=-50.5))
+    e = net.population("e", 32, cell)
+    i = net.population("i", 8, cell)
+    rec_e, rec_i = ns.ExpCurrent(0.5, name="ie"), ns.ExpCurrent(0.5, name="ii")
+    net.connect(e, [e, i], ns.fixed_total_number(300), receptor=rec_e,
+                weight=ns.Normal(87.8, 8.8, low=0.0, redraw=False), delay=ns.Normal(1.5, 0.75, low=0.1, high=2.0))
+    net.connect(i, [e, i], ns.fixed_total_number(120, allow_autapses=False), receptor=rec_i,
+                weight=-351.2, delay=ns.Normal(0.75, 0.375, low=0.1))
+    return net, [(e, "v")]
+
+
 CASES = {"cuba": case_cuba, "alpha_delta": case_alpha_delta, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
          "batch_inputs": case_batch_inputs,
          "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
          "acetylcholine": case_acetylcholine,
-         "heterogeneous": case_heterogeneous, "set_between": case_set_between, "reset": case_reset}
+         "heterogeneous": case_heterogeneous, "set_between": case_set_between, "reset": case_reset,
+         "total_number_redraw": case_total_number_redraw}
 DURATION = {"cuba": 15.0, "alpha_delta": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
             "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0,
-            "heterogeneous": 30.0, "set_between": 30.0, "reset": 20.0}
+            "heterogeneous": 30.0, "set_between": 30.0, "reset": 20.0, "total_number_redraw": 12.0}
 
 
 def run_case(name, backend):
