@@ -1,12 +1,15 @@
 """Peak memory of ``build_state`` per synapse, measured in a fresh process.
 
-    python benchmarks/build_memory.py --n-syn 20000000 [--delay normal] [--trace]
+    python benchmarks/build_memory.py --n-syn 20000000 [--delay normal] [--pops 8] [--trace]
+    python benchmarks/build_memory.py --model coba --n 20000
 
 Builds one ``fixed_total_number`` projection of ``--n-syn`` synapses between two populations of
-``--n`` neurons (AMPA, scalar weight and delay, or a normal delay distribution) after a warm-up
+``--n`` neurons (AMPA, scalar weight and delay, or a bounded normal delay distribution), or
+``--pops``^2 such projections among ``--pops`` populations, or a model script, after a warm-up
 build (Numba compile), and prints the rise of the peak resident set size (VmHWM) during the
-build divided by the number of synapses, beside the bytes per synapse the built state keeps.
-``--trace`` uses tracemalloc instead (numpy allocations only) and prints the largest allocation sites.
+build above the resident size just before it, divided by the number of synapses, beside the
+bytes per synapse the built state and its Layout keep.  ``--trace`` also reports tracemalloc's
+peak (numpy allocations only; Numba's are not traced) and the largest live allocation sites.
 """
 from __future__ import annotations
 
@@ -25,8 +28,6 @@ def _hwm() -> int:
 
 def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = False, model: str = "",
             pops: int = 1) -> dict:
-    import numpy as np  # noqa: F401
-
     import neurosim as ns
     from neurosim.memory import state_nbytes
     from neurosim.state.build import build_state
@@ -55,7 +56,6 @@ def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = Fal
         return net
 
     build_state(net_of(1000))   # compile the draws
-    small = net_of(1000)
     if trace:
         import tracemalloc
         tracemalloc.start(25)
@@ -75,8 +75,7 @@ def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = Fal
         cur, peak = tracemalloc.get_traced_memory()
         out["tracemalloc_peak_per_syn"] = peak / n_syn
         snap = tracemalloc.take_snapshot()
-        out["top"] = [str(s) for s in snap.statistics("lineno")[:8]]
-    del small
+        out["live_at_end"] = [str(s) for s in snap.statistics("lineno")[:8]]
     return out
 
 
