@@ -13,6 +13,7 @@ import numpy as np
 from .errors import SpecError
 from .spec.distributions import Distribution
 from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule
+from .spec.sources import RENEWAL_SOURCES
 from .spec.neurons import LIFCond, check_param
 from .spec.projections import check_weight, check_plasticity
 from .units import to_float
@@ -43,7 +44,7 @@ class Population:
 
     @property
     def is_source(self) -> bool:
-        return isinstance(self.model, (PoissonSource, SpikeGenerator))
+        return isinstance(self.model, (PoissonSource, SpikeGenerator) + RENEWAL_SOURCES)
 
     def __len__(self):
         return self.n
@@ -65,6 +66,9 @@ class Population:
         from .state.neuron_params import settable, realise_params
         if isinstance(self.model, SpikeGenerator):
             raise SpecError(f"population {self.name!r} is a spike generator; its spike times cannot be set")
+        if isinstance(self.model, RENEWAL_SOURCES):
+            raise SpecError(f"population {self.name!r} is a {type(self.model).__name__}; its parameters are fixed "
+                            "when it is added (add another source for other values)")
         if isinstance(self.model, PoissonSource):
             if set(values) != {"rate"}:
                 raise SpecError(f"population {self.name!r} is a Poisson source: set(rate=...) only, got "

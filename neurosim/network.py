@@ -60,6 +60,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         self.projections: list[Projection] = []
         self.currents: list[tuple[Population, CurrentInjection]] = []
         self.drives: list[tuple[Population, Receptor, PoissonDrive]] = []
+        self.generated_currents: list = []   # (Population, ACCurrent or NoiseCurrent) (spec/sources.py)
         self.monitors: list = []
         self.modulators: list[Modulator] = []
         self.modulations: list[Modulation] = []

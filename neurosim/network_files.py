@@ -116,7 +116,8 @@ class FilesMixin:
             monitors=tuple(self.monitors), modulators=tuple(mods.values()),
             modulations=tuple(ModulationSpec(mods[e.modulator.index], pops[e.pop.index], e.quantity, e.k)
                               for e in self.modulations),
-            callbacks=tuple(callback_specs(self)))
+            callbacks=tuple(callback_specs(self)),
+            generated_currents=tuple((pops[p.index], c) for p, c in self.generated_currents))
 
     def to_spec(self) -> dict:
         """The whole model as a dict (``NetworkSpec.to_dict``: enough to rebuild and rerun it, with the
@@ -142,6 +143,12 @@ class FilesMixin:
             elif d.get("source") == "generator":
                 net.spike_generator(d["name"], d["n"], d["times"], np.asarray(d["ids"], dtype=np.int64),
                                     None if d["trials"] is None else np.asarray(d["trials"], dtype=np.int64))
+            elif d.get("source") == "gamma":
+                net.gamma_source(d["name"], d["n"], d["shape"], np.asarray(d["rate"], np.float64), d["start"],
+                                 d["stop"])
+            elif d.get("source") == "poisson_refractory":
+                net.poisson_refractory(d["name"], d["n"], np.asarray(d["rate"], np.float64), d["dead_time"],
+                                       d["start"], d["stop"])
             else:
                 pop = net.population(d["name"], d["n"], neuron_from_dict(d["model"]),
                                      i_bias=None if d.get("i_bias") is None else np.asarray(d["i_bias"]))
@@ -163,6 +170,12 @@ class FilesMixin:
             net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])
         for d in spec["currents"]:
             net.inject(d["pop"], _sched_undesc(d["amplitude"]), d["indices"])
+        for d in spec.get("generated_currents", []):
+            if d["kind"] == "ac":
+                net.inject_ac(d["pop"], d["amplitude"], d["frequency"], d["phase"], d["offset"], d["start"], d["stop"],
+                              d["indices"])
+            else:
+                net.inject_noise(d["pop"], d["mean"], d["std"], d["dt_noise"], d["start"], d["stop"], d["indices"])
         for d in spec["drives"]:
             net.poisson_drive(d["pop"], receptor_from_dict(d["receptor"]), d["n_sources"],
                               _sched_undesc(d["rate"]), d["weight"])

@@ -10,6 +10,7 @@ import numpy as np
 from .errors import SpecError
 from .spec import validate as V
 from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule
+from .spec.sources import GammaSource, PoissonRefractorySource, ACCurrent, NoiseCurrent
 from .spec.timegrid import period_steps
 from .spec.channels import check_channel_names
 from .spec.neurons import LIFCurr
@@ -72,6 +73,69 @@ class InputsMixin:
         inj = CurrentInjection(amplitude, idx)
         self.currents.append((pop, inj))
         return inj
+
+    def gamma_source(self, name: str, n: int, shape: float, rate, start: float = 0.0,
+                     stop: Optional[float] = None) -> Population:
+        """Add ``n`` gamma-process spike sources: ISIs ~ Gamma(``shape``, rate ``shape * rate``),
+        mean rate ``rate`` (Hz, a number or (n,) values), ISI CV ``1/sqrt(shape)``; ``shape`` > 0
+        (any real; 1 is Poisson); spikes for ``start <= t < stop`` (ms, on the dt grid), stationary
+        from ``start``.  PyNN ``SpikeSourceGamma(alpha=shape, beta=shape*rate)``, NEST
+        ``gamma_sup_generator`` (see :mod:`neurosim.spec.sources`)."""
+        self._check_open()
+        self._check_name(name, "population")
+        model = GammaSource.make(name, n, shape, rate, start, stop, self.dt)
+        pop = Population(self, len(self.populations), name, model.n, model)
+        self.populations.append(pop)
+        return pop
+
+    def poisson_refractory(self, name: str, n: int, rate, dead_time: float, start: float = 0.0,
+                           stop: Optional[float] = None) -> Population:
+        """Add ``n`` Poisson sources with dead time ``dead_time`` (ms, >= 0): mean rate ``rate`` (Hz,
+        a number or (n,) values) including the dead time, hazard ``rate / (1 - rate*dead_time)``
+        outside it, ``rate * dead_time < 1``; spikes for ``start <= t < stop`` (ms).  PyNN
+        ``SpikeSourcePoissonRefractory(rate, tau_refrac)``, NEST ``ppd_sup_generator`` (see
+        :mod:`neurosim.spec.sources`)."""
+        self._check_open()
+        self._check_name(name, "population")
+        model = PoissonRefractorySource.make(name, n, rate, dead_time, start, stop, self.dt)
+        pop = Population(self, len(self.populations), name, model.n, model)
+        self.populations.append(pop)
+        return pop
+
+    def _current_target(self, pop, what, indices):
+        pop = self._pop(pop, what)
+        if pop.is_source:
+            raise SpecError(f"{what}: {pop.name!r} is a spike source")
+        idx = np.arange(pop.n) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
+        if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
+            got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
+            raise SpecError(f"{what}: indices must be in [0, {pop.n - 1}], got {got}")
+        return pop, idx
+
+    def inject_ac(self, pop, amplitude: float, frequency: float, phase: float = 0.0, offset: float = 0.0,
+                  start: float = 0.0, stop: Optional[float] = None, indices=None):
+        """Inject ``offset + amplitude sin(2 pi frequency t + phase)`` (pA; frequency Hz >= 0,
+        phase degrees) into ``indices`` of ``pop`` (default all) for ``start <= t < stop`` (ms).
+        The value is taken at the start of each step (t = step*dt, Brian2's convention) and held
+        over the step.  NEST ``ac_generator``, PyNN ``ACSource`` (see :mod:`neurosim.spec.sources`)."""
+        self._check_open()
+        pop, idx = self._current_target(pop, "inject_ac", indices)
+        cur = ACCurrent.make(idx, amplitude, frequency, phase, offset, start, stop, self.dt)
+        self.generated_currents.append((pop, cur))
+        return cur
+
+    def inject_noise(self, pop, mean: float, std: float, dt_noise: float, start: float = 0.0,
+                     stop: Optional[float] = None, indices=None):
+        """Inject a noisy current ``mean + std N(0, 1)`` (pA; std >= 0) into ``indices`` of ``pop``
+        (default all) for ``start <= t < stop`` (ms): a new independent value per neuron (and per
+        trial) every ``dt_noise`` ms (a whole number of steps, counted from ``start``), constant in
+        between.  NEST ``noise_generator``, PyNN ``NoisyCurrentSource`` (see
+        :mod:`neurosim.spec.sources`)."""
+        self._check_open()
+        pop, idx = self._current_target(pop, "inject_noise", indices)
+        cur = NoiseCurrent.make(idx, mean, std, dt_noise, start, stop, self.dt)
+        self.generated_currents.append((pop, cur))
+        return cur
 
     def poisson_drive(self, pop, receptor, n_sources: int, rate, weight: float):
         """Brian2-style PoissonInput: ``n_sources`` Poisson sources at ``rate`` Hz onto every neuron

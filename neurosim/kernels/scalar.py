@@ -25,6 +25,7 @@ import numpy as np
 
 from ..spec.receptors import MG_K, MG_VOLTAGE_SLOPE
 from ..state.arrays import RULE_PAIR, VAR_V, VAR_W_ADAPT, VAR_G
+from ..state.sources import RENEWAL_GAMMA
 
 # ----------------------------------------------------------------------------- exp
 LOG2E = 1.4426950408889634
@@ -94,6 +95,9 @@ INV53 = 1.0 / 9007199254740992.0      # 2**-53
 
 STREAM_POISSON = 1 << 32              # + p: the Poisson population p
 STREAM_DRIVE = 2 << 32                # + d: the Poisson drive d
+STREAM_RENEWAL = 13 << 32             # + p: the renewal (gamma, dead-time) source population p
+STREAM_NOISE = 14 << 32               # + c: the noise current c
+DRAWS_PER_SOURCE = 1 << 16            # counter indices reserved per source and step (renewal draws)
 BINOMIAL_NORMAL_MEAN = 100.0          # above this mean, binomial draws use the normal approximation
 
 
@@ -164,6 +168,68 @@ def binomial(key, stream, step, index, n, p):
     if 0.0 < p < 1.0 and n * p <= BINOMIAL_NORMAL_MEAN:
         p0 = binomial_p0(n, p)
     return binomial_at(step_base(key, stream, step), index, n, p, p0)
+
+
+def normal_at(base, index):
+    """A standard normal from the uniforms at ``index`` and ``index + 1`` (Box-Muller, cosine
+    branch; 1 - u in (0, 1] keeps the logarithm finite)."""
+    u1 = uniform_at(base, index)
+    u2 = uniform_at(base, index + 1)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def gamma_at(base, index, shape):
+    """Gamma(shape, 1) for any shape > 0 from the uniforms at ``index``, ``index + 1``, ...
+    (Marsaglia & Tsang 2000, ACM TOMS 26:363: squeeze-free rejection from a cubed normal, 3
+    uniforms a try, ~1.05 tries on average for shape >= 1; shape < 1 as Gamma(shape + 1) U^(1/shape)).
+    Returns (value, next unused index)."""
+    a = shape if shape >= 1.0 else shape + 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    v = 1.0
+    while True:
+        x = normal_at(base, index)
+        u = uniform_at(base, index + 2)
+        index += 3
+        v = 1.0 + c * x
+        if v > 0.0:
+            v = v * v * v
+            if math.log(1.0 - u) < 0.5 * x * x + d - d * v + d * math.log(v):
+                break
+    g = d * v
+    if shape < 1.0:
+        g *= math.exp(math.log(1.0 - uniform_at(base, index)) / shape)
+        index += 1
+    return g, index
+
+
+def renewal_isi(base, index, kind, shape, scale, dead):
+    """One inter-event interval (steps) of a renewal source: Gamma(shape) * scale (kind
+    RENEWAL_GAMMA, scale = 1/beta) or dead + Exp(mean scale) (dead time).  Returns (isi, next index)."""
+    if kind == RENEWAL_GAMMA:
+        g, index = gamma_at(base, index, shape)
+        return g * scale, index
+    return dead - scale * math.log(1.0 - uniform_at(base, index)), index + 1
+
+
+def renewal_first(base, index, kind, shape, scale, dead):
+    """The time (steps) from the start to the first event of a stationary renewal source: the
+    equilibrium forward-recurrence time, density (1 - F(x)) / mean ISI: U * Gamma(shape + 1) * scale
+    for the gamma process; for dead + Exp(scale), uniform on [0, dead) with probability
+    dead / (dead + scale), else dead + Exp(scale).  Returns (time, next index)."""
+    if kind == RENEWAL_GAMMA:
+        g, index = gamma_at(base, index, shape + 1.0)
+        return uniform_at(base, index) * g * scale, index + 1
+    u = uniform_at(base, index)
+    if u * (dead + scale) < dead:
+        return uniform_at(base, index + 1) * dead, index + 2
+    return dead - scale * math.log(1.0 - uniform_at(base, index + 1)), index + 2
+
+
+def ac_value(offset, amplitude, omega, phase, step, dt):
+    """``offset + amplitude sin(omega t + phase)`` at the start of step ``step`` (t = step*dt ms,
+    omega rad/ms, phase rad): the sinusoidal current (pA) of that step."""
+    return offset + amplitude * math.sin(omega * (step * dt) + phase)
 
 
 # ----------------------------------------------------------------------------- receptors
@@ -336,7 +402,7 @@ FUNCTIONS = ("exp_poly", "exp_scalar", "mix64", "step_base", "uniform_at", "unif
              "binomial", "mg_block_denominator", "nmda_gating_step", "soft_bound", "soft_bound_plus",
              "soft_bound_minus", "clip", "potentiate", "depress", "triplet_amplitude", "trace_jump",
              "dopamine_factor", "eligibility_decay", "modulator_gain", "advanced_pointer", "table_value",
-             "sample_index", "monitor_value")
+             "sample_index", "monitor_value", "normal_at", "gamma_at", "renewal_isi", "renewal_first", "ac_value")
 
 
 def compile_all(wrap, special=None):

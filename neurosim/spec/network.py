@@ -29,6 +29,7 @@ from .monitors import (SpikeMonitorSpec, StateMonitorSpec, RateMonitorSpec, Weig
 from .neurons import neuron_from_dict
 from .plasticity import plasticity_from_dict
 from .receptors import receptor_from_dict, resolve
+from .sources import RENEWAL_SOURCES, source_from_dict, current_from_dict
 
 FORMAT = "neurosim-network"
 VERSION = 2          # 2: per-neuron parameters (``params``, ``initial``), ``weight_set``; 1 is read too
@@ -58,7 +59,7 @@ class PopulationSpec:
 
     @property
     def is_source(self) -> bool:
-        return isinstance(self.model, (PoissonSource, SpikeGenerator))
+        return isinstance(self.model, (PoissonSource, SpikeGenerator) + RENEWAL_SOURCES)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +121,7 @@ class NetworkSpec:
     modulators: tuple = ()
     modulations: tuple = ()
     callbacks: tuple = ()
+    generated_currents: tuple = ()   # (population, ACCurrent or NoiseCurrent) pairs (spec/sources.py)
 
     # ------------------------------------------------------------------ checks
     def check(self) -> "NetworkSpec":
@@ -157,6 +159,8 @@ class NetworkSpec:
             elif isinstance(m, SpikeGenerator):
                 d = {"name": p.name, "n": p.n, "source": "generator", "times": np.asarray(m.times),
                      "ids": np.asarray(m.ids), "trials": None if m.trials is None else np.asarray(m.trials)}
+            elif isinstance(m, RENEWAL_SOURCES):
+                d = {"name": p.name, "n": p.n, **m.to_dict()}
             else:
                 d = {"name": p.name, "n": p.n, "model": m.to_dict(),
                      "params": {k: describe_keep(v) for k, v in p.params.items()},
@@ -181,6 +185,7 @@ class NetworkSpec:
             "modulations": [{"modulator": e.modulator.name, "pop": e.pop.name, "quantity": e.quantity, "k": e.k}
                             for e in self.modulations],
             "callbacks": [dict(c) for c in self.callbacks],
+            "generated_currents": [{"pop": p.name, **c.to_dict()} for p, c in self.generated_currents],
         }
 
     def to_json(self) -> str:
@@ -200,6 +205,8 @@ class NetworkSpec:
                 model = SpikeGenerator(p["n"], np.asarray(p["times"], np.float64), np.asarray(p["ids"], np.int64),
                                        None if p["trials"] is None else np.asarray(p["trials"], np.int64))
                 params, initial = {}, {}
+            elif p.get("source") in ("gamma", "poisson_refractory"):
+                model, params, initial = source_from_dict(int(p["n"]), p, p["name"], float(d["dt"])), {}, {}
             else:
                 model = neuron_from_dict(p["model"])
                 params = {k2: undescribe(v) for k2, v in (p.get("params") or {}).items()}
@@ -248,7 +255,9 @@ class NetworkSpec:
             monitors=tuple(monitors), modulators=tuple(mods),
             modulations=tuple(ModulationSpec(mod(e["modulator"]), pop(e["pop"]), e["quantity"], e["k"])
                               for e in d.get("modulations", [])),
-            callbacks=tuple(dict(c) for c in d.get("callbacks", [])))
+            callbacks=tuple(dict(c) for c in d.get("callbacks", [])),
+            generated_currents=tuple((pop(c["pop"]), current_from_dict(c, float(d["dt"])))
+                                     for c in d.get("generated_currents", [])))
         return spec.check()
 
 

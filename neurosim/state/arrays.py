@@ -22,6 +22,7 @@ KIND_LIF_CURR = 1
 KIND_ADEX = 2        # adaptive exponential IF (Brette & Gerstner 2005); every neuron kind < KIND_POISSON
 KIND_POISSON = 3     # sources from here on
 KIND_GENERATOR = 4
+KIND_RENEWAL = 5     # gamma-process and dead-time Poisson sources (spec/sources.py)
 
 DRIVE_DECAY, DRIVE_BOTH, DRIVE_RISE = 0, 1, 2   # Inputs.drv_rise
 
@@ -146,6 +147,25 @@ class Inputs(NamedTuple):
     drv_rise: np.ndarray      # (n_drv,) int64 where events go: DRIVE_DECAY (g_decay), DRIVE_BOTH
                               # (g_decay and g_rise: difference of exponentials), DRIVE_RISE (g_rise
                               # only: the h of an alpha channel)
+    # renewal sources (gamma, Poisson with dead time; spec/sources.py, state/sources.py), one row each
+    rs_pop: np.ndarray        # (n_rs,) int64 population row
+    rs_kind: np.ndarray       # (n_rs,) int64 RENEWAL_GAMMA or RENEWAL_DEAD (kernels/scalar.py)
+    rs_shape: np.ndarray      # (n_rs,) float64 gamma shape k (dimensionless)
+    rs_dead: np.ndarray       # (n_rs,) float64 dead time (steps)
+    rs_start: np.ndarray      # (n_rs,) int64 first step
+    rs_stop: np.ndarray       # (n_rs,) int64 first step without spikes
+    rs_off: np.ndarray        # (n_rs+1,) int64 columns of each source population in rs_scale / rs_next
+    rs_scale: np.ndarray      # (n_cols,) float64 gamma: 1/beta; dead time: 1/lambda (steps); inf at rate 0
+    rs_next: np.ndarray       # (batch, n_cols) float64 time of the next event (steps), -1 before start, mutable
+    # generated currents (spec/sources.py): AC (ac_*) and noise (nz_*), one row each
+    ac_idx_off: np.ndarray    # (n_ac+1,) offsets into ac_idx
+    ac_idx: np.ndarray        # global neuron ids
+    ac_par: np.ndarray        # (n_ac, 4) float64 offset (pA), amplitude (pA), omega (rad/ms), phase (rad)
+    ac_win: np.ndarray        # (n_ac, 2) int64 first step, first step after
+    nz_idx_off: np.ndarray    # (n_nz+1,) offsets into nz_idx
+    nz_idx: np.ndarray        # global neuron ids
+    nz_par: np.ndarray        # (n_nz, 2) float64 mean, std (pA)
+    nz_win: np.ndarray        # (n_nz, 3) int64 first step, first step after, steps per value
 
 
 class Recording(NamedTuple):

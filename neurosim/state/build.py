@@ -169,6 +169,9 @@ def build_state(spec, seed=None):
         if isinstance(m, SpikeGenerator):
             P["kind"][k] = A.KIND_GENERATOR
             continue
+        if p.is_source:   # gamma or dead-time Poisson (spec/sources.py)
+            P["kind"][k] = A.KIND_RENEWAL
+            continue
         P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_LIF_CURR
         vals = values[p.index] = realise_params(p, seed)
         arrays = neuron_arrays(vals, dt, fdt)
@@ -340,6 +343,9 @@ def build_state(spec, seed=None):
         cur_idx.append(idx + pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
         pops.has_ext[pos[p.index]] = 1
+    from .sources import source_input_arrays, generated_targets
+    for k in generated_targets(net):
+        pops.has_ext[pos[k]] = 1
     drv = {k: [] for k in ("pop", "slot", "nsrc", "w", "norm", "rise")}
     for p, rec, d in net.drives:
         c = _channel_index(pop_channels, p.index, rec)
@@ -356,7 +362,8 @@ def build_state(spec, seed=None):
         drv_table=drv_table, drv_pop=np.asarray(drv["pop"], np.int64),
         drv_slot=np.asarray(drv["slot"], np.int64), drv_nsrc=np.asarray(drv["nsrc"], np.int64),
         drv_w=np.asarray(drv["w"], fdt), drv_norm=np.asarray(drv["norm"], fdt),
-        drv_rise=np.asarray(drv["rise"], np.int64))
+        drv_rise=np.asarray(drv["rise"], np.int64),
+        **source_input_arrays(net, pos, pop_start, batch, dt))
 
     # --- the index bookkeeping, complete here: recording and plasticity below only read it
     from .plastic import build_plasticity, plastic_rows

@@ -63,9 +63,11 @@ def chunk_args(st):
 
     pops = st.pops
     use_tables = mark(st.tables.k_n.shape[0] > 0)
-    use_currents = mark(st.inputs.cur_table.shape[0] > 0)
+    use_currents = mark(st.inputs.cur_table.shape[0] > 0 or st.inputs.ac_win.shape[0] > 0
+                        or st.inputs.nz_win.shape[0] > 0)
     use_drive = mark(st.inputs.drv_table.shape[0] > 0)
-    use_sources = mark(st.inputs.gen_step.shape[0] > 0 or bool((pops.kind == KIND_POISSON).any()))
+    use_sources = mark(st.inputs.gen_step.shape[0] > 0 or bool((pops.kind == KIND_POISSON).any())
+                       or st.inputs.rs_pop.shape[0] > 0)
     use_monitors = mark(st.rec.mon_every.shape[0] > 0)
     uses_inputs = use_currents or use_drive or use_sources
     plastic = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
@@ -119,7 +121,7 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
                 if use_tables is not None:
                     advance_tables(tables, step)
                 if use_currents is not None:
-                    inject_currents(inputs, tables, neurons)
+                    inject_currents(inputs, tables, neurons, key, step, dt)
                 if use_drive is not None:
                     poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt)
                 if use_sources is not None:

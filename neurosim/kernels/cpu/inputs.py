@@ -5,6 +5,7 @@ from ...state.arrays import KIND_POISSON, DRIVE_DECAY, DRIVE_RISE
 from .jit import kernel
 from ..scalar import STREAM_POISSON, STREAM_DRIVE
 from .maths import advanced_pointer, step_base, uniform_at, binomial_at, binomial_p0, table_value
+from .sources import renewal_sources, generated_currents
 
 
 @kernel
@@ -15,13 +16,15 @@ def advance_tables(tables, step):
 
 
 @kernel
-def inject_currents(inputs, tables, neurons):
+def inject_currents(inputs, tables, neurons, key, step, dt):
     """Set ``i_ext`` (pA) for this step from every current injection (rebuilt only in the
-    steps where one of their schedules changes value)."""
+    steps where one of their schedules changes value; every step when the network has
+    sinusoidal or noisy currents, which are added last: sources.generated_currents)."""
     n_cur = inputs.cur_table.shape[0]
-    if n_cur == 0:
+    generated = inputs.ac_win.shape[0] + inputs.nz_win.shape[0] > 0
+    if n_cur == 0 and not generated:
         return
-    moved = False
+    moved = generated
     for c in range(n_cur):
         ptr = tables.ptr[inputs.cur_table[c]]
         if ptr != inputs.cur_seen[c]:
@@ -38,6 +41,8 @@ def inject_currents(inputs, tables, neurons):
         for b in range(i_ext.shape[0]):
             for j in range(e - a):
                 i_ext[b, inputs.cur_idx[a + j]] += table_value(tables, t, b, j)
+    if generated:
+        generated_currents(inputs, neurons, key, step, dt)
 
 
 @kernel
@@ -104,3 +109,5 @@ def source_spikes(pops, tables, inputs, neurons, key, step, dt):
             spiked[tr, inputs.gen_id[ptr]] = 1
         ptr += 1
     inputs.gen_ptr[0] = ptr
+    if inputs.rs_pop.shape[0] > 0:
+        renewal_sources(inputs, pops, neurons, key, step)
