@@ -241,21 +241,39 @@ def case_total_number_redraw():
     return net, [(e, "v")]
 
 
-CASES = {"cuba": case_cuba, "alpha_delta": case_alpha_delta, "coba_nmda": case_coba_nmda, "saturating_nmda": case_saturating_nmda,
+# every case_<name> function above, with its duration (ms)
+CASES = {"cuba": case_cuba,
+         "coba_nmda": case_coba_nmda,
+         "saturating_nmda": case_saturating_nmda,
          "batch_inputs": case_batch_inputs,
-         "stdp_pair": case_stdp_pair, "stdp_triplet": case_stdp_triplet, "dopamine": case_dopamine,
+         "stdp_pair": case_stdp_pair,
+         "stdp_triplet": case_stdp_triplet,
+         "dopamine": case_dopamine,
          "acetylcholine": case_acetylcholine,
-         "heterogeneous": case_heterogeneous, "set_between": case_set_between, "reset": case_reset,
+         "heterogeneous": case_heterogeneous,
+         "set_between": case_set_between,
+         "reset": case_reset,
+         "alpha_delta": case_alpha_delta,
          "total_number_redraw": case_total_number_redraw}
-DURATION = {"cuba": 15.0, "alpha_delta": 15.0, "coba_nmda": 15.0, "saturating_nmda": 15.0, "batch_inputs": 10.0, "stdp_pair": 14.0,
-            "stdp_triplet": 12.0, "dopamine": 14.0, "acetylcholine": 12.0,
-            "heterogeneous": 30.0, "set_between": 30.0, "reset": 20.0, "total_number_redraw": 12.0}
+DURATION = {"cuba": 15.0,
+            "coba_nmda": 15.0,
+            "saturating_nmda": 15.0,
+            "batch_inputs": 10.0,
+            "stdp_pair": 14.0,
+            "stdp_triplet": 12.0,
+            "dopamine": 14.0,
+            "acetylcholine": 12.0,
+            "heterogeneous": 30.0,
+            "set_between": 30.0,
+            "reset": 20.0,
+            "alpha_delta": 15.0,
+            "total_number_redraw": 12.0}
 
 
 def run_case(name, backend):
     net, states, *extra = CASES[name]()
     extra = extra[0] if extra else {}
-    pops = [p for p in net.populations if not p.is_source]
+    pops = [p for p in net.populations if not p.is_source] + list(extra.get("sources", []))
     sms = [net.monitor(p, "spikes") for p in pops]
     sts = [net.monitor(p, var) for p, var in states]
     wms = [net.monitor(q, "weights", every=WEIGHT_EVERY) for q in extra.get("weights", [])]
@@ -278,6 +296,8 @@ def run_case(name, backend):
         for f in ("spk", "spk_n", "tr1", "tr2", "elig", "mod_c"):
             out[f"plast_{f}"] = np.asarray(getattr(st.plast, f))
         out["neurons_spiked"] = np.asarray(st.neurons.spiked)
+    if st.inputs.rs_next.size:   # renewal sources: the time of each next event (steps)
+        out["inputs_rs_next"] = np.asarray(st.inputs.rs_next)
     return out
 
 

@@ -55,7 +55,7 @@ def run_chunk(st, key, dt, step0, n_steps, info, mon_first, mon_buf_off, out_sta
     for rel in range(n_steps):
         step = step0 + rel
         advance_tables(st.tables, neurons, step)
-        inject_currents(st.inputs, st.tables, neurons, info.n_cur, info.n_cur_idx)
+        inject_currents(st.inputs, st.tables, neurons, info.n_cur, info.n_cur_idx, key, step, dt)
         poisson_drive(st.inputs, st.tables, pops, neurons, st.chans, key, step, dt, info.drive_sizes)
         source_spikes(pops, st.tables, st.inputs, neurons, key, step, dt, info.n_neurons, info.has_poisson,
                       info.has_generators)

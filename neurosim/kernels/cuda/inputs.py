@@ -4,6 +4,7 @@ from numba import config, cuda
 from ...state.arrays import KIND_POISSON, DRIVE_DECAY, DRIVE_RISE
 from ..scalar import STREAM_POISSON, STREAM_DRIVE
 from .maths import advanced_pointer, uniform, binomial, table_value
+from . import sources as _sources
 
 THREADS = 32 if config.ENABLE_CUDASIM else 128
 
@@ -50,12 +51,16 @@ def _add_currents(inputs, tables, i_ext):
     cuda.atomic.add(i_ext, (b, inputs.cur_idx[k]), table_value(tables, inputs.cur_table[c], b, j))
 
 
-def inject_currents(inputs, tables, neurons, n_cur, n_idx):
-    if n_cur == 0:
+def inject_currents(inputs, tables, neurons, n_cur, n_idx, key, step, dt):
+    generated = _sources.generated(inputs)
+    if n_cur == 0 and not generated:
         return
     i_ext = neurons.i_ext
     _zero_iext[blocks(i_ext.shape[0] * i_ext.shape[1]), THREADS](i_ext)
-    _add_currents[blocks(i_ext.shape[0] * n_idx), THREADS](inputs, tables, i_ext)
+    if n_cur > 0:
+        _add_currents[blocks(i_ext.shape[0] * n_idx), THREADS](inputs, tables, i_ext)
+    if generated:
+        _sources.generated_currents(inputs, i_ext, key, step, dt, THREADS, blocks)
 
 
 @cuda.jit
@@ -133,3 +138,4 @@ def source_spikes(pops, tables, inputs, neurons, key, step, dt, n_neurons, has_p
         n_src = neurons.spiked.shape[1] - n_neurons
         _poisson_sources[blocks(n_src * neurons.spiked.shape[0]), THREADS](pops, tables, neurons, key, step, dt,
                                                                            n_neurons)
+    _sources.renewal_sources(inputs, pops, neurons, key, step, THREADS, blocks)
