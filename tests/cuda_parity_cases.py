@@ -241,6 +241,23 @@ def case_total_number_redraw():
     return net, [(e, "v")]
 
 
+def case_sources():
+    """Gamma sources (shape 2.5 and 0.6), Poisson with dead time, a start/stop window, sinusoidal and
+    noisy currents; two trials with their own draws.  The sources' own spikes are compared too."""
+    net = ns.Network(dt=0.1, seed=25, batch=2)
+    g = net.gamma_source("g", 12, 2.5, np.linspace(100.0, 400.0, 12))
+    g2 = net.gamma_source("g2", 6, 0.6, 300.0, start=1.0, stop=8.0)
+    d = net.poisson_refractory("d", 8, 250.0, 2.0)
+    e = net.population("e", 16, ns.LIFCurr(tau_m=10.0, c_m=100.0, v_rest=-65.0, v_th=-55.0, v_reset=-65.0,
+                                            t_ref=1.0))
+    net.connect([g, g2, d], e, ns.fixed_indegree(4), receptor=ns.ExpCurrent(2.0, name="ex"), weight=150.0)
+    net.inject_ac(e, 200.0, 300.0, phase=45.0, offset=50.0, start=0.5, indices=range(8))
+    net.inject_noise(e, 20.0, 80.0, 0.3, stop=9.0, indices=range(4, 16))
+    net.inject_noise(e, -10.0, 30.0, 0.2, start=2.0, indices=[0, 1, 5])
+    net.inject_ac(e, 30.0, 1000.0, offset=-20.0, stop=6.0, indices=[2, 9])
+    return net, [(e, "v"), (e, "i_ext")], {"sources": [g, g2, d]}
+
+
 # every case_<name> function above, with its duration (ms)
 CASES = {"cuba": case_cuba,
          "coba_nmda": case_coba_nmda,
@@ -254,7 +271,8 @@ CASES = {"cuba": case_cuba,
          "set_between": case_set_between,
          "reset": case_reset,
          "alpha_delta": case_alpha_delta,
-         "total_number_redraw": case_total_number_redraw}
+         "total_number_redraw": case_total_number_redraw,
+         "sources": case_sources}
 DURATION = {"cuba": 15.0,
             "coba_nmda": 15.0,
             "saturating_nmda": 15.0,
@@ -267,7 +285,8 @@ DURATION = {"cuba": 15.0,
             "set_between": 30.0,
             "reset": 20.0,
             "alpha_delta": 15.0,
-            "total_number_redraw": 12.0}
+            "total_number_redraw": 12.0,
+            "sources": 12.0}
 
 
 def run_case(name, backend):
