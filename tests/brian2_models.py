@@ -252,6 +252,8 @@ class Brian2Twin:
         if net.drives:
             raise NotImplementedError("poisson_drive is random in both simulators; use a Poisson "
                                       "population (its spikes are replayed) instead")
+        if getattr(net, "generated_currents", None):
+            raise NotImplementedError("Brian2Twin does not translate inject_ac / inject_noise currents")
         if getattr(net, "modulators", None) or getattr(net, "modulations", None) or getattr(net, "_controllers", None):
             raise NotImplementedError("Brian2Twin does not translate neuromodulators or controllers")
         if net.dtype != "float64":

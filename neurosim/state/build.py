@@ -19,6 +19,7 @@ from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
 from .connect import draw, rows_sorted
 from .synapse_join import is_scalar as _is_scalar, join as _join
+from .sources import source_input_arrays, generated_targets
 from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
                             initial_w_adapt, is_uniform)
 
@@ -343,7 +344,6 @@ def build_state(spec, seed=None):
         cur_idx.append(idx + pop_start[p.index])
         cur_idx_off.append(cur_idx_off[-1] + idx.size)
         pops.has_ext[pos[p.index]] = 1
-    from .sources import source_input_arrays, generated_targets
     for k in generated_targets(net):
         pops.has_ext[pos[k]] = 1
     drv = {k: [] for k in ("pop", "slot", "nsrc", "w", "norm", "rise")}
