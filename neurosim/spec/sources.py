@@ -23,8 +23,12 @@ forward-recurrence time of the process (density ``(1 - F(x)) / mean ISI``; for t
 ``d * rate`` a time uniform on [0, d), else ``d + Exp(lambda)``), so the rate is ``rate`` from the
 first step on.  Event times are continuous (kept in float64); an event at time ``t`` (ms) is a
 spike in step ``floor(t / dt)``, i.e. recorded at ``floor(t/dt) * dt``.  A source emits at most one
-spike per step: two events in one step make one spike (probability about ``F(dt)`` per ISI, e.g.
-``1.6e-7`` for shape 3 at 20 Hz with dt = 0.1 ms; never with a dead time >= dt).  Spikes only for
+spike per step: two events in one step make one spike (probability below ``F(dt)`` = P(ISI < dt)
+per ISI: 3.6e-8 for shape 3 at 20 Hz with dt = 0.1 ms, but 1.3 % for shape 0.6 at 10 Hz, whose ISI
+density diverges at 0; never with a dead time >= dt).  With a dead time that is not a multiple
+of dt, recorded ISIs can be shorter than the dead time by less than one step.  Each source may use
+up to 65536 counter-based draws per step (DRAWS_PER_SOURCE, kernels/scalar.py), far more than
+any shape above ~1e-3 needs.  Spikes only for
 ``start <= t < stop``.  The draws are counter-based (kernels/scalar.py: key, stream, step, index),
 so the spikes do not depend on the number of threads or on the backend; every trial of a batch
 has its own independent spike trains.
