@@ -3,7 +3,7 @@
 Public API (importing neurosim loads no CUDA and no datasets)::
 
     Network, Population, Projection            build and run networks
-    LIFCond, LIFCurr                           neuron models
+    LIFCond, LIFCurr, AdEx                     neuron models
     Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent
     all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays
     Uniform, Normal, LogNormal                 distributions for v_init, weights, delays
@@ -53,6 +53,7 @@ _use_versioned_numba_cache()
 from . import units
 from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
 from .spec.neurons import LIFCond, LIFCurr
+from .spec.adex import AdEx
 from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent, Delta, Alpha
 from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree,
                               fixed_total_number, from_arrays)
@@ -73,7 +74,7 @@ def load(path):
 
 __all__ = [
     "__version__", "units", "NeurosimError", "SpecError", "BackendUnavailableError", "ResultFileError",
-    "LIFCond", "LIFCurr", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent", "Delta", "Alpha",
+    "LIFCond", "LIFCurr", "AdEx", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent", "Delta", "Alpha",
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number",
     "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",

@@ -14,6 +14,7 @@ from .errors import SpecError
 from .spec.distributions import Distribution
 from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from .spec.sources import RENEWAL_SOURCES
+from .spec.adex import AdEx
 from .spec.neurons import LIFCond, check_param
 from .spec.projections import check_weight, check_plasticity
 from .units import to_float
@@ -59,7 +60,8 @@ class Population:
 
         Neuron populations: any parameter of the model (LIFCond: c_m pF, g_leak nS, v_rest mV,
         v_th mV, v_reset mV, t_ref ms, i_bias pA, a nS, b pA, tau_w ms, and tau_m ms, which sets
-        g_leak = c_m / tau_m; LIFCurr: tau_m ms, c_m pF, v_rest, v_th, v_reset, t_ref, i_bias),
+        g_leak = c_m / tau_m; LIFCurr: tau_m ms, c_m pF, v_rest, v_th, v_reset, t_ref, i_bias; AdEx: its
+        parameters, see :class:`~neurosim.spec.adex.AdEx`),
         each a number, an array of ``n`` values or a distribution (drawn per neuron from the
         network's seed).  Poisson sources: ``rate`` (Hz: scalar, (n,), (batch, n) or a Schedule,
         whose times are absolute, ms from t = 0).  Every value is checked before anything changes."""
@@ -87,7 +89,7 @@ class Population:
         new = dict(self.params)
         where = f"population {self.name!r}"
         for key, value in values.items():
-            value = check_param(where, key, value)
+            value = check_param(where, key, value, self.model.RULES)
             if isinstance(value, np.ndarray) and value.shape != (self.n,):
                 raise SpecError(f"{where}.{key} must be a number, a distribution or an array of shape ({self.n},), "
                                 f"got shape {value.shape}")
@@ -111,19 +113,20 @@ class Population:
         if self.is_source:
             raise SpecError(f"population {self.name!r} is a spike source; it has no neuron parameters")
         vals = realise_params(self, self.net.seed)
-        if name not in vals or (not isinstance(self.model, LIFCond) and name in ("a", "b", "tau_w")):
+        adapt = isinstance(self.model, (LIFCond, AdEx))
+        if name not in vals or (not adapt and name in ("a", "b", "tau_w")):
             raise SpecError(f"population {self.name!r}: unknown parameter {name!r}; known: "
-                            f"{sorted(k for k in vals if isinstance(self.model, LIFCond) or k not in ('a', 'b', 'tau_w'))}")
+                            f"{sorted(k for k in vals if adapt or k not in ('a', 'b', 'tau_w'))}")
         return vals[name].copy()
 
     def initialize(self, **values):
-        """Initial values of state variables: ``v`` (mV) and, for LIFCond, ``w_adapt`` (pA); each a
+        """Initial values of state variables: ``v`` (mV) and, for LIFCond and AdEx, ``w_adapt`` (pA); each a
         number, an (n,) or (batch, n) array or a distribution.  They are used at the start of the
         first run and by every :meth:`Network.reset`; on a network already built they are also
         written into the current state now (as PyNN's ``initialize``)."""
         if self.is_source:
             raise SpecError(f"population {self.name!r} is a spike source; it has no state to initialise")
-        allowed = ("v", "w_adapt") if isinstance(self.model, LIFCond) else ("v",)
+        allowed = ("v", "w_adapt") if isinstance(self.model, (LIFCond, AdEx)) else ("v",)
         for key, value in values.items():
             if key not in allowed:
                 raise SpecError(f"population {self.name!r}: initialize() takes {list(allowed)}, got {key!r}")

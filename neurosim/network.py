@@ -26,6 +26,7 @@ from .spec.inputs import CurrentInjection, PoissonDrive
 from .spec.timegrid import to_steps
 from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr
+from .spec.adex import AdEx
 from .spec.receptors import Receptor, resolve
 from .spec.projections import check_projection
 from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
@@ -33,7 +34,7 @@ from .network_inputs import InputsMixin
 from .network_modulation import ModulationMixin
 from .network_files import FilesMixin
 
-_MODELS = (LIFCond, LIFCurr)
+_MODELS = (LIFCond, LIFCurr, AdEx)
 
 
 class Network(InputsMixin, ModulationMixin, FilesMixin):
@@ -102,7 +103,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         return self._find(q, self.projections, Projection, "projection", what)
 
     def population(self, name: str, n: int, model=None, i_bias=None) -> Population:
-        """Add ``n`` LIF neurons.  ``model`` is a :class:`LIFCond` (default) or :class:`LIFCurr`, whose
+        """Add ``n`` neurons.  ``model`` is a :class:`LIFCond` (default), :class:`LIFCurr` or :class:`AdEx`, whose
         parameters may be numbers, (n,) arrays or distributions; ``i_bias`` (pA, a number, an (n,) array
         or a distribution) overrides the model's bias current (``pop.set(i_bias=...)``)."""
         self._check_open()
@@ -110,7 +111,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         n = V.positive_int(f"population {name!r}: n", n)
         model = LIFCond() if model is None else model
         if not isinstance(model, _MODELS):
-            raise SpecError(f"population {name!r}: model must be LIFCond or LIFCurr, got {type(model).__name__}")
+            raise SpecError(f"population {name!r}: model must be LIFCond, LIFCurr or AdEx, got {type(model).__name__}")
         for key, size in model.sizes().items():
             if size != n:
                 raise SpecError(f"population {name!r}: {key} has {size} values (one per neuron), expected n = {n}")

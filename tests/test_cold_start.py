@@ -113,8 +113,9 @@ def test_markers_name_exactly_the_updates_and_paths_in_use(kinds):
     curr_fused) and the propagation paths their projections take; every unmarked one is absent."""
     st, _ = build_state(_net(kinds))
     args = chunk_args(st)
-    use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_ring, use_dense, use_rise, use_unsorted = \
-        args[-9:]
+    use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise, \
+        use_unsorted = args[-10:]
+    assert use_adex is None                       # no AdEx population: its update is not compiled in
     assert (use_cond is True) == ("cond" in kinds)
     assert (use_cond_fused is True) == ("cond_fused" in kinds)
     assert (use_curr is True) == ("curr" in kinds)
@@ -125,7 +126,7 @@ def test_markers_name_exactly_the_updates_and_paths_in_use(kinds):
     assert (use_rise is True) == general
     assert use_unsorted is None                   # connectors give ascending rows
     assert use_per_neuron is None                 # every population uniform: the scalar updates only
-    for m in args[-14:]:
+    for m in args[-15:]:
         assert m is True or m is None
     # parts of the state no phase reads are not passed
     pops, chans, neurons, syn, tables, inputs, rec, plast, sat = args[:9]

@@ -44,7 +44,7 @@ def _flags(sim, st, pop, vals):
     k = sim.layout.pos[pop.index]
     s, n = sim.layout.pop_start[pop.index], pop.n
     st.pops.has_bias[k] = int(np.any(st.neurons.i_bias[s:s + n] != 0))
-    st.pops.has_adapt[k] = int(st.pops.kind[k] == A.KIND_LIF_COND and (
+    st.pops.has_adapt[k] = int(st.pops.kind[k] in (A.KIND_LIF_COND, A.KIND_ADEX) and (
         np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(st.neurons.w_adapt[:, s:s + n] != 0)))
 
 

@@ -98,7 +98,7 @@ PHASES = (
           "arrivals from the ring buffer, exact decay, membrane, threshold, reset, refractoriness",
           parts=(("use_cond", "conductance-based"), ("use_cond_fused", "conductance-based 2-channel fused"),
                  ("use_curr", "current-based"), ("use_curr_fused", "current-based 2-channel fused"),
-                 ("use_per_neuron", "per-neuron parameters"))),
+                 ("use_per_neuron", "per-neuron parameters"), ("use_adex", "adaptive exponential IF"))),
     Phase("collect", 4, ("collect_spikes",), (), "thread 0", "always",
           "gather the step's spikes into the spike list (CUDA: done inside update_neurons)",
           cpu_owned=("collect_owned", "collect_sources"), runs_on_owned="every thread (sources: thread 0)"),

@@ -51,17 +51,17 @@ RULES = {
 }
 
 
-def _range_text(key) -> str:
-    unit, lo, hi, lo_ok = RULES[key]
+def _range_text(key, rules=None) -> str:
+    unit, lo, hi, lo_ok = (rules or RULES)[key]
     if hi == _INF:
         return f"{'>=' if lo_ok else '>'} {lo:g} {unit}" if lo > -_INF else f"finite ({unit})"
     return f"in [{lo:g}, {hi:g}] {unit}"
 
 
-def check_values(where: str, key: str, arr: np.ndarray) -> np.ndarray:
+def check_values(where: str, key: str, arr: np.ndarray, rules=None) -> np.ndarray:
     """Raise SpecError naming ``where.key``, the first neuron out of range, its value and the
-    allowed range; return ``arr`` (float64)."""
-    unit, lo, hi, lo_ok = RULES[key]
+    allowed range; return ``arr`` (float64).  ``rules``: a model's own table (default RULES)."""
+    unit, lo, hi, lo_ok = (rules or RULES)[key]
     arr = np.asarray(arr, dtype=np.float64)
     ok = np.isfinite(arr) & (arr <= hi) & ((arr >= lo) if lo_ok else (arr > lo))
     if not np.all(ok):
@@ -72,16 +72,16 @@ def check_values(where: str, key: str, arr: np.ndarray) -> np.ndarray:
             hint = f" (did you give volts? {val} V = {val * 1000:g} mV)"
         at = f" at neuron {i}" if arr.ndim else ""
         finite = "" if math.isfinite(val) else "finite and "
-        raise V.SpecError(f"{where}.{key} must be {finite}{_range_text(key)}, got {val!r}{at}{hint}")
+        raise V.SpecError(f"{where}.{key} must be {finite}{_range_text(key, rules)}, got {val!r}{at}{hint}")
     return arr
 
 
-def check_param(where: str, key: str, value):
+def check_param(where: str, key: str, value, rules=None):
     """A neuron parameter as given: a float, a read-only float64 1-D array (one value per neuron)
-    or a distribution (checked per neuron once drawn)."""
+    or a distribution (checked per neuron once drawn).  ``rules``: as :func:`check_values`."""
     if isinstance(value, Distribution):
         return value
-    unit = RULES[key][0]
+    unit = (rules or RULES)[key][0]
     if isinstance(value, (str, bytes, bool, np.bool_)):
         raise V.SpecError(f"{where}.{key} must be a number, a 1-D array or a distribution ({unit}), got {value!r}")
     arr = np.asarray(V.to_float(value, f"{where}.{key}", unit), dtype=np.float64)
@@ -89,8 +89,8 @@ def check_param(where: str, key: str, value):
         raise V.SpecError(f"{where}.{key} must be a number, a 1-D array or a distribution ({unit}), "
                           f"got {'shape ' + str(arr.shape) if arr.ndim > 1 else repr(value)}")
     if arr.ndim == 0:
-        return float(check_values(where, key, arr))
-    check_values(where, key, arr)
+        return float(check_values(where, key, arr, rules))
+    check_values(where, key, arr, rules)
     arr = arr.copy()
     arr.flags.writeable = False
     return arr
@@ -127,11 +127,12 @@ class _Neuron:
     """What both models share: checking, sizes, serialisation."""
 
     PARAMETERS: tuple = ()
+    RULES = RULES   # parameter -> (unit, low, high, low allowed) of this model (AdEx has its own)
 
     def _check_all(self):
         m = type(self).__name__
         for k in self.PARAMETERS:
-            object.__setattr__(self, k, check_param(m, k, getattr(self, k)))
+            object.__setattr__(self, k, check_param(m, k, getattr(self, k), self.RULES))
         _voltages_ordered(m, self.v_th, self.v_reset)
         object.__setattr__(self, "v_init", _check_v_init(m, self.v_init))
 
@@ -289,4 +290,7 @@ def neuron_from_dict(d: dict):
         if d.get("r_m") is not None:
             d.pop("c_m", None)
         return LIFCurr(**d)
-    raise V.SpecError(f"unknown neuron model {kind!r}; allowed: lif_cond, lif_curr")
+    if kind == "adex":
+        from .adex import AdEx
+        return AdEx(**d)
+    raise V.SpecError(f"unknown neuron model {kind!r}; allowed: lif_cond, lif_curr, adex")

@@ -95,6 +95,9 @@ class NeuronState(NamedTuple):
     dt_c_m: np.ndarray        # (N,) float64 dt / c_m (ms/pF), LIFCond exponential Euler
     prop_d: np.ndarray        # (S,) float exact propagator of a slot's decay component into v (mV/pA), LIFCurr
     prop_r: np.ndarray        # (S,) float ... of its rise component (mV/pA), LIFCurr
+    v_t: np.ndarray           # (N,) mV exponential term's V_T (AdEx; 0 for the LIF models)
+    delta_t: np.ndarray       # (N,) mV slope factor Delta_T, 0: no exponential term (AdEx)
+    dt_tau_w: np.ndarray      # (N,) float64 dt / tau_w, forward-Euler step of w (AdEx; 0 for the LIF models)
 
 
 class Synapses(NamedTuple):

@@ -15,6 +15,7 @@ from ..errors import SpecError
 from ..spec.distributions import realise
 from ..spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from ..spec.neurons import LIFCond
+from ..spec.adex import AdEx
 from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
 from .connect import draw, rows_sorted
@@ -173,7 +174,8 @@ def build_state(spec, seed=None):
         if p.is_source:   # gamma or dead-time Poisson (spec/sources.py)
             P["kind"][k] = A.KIND_RENEWAL
             continue
-        P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_LIF_CURR
+        P["kind"][k] = A.KIND_LIF_COND if isinstance(m, LIFCond) else A.KIND_ADEX if isinstance(m, AdEx) \
+            else A.KIND_LIF_CURR
         vals = values[p.index] = realise_params(p, seed)
         arrays = neuron_arrays(vals, dt, fdt)
         for f, arr in arrays.items():
@@ -309,10 +311,10 @@ def build_state(spec, seed=None):
         v[:, s:s + p.n] = initial_v(p, batch, rng_for(seed, PURPOSE_VINIT, p.index), values[p.index])
         w_adapt[:, s:s + p.n] = initial_w_adapt(p, batch, seed)
         vals = values[p.index]
-        pops.has_adapt[pos[p.index]] = int(isinstance(p.model, LIFCond) and (
+        pops.has_adapt[pos[p.index]] = int(isinstance(p.model, (LIFCond, AdEx)) and (
             np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(w_adapt[:, s:s + p.n] != 0)))
     pcat = {f: (np.concatenate(par[f]) if par[f] else np.zeros(0)).astype(
-        np.int64 if f == "ref_steps" else np.float64 if f == "dt_c_m" else fdt) for f in NEURON_FIELDS}
+        np.int64 if f == "ref_steps" else np.float64 if f in ("dt_c_m", "dt_tau_w") else fdt) for f in NEURON_FIELDS}
     neurons = A.NeuronState(
         v=v, w_adapt=w_adapt, last_spike=np.full((batch, N), -(1 << 40), np.int64),
         i_ext=np.zeros((batch, N), fdt),

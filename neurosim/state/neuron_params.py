@@ -15,16 +15,18 @@ import numpy as np
 
 from ..errors import SpecError
 from ..spec.distributions import Distribution
+from ..spec.adex import AdEx, check_adex
 from ..spec.neurons import LIFCond, check_values
 from ..spec.timegrid import refractory_steps
 
 PURPOSE_PARAM = 5
 PURPOSE_WINIT = 6
 # every parameter a population can hold, in a fixed order (its position seeds its draws)
-ALL_PARAMETERS = ("c_m", "g_leak", "tau_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w")
+ALL_PARAMETERS = ("c_m", "g_leak", "tau_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w",
+                  "v_t", "delta_t", "v_peak")
 # NeuronState fields computed here, per neuron
 NEURON_FIELDS = ("i_bias", "g_leak", "v_rest", "v_th", "v_reset", "ref_steps", "a_adapt", "b_adapt", "decay_w",
-                 "decay_m", "dt_c_m")
+                 "decay_m", "dt_c_m", "v_t", "delta_t", "dt_tau_w")
 
 
 def settable(model) -> tuple:
@@ -49,7 +51,7 @@ def _rng(seed: int, pop_index: int, key: str) -> np.random.Generator:
 def _draw(pop, key, value, seed) -> np.ndarray:
     where = f"population {pop.name!r}"
     if isinstance(value, Distribution):
-        return check_values(where, key, value.draw(_rng(seed, pop.index, key), pop.n))
+        return check_values(where, key, value.draw(_rng(seed, pop.index, key), pop.n), pop.model.RULES)
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
         return np.full(pop.n, float(arr))
@@ -63,7 +65,11 @@ def realise_params(pop, seed: int) -> dict:
     """{parameter: (n,) float64} of a neuron population, the derived ``tau_m`` (LIFCond) or
     ``g_leak`` (LIFCurr) included; checks every neuron (ranges, v_reset < v_th)."""
     vals = {k: _draw(pop, k, v, seed) for k, v in given(pop).items()}
-    if isinstance(pop.model, LIFCond):
+    if isinstance(pop.model, AdEx):   # the spike threshold is v_peak; g_leak given, as LIFCond
+        check_adex(f"population {pop.name!r}", vals)
+        vals["v_th"] = vals["v_peak"]
+        vals["tau_m"] = vals["c_m"] / vals["g_leak"]
+    elif isinstance(pop.model, LIFCond):
         if "tau_m" in vals:   # set as tau_m: g_leak follows c_m
             vals["g_leak"] = vals["c_m"] / vals["tau_m"]
         vals["tau_m"] = vals["c_m"] / vals["g_leak"]
@@ -102,6 +108,10 @@ def neuron_arrays(vals: dict, dt: float, fdt) -> dict:
         "decay_w": _per_unique(lambda t: math.exp(-dt / t), vals["tau_w"]).astype(fdt),
         "decay_m": _per_unique(lambda t: math.exp(-dt / t), tau_m).astype(fdt),
         "dt_c_m": dt / c_m.astype(np.float64),
+        # AdEx only (0 for the LIF models): V_T, Delta_T (mV) and dt/tau_w of the Euler step of w
+        "v_t": vals["v_t"].astype(fdt) if "v_t" in vals else np.zeros(c_m.size, fdt),
+        "delta_t": vals["delta_t"].astype(fdt) if "v_t" in vals else np.zeros(c_m.size, fdt),
+        "dt_tau_w": dt / vals["tau_w"] if "v_t" in vals else np.zeros(c_m.size),
     }
 
 

@@ -51,9 +51,10 @@ def _slots(arr, s0, m, P):
 @kernel(inline="always")
 def population_params(neurons, g):
     """The parameters of a uniform population as scalars, read at its neuron ``g``: (g_leak, v_rest,
-    v_th, v_reset, ref_steps, a_adapt, b_adapt, decay_w, decay_m, dt_c_m)."""
+    v_th, v_reset, ref_steps, a_adapt, b_adapt, decay_w, decay_m, dt_c_m, v_t, delta_t, dt_tau_w)."""
     return (neurons.g_leak[g], neurons.v_rest[g], neurons.v_th[g], neurons.v_reset[g], neurons.ref_steps[g],
-            neurons.a_adapt[g], neurons.b_adapt[g], neurons.decay_w[g], neurons.decay_m[g], neurons.dt_c_m[g])
+            neurons.a_adapt[g], neurons.b_adapt[g], neurons.decay_w[g], neurons.decay_m[g], neurons.dt_c_m[g],
+            neurons.v_t[g], neurons.delta_t[g], neurons.dt_tau_w[g])
 
 
 @kernel(inline="always")
@@ -62,7 +63,8 @@ def block_params(neurons, g0, m):
     e = g0 + m
     return (neurons.g_leak[g0:e], neurons.v_rest[g0:e], neurons.v_th[g0:e], neurons.v_reset[g0:e],
             neurons.ref_steps[g0:e], neurons.a_adapt[g0:e], neurons.b_adapt[g0:e], neurons.decay_w[g0:e],
-            neurons.decay_m[g0:e], neurons.dt_c_m[g0:e])
+            neurons.decay_m[g0:e], neurons.dt_c_m[g0:e], neurons.v_t[g0:e], neurons.delta_t[g0:e],
+            neurons.dt_tau_w[g0:e])
 
 
 @kernel(inline="always")

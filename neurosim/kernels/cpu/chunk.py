@@ -82,7 +82,8 @@ def chunk_args(st):
 @njit(cache=True, nogil=True)
 def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
               use_tables, use_currents, use_drive, use_sources, use_monitors,
-              use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_ring, use_dense, use_rise, use_unsorted,
+              use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise,
+              use_unsorted,
               key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
               out_state, out_step, out_id, out_trial, out_counts):
     """Run up to ``n_steps`` steps from ``step0``; returns (steps done, spikes written) (thread 0's
@@ -135,7 +136,7 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
             done = rel
             break
         n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes,
-                               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron)
+                               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex)
         if owned:
             sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
             barrier(sync, n_threads, tid)

@@ -15,7 +15,8 @@ plain receptor channels, the usual E/I case, takes a fused pass instead of one p
 All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see jit.py).
 """
 
-from ...state.arrays import KIND_LIF_COND, KIND_POISSON
+from ...state.arrays import KIND_LIF_COND, KIND_POISSON, KIND_ADEX
+from .adex import adex_block
 from .block_params import at, slots, population_params, block_params, fire, threshold
 from .receptor_values import receptor_values, alpha_curr_values
 from .fastexp import exp_block
@@ -219,14 +220,20 @@ def neuron_paths(pops, chans):
     population's parameters differ between its neurons, as the markers ``(use_cond, use_cond_fused,
     use_curr, use_curr_fused, use_per_neuron)`` of ``update_neurons``: ``True`` when some population
     takes that update (or has per-neuron values), ``None`` when none does (the update is then left
-    out of the compiled code: see chunk.Phases).  Uniform populations take the updates with their
+    out of the compiled code: see chunk.Phases), then ``use_adex`` (some population is AdEx:
+    kernels/cpu/adex.py).  Uniform populations take the updates with their
     parameters as scalars (the loops vectorise as they would with no per-neuron data: measured 1.3x
     and 1.15x faster on CUBA and COBA N=4000 than reading per-neuron arrays); the per-neuron
     variant of each update is compiled only for a network that needs it."""
-    used = [None, None, None, None, None]
+    used = [None, None, None, None, None, None]
     for p in range(pops.kind.shape[0]):
         kind = int(pops.kind[p])
         if kind >= KIND_POISSON:   # a source
+            continue
+        if kind == KIND_ADEX:
+            used[5] = True
+            if not pops.uniform[p]:
+                used[4] = True
             continue
         cond = kind == KIND_LIF_COND
         fused = bool(two_plain_channels_py(pops, chans, p, cond))
@@ -352,9 +359,12 @@ def _locate(pops, batch, job):
 
 @kernel(inline="always")
 def _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, use_cond, use_cond_fused,
-                  use_curr, use_curr_fused):
+                  use_curr, use_curr_fused, use_adex):
     """Block ``i0:i1`` of population ``p`` (trial ``b``) with parameters ``P`` (scalars or views)
     through the update its population takes; returns its number of spikes."""
+    if use_adex is not None:
+        if pops.kind[p] == KIND_ADEX:
+            return adex_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
     if pops.kind[p] == KIND_LIF_COND:
         if use_cond_fused is not None:
             if _two_plain_channels(pops, chans, p, True):
@@ -373,7 +383,7 @@ def _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits,
 
 @kernel(inline="always")
 def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused, use_curr,
-             use_curr_fused, use_per_neuron):
+             use_curr_fused, use_per_neuron, use_adex):
     """Update block ``job``; returns its number of spikes.  ``use_*`` (``True`` or ``None``, from
     :func:`neuron_paths`): an update whose marker is ``None`` is not compiled in; no population
     takes it."""
@@ -384,11 +394,12 @@ def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_co
     i1 = min(n, i0 + BLOCK)
     if pops.uniform[p]:
         return _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits,
-                             population_params(neurons, start), use_cond, use_cond_fused, use_curr, use_curr_fused)
+                             population_params(neurons, start), use_cond, use_cond_fused, use_curr, use_curr_fused,
+                             use_adex)
     if use_per_neuron is not None:
         return _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits,
                              block_params(neurons, start + i0, i1 - i0), use_cond, use_cond_fused, use_curr,
-                             use_curr_fused)
+                             use_curr_fused, use_adex)
     return 0
 
 
@@ -414,10 +425,11 @@ def neuron_work(pops, chans, batch):
     for p in range(pops.kind.shape[0]):
         if pops.kind[p] >= KIND_POISSON:
             continue
-        per = 6 if pops.kind[p] == KIND_LIF_COND else 1
+        adex = pops.kind[p] == KIND_ADEX   # an exp per neuron and one generic pass per channel (not measured)
+        per = 8 if adex else 6 if pops.kind[p] == KIND_LIF_COND else 1
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
-            per += 1
+            per += 2 if adex else 1
             if chans.has_rise[ch]:
                 per += 1
             if chans.cond[ch] and chans.mg[ch] >= 0.0:
@@ -428,7 +440,7 @@ def neuron_work(pops, chans, batch):
 
 @kernel
 def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes, use_cond, use_cond_fused,
-                   use_curr, use_curr_fused, use_per_neuron):
+                   use_curr, use_curr_fused, use_per_neuron, use_adex):
     """Integrate blocks ``job0 .. job1-1`` (see ``n_jobs``) one step, in scratch ``work``
     (N_WORK x BLOCK floats) and ``bits`` (BLOCK int64); ``job_spikes[job]`` gets each block's
     number of spikes.  Returns their sum.  ``use_*``: see ``_run_job``."""
@@ -437,7 +449,7 @@ def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_s
     total = 0
     for job in range(job0, job1):
         k = _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused,
-                     use_curr, use_curr_fused, use_per_neuron)
+                     use_curr, use_curr_fused, use_per_neuron, use_adex)
         job_spikes[job] = k
         total += k
     return total
