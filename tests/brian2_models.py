@@ -48,6 +48,8 @@ except ImportError:  # pragma: no cover - exercised only without brian2
 
 from neurosim.spec.inputs import PoissonSource, SpikeGenerator, as_schedule
 from neurosim.spec.neurons import LIFCond, LIFCurr
+from neurosim.spec.adex import AdEx
+import brian2_adex  # noqa: E402  (AdEx groups and delta pathways: tests/brian2_adex.py)
 
 
 def brian2_target() -> str:
@@ -169,6 +171,8 @@ _B2_DIM = {"pF": "farad", "nS": "siemens", "mV": "volt", "ms": "second", "pA": "
 
 def param_names(pop) -> dict:
     """{neurosim parameter: (Brian2 variable, unit)} of a neuron population's model."""
+    if isinstance(pop.model, AdEx):
+        return brian2_adex.ADEX_PARAMS
     return COND_PARAMS if isinstance(pop.model, LIFCond) else CURR_PARAMS
 
 
@@ -308,7 +312,7 @@ class Brian2Twin:
             model, on_pre, ns = [], [], {}
             emission = weights_at == "emission" and not any(r.saturating for r, _ in q.receptors)
             for rec, _ in q.receptors:
-                var, lines, nsr = _on_pre(rec, q.index, emission)
+                var, lines, nsr = (brian2_adex.delta_on_pre(rec) if rec.is_delta else _on_pre(rec, q.index, emission))
                 model.append(var)
                 on_pre += lines
                 ns.update(nsr)
@@ -356,6 +360,8 @@ class Brian2Twin:
 
     def _neuron_group(self, p, chans, v0, n_steps, objects):
         m = p.model
+        if isinstance(m, AdEx):
+            return brian2_adex.adex_group(self, p, chans, v0, n_steps, objects, _current_table)
         cond = isinstance(m, LIFCond)
         vals = self._values(p)
         ns = {}

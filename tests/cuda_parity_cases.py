@@ -258,6 +258,26 @@ def case_sources():
     return net, [(e, "v"), (e, "i_ext")], {"sources": [g, g2, d]}
 
 
+def case_adex():
+    """AdEx (kernels/cpu/adex.py and its CUDA branch): per-neuron parameters with conductance,
+    alpha and delta receptors; a uniform EIF-like population (delta_t 0 in one, t_ref > 0) with a
+    current receptor; an overflow-safe exponential under strong input."""
+    net = ns.Network(dt=0.1, seed=25)
+    e = net.population("e", 24, ns.AdEx(c_m=200.0, g_leak=10.0, v_rest=-70.0, v_reset=-58.0, v_t=-50.0,
+                                         delta_t=ns.Uniform(1.0, 3.0), a=ns.Uniform(-2.0, 4.0), b=40.0,
+                                         tau_w=ns.Uniform(50.0, 200.0), t_ref=0.0,
+                                         i_bias=np.linspace(150.0, 600.0, 24), v_init=ns.Uniform(-70.0, -55.0)))
+    i = net.population("i", 8, ns.AdEx(delta_t=0.0, v_peak=-50.0, t_ref=1.0, a=0.0, b=0.0, i_bias=700.0))
+    gen = net.spike_generator("gen", 5, times=[1.0, 2.0, 3.3, 5.0, 7.5, 9.0], ids=[0, 1, 2, 3, 4, 0])
+    net.connect(gen, e, ns.fixed_outdegree(10), receptor=ns.AMPA(tau_decay=3.0), weight=6.0)
+    net.connect(gen, e, ns.fixed_outdegree(6), receptor=ns.Delta(), weight=3.0, delay=0.3)
+    net.connect(e, [e, i], ns.fixed_probability(0.3), receptor=ns.Alpha("ga", 2.0, e_rev=0.0), weight=1.5,
+                delay=ns.Uniform(0.1, 1.0))
+    net.connect(i, e, ns.fixed_probability(0.5), receptor=ns.GABA_A(), weight=4.0)
+    net.connect(e, i, ns.fixed_probability(0.3), receptor=ns.ExpCurrent(4.0, name="ic"), weight=-30.0)
+    return net, [(e, "v"), (e, "w_adapt"), (i, "v")]
+
+
 # every case_<name> function above, with its duration (ms)
 CASES = {"cuba": case_cuba,
          "coba_nmda": case_coba_nmda,
@@ -272,7 +292,8 @@ CASES = {"cuba": case_cuba,
          "reset": case_reset,
          "alpha_delta": case_alpha_delta,
          "total_number_redraw": case_total_number_redraw,
-         "sources": case_sources}
+         "sources": case_sources,
+         "adex": case_adex}
 DURATION = {"cuba": 15.0,
             "coba_nmda": 15.0,
             "saturating_nmda": 15.0,
@@ -286,7 +307,8 @@ DURATION = {"cuba": 15.0,
             "reset": 20.0,
             "alpha_delta": 15.0,
             "total_number_redraw": 12.0,
-            "sources": 12.0}
+            "sources": 12.0,
+            "adex": 30.0}
 
 
 def run_case(name, backend):

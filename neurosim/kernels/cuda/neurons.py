@@ -3,7 +3,7 @@ the same order; a spiking neuron appends itself to its trial's spike list (atomi
 
 from numba import cuda
 
-from ...state.arrays import KIND_LIF_COND
+from ...state.arrays import KIND_LIF_COND, KIND_ADEX
 from .fastexp import exp_scalar
 from .maths import mg_block_denominator
 from .inputs import THREADS, blocks
@@ -33,7 +33,58 @@ def _update(pops, chans, neurons, step, dt):
     v_rest = neurons.v_rest[g]
     v_th = neurons.v_th[g]
     spiked = False
-    if pops.kind[p] == KIND_LIF_COND:
+    if pops.kind[p] == KIND_ADEX:   # kernels/cpu/adex.py: forward Euler for v and w, receptors exact
+        adapt = pops.has_adapt[p] != 0
+        w0 = neurons.w_adapt[b, g]
+        S = 0.0      # synaptic current (pA)
+        jump = 0.0   # delta synapses (mV)
+        for c in range(pops.n_ch[p]):
+            ch = pops.ch_off[p] + c
+            s = pops.slot_off[p] + c * n + i
+            xin = ring[b, cur, s] * chans.norm[ch]
+            ring[b, cur, s] = 0.0
+            if chans.couple[ch] > 0.0:
+                h = gr[b, s] + xin
+                gval = gd[b, s]
+                gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
+                gr[b, s] = h * chans.decay_d[ch]
+            else:
+                gd[b, s] += xin
+                if chans.has_rise[ch]:
+                    gr[b, s] += xin
+                    gval = gd[b, s] - gr[b, s]
+                    gr[b, s] *= chans.decay_r[ch]
+                else:
+                    gval = gd[b, s]
+                gd[b, s] *= chans.decay_d[ch]
+            if chans.cond[ch]:
+                mg = chans.mg[ch]
+                if mg >= 0.0:
+                    gval = gval / mg_block_denominator(v0, mg)
+                S += gval * (chans.e_rev[ch] - v0)
+            elif chans.delta[ch]:
+                jump += gval
+            else:
+                S += gval
+        g_leak = neurons.g_leak[g]
+        dlt = neurons.delta_t[g]
+        ex = 0.0
+        if dlt > 0.0:
+            ex = exp_scalar((min(v0, v_th) - neurons.v_t[g]) / dlt)
+        i_tot = g_leak * (v_rest - v0) + g_leak * dlt * ex + S + neurons.i_bias[g] + neurons.i_ext[b, g] - w0
+        if adapt:
+            neurons.w_adapt[b, g] = w0 + neurons.dt_tau_w[g] * (neurons.a_adapt[g] * (v0 - v_rest) - w0)
+        if step - neurons.last_spike[b, g] >= ref:
+            v1 = v0 + neurons.dt_c_m[g] * i_tot
+            if jump != 0.0:
+                v1 += jump
+            if v1 > v_th:
+                v1 = neurons.v_reset[g]
+                spiked = True
+                if adapt:
+                    neurons.w_adapt[b, g] += neurons.b_adapt[g]
+            neurons.v[b, g] = v1
+    elif pops.kind[p] == KIND_LIF_COND:
         g_leak = neurons.g_leak[g]
         adapt = pops.has_adapt[p] != 0
         w0 = neurons.w_adapt[b, g]
