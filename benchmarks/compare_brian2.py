@@ -15,6 +15,8 @@ Cases (dt = 0.1 ms, 1 s of biological time, all spikes recorded):
     WANG_2000    Wang (2002) decision network, N = 2000 (``models/wang2002.py`` on its defaults:
                  all-to-all AMPA, saturating NMDA and GABA_A, 800 x 3 Hz Poisson background, the
                  c = 51.2 % stimulus from 200 ms on)
+    ADEX_4000    COBA, N = 4000, p = 0.02, with AdEx cells (benchmarks/adex_coba.py: the
+                 neurosim network and the same model in Brian2, forward Euler in both)
 
 For WANG_2000 Brian2 runs the same equations the way its own Wang (2002) example is written,
 with one simplification in Brian2's favour: the NMDA gating ``x``, ``s`` is kept per
@@ -80,6 +82,7 @@ CASES = {
     "COBA_16000": dict(model="coba", n=16000, p=0.005),
     "COBA_64000": dict(model="coba", n=64000, p=0.00125),
     "WANG_2000": dict(model="wang2002", n=2000, p=None),
+    "ADEX_4000": dict(model="adex_coba", n=4000, p=0.02),
 }
 RUNNERS = ("neurosim", "cython", "cpp_standalone")
 FIELDS = ("name", "neurosim_s", "brian2_cython_s", "brian2_cpp_s", "ratio_vs_best", "spikes", "rate_hz",
@@ -88,7 +91,7 @@ FIELDS = ("name", "neurosim_s", "brian2_cython_s", "brian2_cpp_s", "ratio_vs_bes
 
 # --------------------------------------------------------------------------- neurosim
 def _load_model(name):
-    path = os.path.join(MODELS, f"{name}.py")
+    path = os.path.join(HERE if name == "adex_coba" else MODELS, f"{name}.py")
     spec = importlib.util.spec_from_file_location(f"neurosim_bench_{name}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -203,6 +206,8 @@ def _brian2_network(model, n, p):
     from brian2 import ms, mV
     if model == "wang2002":
         return _brian2_wang(n)
+    if model == "adex_coba":
+        return _load_model("adex_coba").brian2_network(n, p)
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     Vt, Vr = -50 * mV, -60 * mV
     if model == "coba":
