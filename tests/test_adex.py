@@ -15,16 +15,19 @@ from neurosim.spec.network import NetworkSpec
 DT = 0.1
 
 
-def _euler(n_steps, dt, c_m, g_l, e_l, v_t, d_t, v_peak, v_r, a, b, tau_w, i_inj, v0, t_ref=0.0):
+def _euler(n_steps, dt, c_m, g_l, e_l, v_t, d_t, v_peak, v_r, a, b, tau_w, i_inj, v0, t_ref=0.0, state=None,
+           k0=0):
     """The AdEx forward-Euler recursion in plain numpy (Brette & Gerstner 2005; v and w from
     their start-of-step values; exponential at min(v, v_peak); threshold v > v_peak, reset,
     w += b, refractory as Brian2: active when step - last >= int((t_ref + 1e-3 dt)/dt)).
-    Returns (v at the start of each step, w likewise, spike steps)."""
+    Returns (v at the start of each step, w likewise, spike steps); ``state`` (v, w, last spike)
+    and the first step ``k0`` continue an earlier recursion (the final state is ``_euler.state``)."""
     ref = int((t_ref + 1e-3 * dt) / dt)
-    v, w, last = float(v0), 0.0, -(1 << 40)
+    v, w, last = (float(v0), 0.0, -(1 << 40)) if state is None else state
     vs, ws, spikes = np.empty(n_steps), np.empty(n_steps), []
-    for k in range(n_steps):
-        vs[k], ws[k] = v, w
+    for i in range(n_steps):
+        k = k0 + i
+        vs[i], ws[i] = v, w
         ex = np.exp((min(v, v_peak) - v_t) / d_t) if d_t > 0 else 0.0
         i_tot = g_l * (e_l - v) + g_l * d_t * ex + i_inj - w
         v_new = v + (dt / c_m) * i_tot
@@ -35,6 +38,7 @@ def _euler(n_steps, dt, c_m, g_l, e_l, v_t, d_t, v_peak, v_r, a, b, tau_w, i_inj
                 v, last = v_r, k
                 w += b
                 spikes.append(k)
+    _euler.state = (v, w, last)
     return vs, ws, np.asarray(spikes, np.int64)
 
 
@@ -76,6 +80,25 @@ def test_adaptation_and_spikes_follow_the_recursion(delta_t, t_ref):
     assert np.abs(v - rv).max() < 1e-9
     assert np.abs(w - rw).max() < 1e-9
     assert rw.max() > 5 * 60.0 * 0.5            # w built up over several spikes
+
+
+def test_parameters_set_between_runs():
+    """Population.set between runs (state/neuron_params.py writes v_t, delta_t, dt_tau_w and the
+    rest): the second run follows the numpy recursion continued with the new values."""
+    net = ns.Network(dt=DT, seed=0)
+    p = net.population("c", 1, ns.AdEx(c_m=200.0, g_leak=12.0, v_rest=-70.0, v_t=-50.0, delta_t=2.0, v_reset=-58.0,
+                                       a=2.0, b=60.0, tau_w=300.0, i_bias=500.0))
+    vm = net.monitor(p, "v")
+    wm = net.monitor(p, "w_adapt")
+    net.run(150.0, progress=False)
+    p.set(v_t=-48.0, delta_t=1.0, tau_w=100.0, b=30.0, a=4.0)
+    net.run(150.0, progress=False)
+    rv1, rw1, _ = _euler(1500, DT, 200.0, 12.0, -70.0, -50.0, 2.0, 0.0, -58.0, 2.0, 60.0, 300.0, 500.0, -70.0)
+    rv2, rw2, spk2 = _euler(1500, DT, 200.0, 12.0, -70.0, -48.0, 1.0, 0.0, -58.0, 4.0, 30.0, 100.0, 500.0, None,
+                            state=_euler.state, k0=1500)
+    assert spk2.size >= 3
+    assert np.abs(vm.v[:, 0] - np.concatenate([rv1, rv2])).max() < 1e-9
+    assert np.abs(wm.w_adapt[:, 0] - np.concatenate([rw1, rw2])).max() < 1e-9
 
 
 def test_v_init_above_v_peak_is_clamped():
