@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - exercised only without brian2
     b2 = None
 
 from neurosim.spec.inputs import PoissonSource, SpikeGenerator, as_schedule
-from neurosim.spec.neurons import LIFCond, LIFCurr
+from neurosim.spec.neurons import LIFCond
 from neurosim.spec.adex import AdEx
 import brian2_adex  # noqa: E402  (AdEx groups and delta pathways: tests/brian2_adex.py)
 
