@@ -9,6 +9,7 @@ Public API (importing neurosim loads no CUDA and no datasets)::
     Uniform, Normal, LogNormal                 distributions for v_init, weights, delays
     Schedule, steps, timed_array               time-varying rates and currents
     STDP, TripletSTDP, DopamineSTDP            plasticity rules (connect(..., plasticity=...))
+    TsodyksMarkram                             short-term plasticity (connect(..., short_term=...))
     Dopamine, Acetylcholine                    neuromodulators (net.modulator, net.reward)
     Result, load                               results (HDF5 via neurosim.io)
     units, errors
@@ -60,6 +61,7 @@ from .spec.connectors import (all_to_all, one_to_one, fixed_probability, fixed_i
 from .spec.distributions import Uniform, Normal, LogNormal
 from .spec.inputs import Schedule, steps, timed_array
 from .spec.plasticity import STDP, TripletSTDP, DopamineSTDP
+from .spec.short_term import TsodyksMarkram
 from .spec.modulators import Dopamine, Acetylcholine
 from .spec.network import NetworkSpec
 from .network import Network, Population, Projection
@@ -78,6 +80,6 @@ __all__ = [
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number",
     "from_arrays",
     "Uniform", "Normal", "LogNormal", "Schedule", "steps", "timed_array",
-    "STDP", "TripletSTDP", "DopamineSTDP", "Dopamine", "Acetylcholine",
+    "STDP", "TripletSTDP", "DopamineSTDP", "TsodyksMarkram", "Dopamine", "Acetylcholine",
     "Network", "Population", "Projection", "NetworkSpec", "Result", "load",
 ]

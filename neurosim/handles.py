@@ -151,6 +151,7 @@ class Projection:
     ``plasticity`` is its STDP rule (None when static)."""
 
     plasticity = None
+    short_term = None    # TsodyksMarkram short-term plasticity (None: static transmission)
     record_weights = False
     weight_set = False   # True once set(weight=...) replaced the connector's own weights
 

@@ -123,7 +123,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
 
     def connect(self, pre, post, connector: Optional[Connector] = None, receptor: Union[str, Receptor] = "AMPA",
                 weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None,
-                plasticity=None):
+                plasticity=None, short_term=None):
         """Connect ``pre`` to ``post`` (each a Population, a name, or a list of them).
 
         Parameters
@@ -144,6 +144,10 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         plasticity : an :class:`~neurosim.spec.plasticity.STDP`, ``TripletSTDP`` or ``DopamineSTDP``
             rule (single receptor, not saturating; initial weights must lie in its [w_min, w_max], weights
             drawn from a distribution are clipped into it); None (default) keeps ``w`` static
+        short_term : a :class:`~neurosim.spec.short_term.TsodyksMarkram` (Tsodyks-Markram short-term
+            depression and facilitation, two- or three-state, per synapse): each spike transmits ``w`` times
+            the fraction the synapse's state gives; not with ``plasticity`` nor a saturating receptor.
+            None (default): every spike transmits ``w``
         Returns the Projection, or a list of them when ``pre`` or ``post`` is a list.
         """
         self._check_open()
@@ -154,10 +158,11 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             for b in posts:
                 out.append(self._connect1(self._pop(a, "connect: pre"), self._pop(b, "connect: post"),
                                           connector, receptor, weight, delay, nmda_ratio,
-                                          name if len(pres) * len(posts) == 1 else None, plasticity))
+                                          name if len(pres) * len(posts) == 1 else None, plasticity, short_term))
         return out[0] if len(out) == 1 else out
 
-    def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name, plasticity=None):
+    def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name, plasticity=None,
+                  short_term=None):
         if name is None:
             base = f"{pre.name}_to_{post.name}"
             name, k = base, 1
@@ -171,10 +176,11 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
         receptors = resolve(receptor, nmda_ratio)
         check_channel_names(self, post, [r for r, _ in receptors], "connect")
-        delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt)
+        delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt, short_term)
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
                           receptor if isinstance(receptor, str) else None, nmda_ratio)
         proj.plasticity = plasticity
+        proj.short_term = short_term
         self.projections.append(proj)
         return proj
 

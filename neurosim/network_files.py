@@ -14,6 +14,7 @@ from .spec.distributions import undescribe
 from .spec.neurons import neuron_from_dict
 from .spec.receptors import receptor_from_dict
 from .spec.plasticity import plasticity_from_dict
+from .spec.short_term import short_term_from_dict
 from .spec.modulators import modulator_from_dict
 
 
@@ -104,7 +105,7 @@ class FilesMixin:
                 for p in self.populations}
         projs = {q.index: ProjectionSpec(q.index, q.name, pops[q.pre.index], pops[q.post.index], q.connector,
                                          tuple(q.receptors), q.receptor_arg, q.nmda_ratio, q.weight, q.delay,
-                                         q.weight_set, q.plasticity, q.record_weights)
+                                         q.weight_set, q.plasticity, q.record_weights, q.short_term)
                  for q in self.projections}
         mods = {m.index: ModulatorSpec(m.index, m.spec, None if m.source is None else pops[m.source.index],
                                        m.per_spike) for m in self.modulators}
@@ -164,7 +165,8 @@ class FilesMixin:
             proj = net.connect(d["pre"], d["post"], connector_from_dict(d["connector"]), receptor=rec,
                                weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
                                nmda_ratio=d["nmda_ratio"], name=d["name"],
-                               plasticity=None if pl is None else plasticity_from_dict(pl))
+                               plasticity=None if pl is None else plasticity_from_dict(pl),
+                               short_term=short_term_from_dict(d.get("short_term")))
             proj.weight_set = bool(d.get("weight_set", False))
         for d in spec.get("modulations", []):
             net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])

@@ -29,6 +29,7 @@ from .monitors import (SpikeMonitorSpec, StateMonitorSpec, RateMonitorSpec, Weig
 from .neurons import neuron_from_dict
 from .plasticity import plasticity_from_dict
 from .receptors import receptor_from_dict, resolve
+from .short_term import short_term_from_dict
 from .sources import RENEWAL_SOURCES, source_from_dict, current_from_dict
 
 FORMAT = "neurosim-network"
@@ -80,6 +81,7 @@ class ProjectionSpec:
     weight_set: bool = False
     plasticity: Any = None
     record_weights: bool = False
+    short_term: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +146,7 @@ class NetworkSpec:
         for q in self.projections:
             check_channel_names(seen, q.post, [r for r, _ in q.receptors], f"projection {q.name!r}")
             check_projection(q.name, q.pre, q.post, q.connector, q.receptors, q.weight, q.delay, q.plasticity,
-                             self.dt)
+                             self.dt, getattr(q, "short_term", None))
             object.__setattr__(seen, "projections", seen.projections + (q,))
         return self
 
@@ -170,7 +172,9 @@ class NetworkSpec:
                   "receptor": q.receptor_arg if q.receptor_arg is not None else q.receptors[0][0].to_dict(),
                   "nmda_ratio": q.nmda_ratio, "weight": describe_keep(q.weight), "weight_set": q.weight_set,
                   "delay": describe_keep(q.delay),
-                  "plasticity": None if q.plasticity is None else q.plasticity.to_dict()} for q in self.projections]
+                  "plasticity": None if q.plasticity is None else q.plasticity.to_dict(),
+                  **({} if q.short_term is None else {"short_term": q.short_term.to_dict()})}
+                 for q in self.projections]
         return {
             "format": FORMAT, "version": VERSION,
             "dt": self.dt, "seed": self.seed, "batch": self.batch, "dtype": self.dtype,
@@ -228,7 +232,8 @@ class NetworkSpec:
                 tuple(resolve(rec, q["nmda_ratio"])), rec if isinstance(rec, str) else None, q["nmda_ratio"],
                 undescribe(q["weight"]), undescribe(q["delay"]), bool(q.get("weight_set", False)),
                 None if pl is None else plasticity_from_dict(pl),
-                any(m.get("what") == "weights" and m.get("projection") == q["name"] for m in d["monitors"])))
+                any(m.get("what") == "weights" and m.get("projection") == q["name"] for m in d["monitors"]),
+                short_term_from_dict(q.get("short_term"))))
         mod = _lookup({m.name: m for m in mods}, "modulator")
         proj = _lookup({q.name: q for q in projs}, "projection")
         monitors = []

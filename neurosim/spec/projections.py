@@ -9,6 +9,7 @@ from ..errors import SpecError
 from . import validate as V
 from .distributions import Distribution
 from .plasticity import RULE_TYPES
+from .short_term import check_short_term
 from .timegrid import to_steps
 from ..units import to_float
 
@@ -66,7 +67,7 @@ def check_delay(name, delay, dt):
     return d
 
 
-def check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, dt):
+def check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, dt, short_term=None):
     """Every check of one projection ``pre`` -> ``post`` (populations or their specs) before it is
     built: the target can receive it, each receptor suits the target and the rule, the weights
     (given or the connector's own) and the delays (given or the connector's own).  Returns the
@@ -85,6 +86,7 @@ def check_projection(name, pre, post, connector, receptors, weight, delay, plast
         if rec.saturating and isinstance(delay, Distribution):
             raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
                             f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
+    check_short_term(name, short_term, receptors, plasticity)
     own_w = getattr(connector, "w", None)
     for w in ([weight] + ([own_w] if own_w is not None else [])):
         check_weight(name, w, receptors)

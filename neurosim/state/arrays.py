@@ -290,6 +290,31 @@ class Saturating(NamedTuple):
     s_sum: np.ndarray          # (batch, n_grp) sum of s over each group (this step)
 
 
+class ShortTerm(NamedTuple):
+    """Tsodyks-Markram short-term plasticity (spec/short_term.py), per synapse; zero-row arrays
+    (and ``proj_row`` all -1) when a network has none.
+
+    A *block* is one Synapses block (one receptor of a projection) with short-term plasticity; its
+    synapses ``syn_off[r] .. syn_off[r] + n - 1`` own the columns ``col_off[r] .. col_off[r] + n - 1``
+    of the state (synapse ``k`` -> column ``k - syn_off[r] + col_off[r]``).  ``last`` holds the step
+    of the synapse's previous spike (every synapse of one row spikes together, so a row shares it):
+    -1 before the first spike of a two-state block, 0 (t = 0) for a three-state one, whose initial
+    state is propagated from t = 0 as NEST's tsodyks_synapse does."""
+    proj_row: np.ndarray      # (n_proj,) int64 block row of each Synapses block, -1: no short-term plasticity
+    states: np.ndarray        # (n_stp,) int64 2 (tsodyks2_synapse) or 3 (Tsodyks, Uziel & Markram 2000)
+    syn_off: np.ndarray       # (n_stp,) int64 first synapse of the block
+    col_off: np.ndarray       # (n_stp,) int64 its first state column
+    U: np.ndarray             # (n_stp,) float64 utilisation increment (dimensionless)
+    tau_rec: np.ndarray       # (n_stp,) float64 ms
+    tau_facil: np.ndarray     # (n_stp,) float64 ms, 0: no facilitation
+    tau_psc: np.ndarray       # (n_stp,) float64 ms (three states; 0 for two)
+    dt: np.ndarray            # (1,) float64 ms
+    u: np.ndarray             # (batch, n_col) float64 utilisation
+    x: np.ndarray             # (batch, n_col) float64 recovered resources
+    y: np.ndarray             # (batch, n_col or 0) float64 active resources (three states)
+    last: np.ndarray          # (batch, n_col) int64 step of the previous spike
+
+
 class SimState(NamedTuple):
     pops: Populations
     chans: Channels
@@ -300,3 +325,4 @@ class SimState(NamedTuple):
     rec: Recording
     plast: Plasticity
     sat: Saturating
+    stp: ShortTerm

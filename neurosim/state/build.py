@@ -379,7 +379,9 @@ def build_state(spec, seed=None):
     # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
     syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
     sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
-    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat)
+    from .short_term import build_short_term
+    stp = build_short_term(net, layout, n_proj, batch, dt)
+    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp)
     return state, layout
 
 

@@ -72,16 +72,18 @@ def chunk_args(st):
     uses_inputs = use_currents or use_drive or use_sources
     plastic = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
     saturating = st.sat.grp_off.shape[0] > 0
+    use_stp = mark(st.stp.U.shape[0] > 0)   # Tsodyks-Markram short-term plasticity (short_term.py)
     parts = (pops, st.chans, st.neurons, st.syn, st.tables if uses_inputs or use_tables else None,
              st.inputs if uses_inputs else None, st.rec, st.plast if plastic else None,
-             st.sat if saturating else None)
-    return (parts + (use_tables, use_currents, use_drive, use_sources, use_monitors) + neuron_paths(pops, st.chans)
+             st.sat if saturating else None, st.stp if use_stp else None)
+    return (parts + (use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp)
+            + neuron_paths(pops, st.chans)
             + synapse_paths(st.syn))
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
-              use_tables, use_currents, use_drive, use_sources, use_monitors,
+def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp,
+              use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp,
               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise,
               use_unsorted,
               key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
@@ -151,14 +153,14 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat,
             if tid == 0:
                 collect_sources(neurons, first_source, total)
             barrier(sync, n_threads, tid)
-            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted)
+            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp, use_stp)
             if wait_after_propagation:
                 barrier(sync, n_threads, tid)
         else:
             barrier(sync, n_threads, tid)
             if tid == 0:
                 collect_spikes(neurons)
-                propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise)
+                propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp)
         if tid == 0:
             if sat is not None:
                 saturating_arrivals(pops, sat, neurons, step)

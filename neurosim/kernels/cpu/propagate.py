@@ -9,8 +9,13 @@ ring (in Brian2's order: state + w1 + w2 + ...), and the ring slot is never touc
 ``propagate_owned`` is the multi-threaded form (one trial): every thread walks every spike but
 adds only into the post neurons whose blocks it updates (``own_lo``/``own_hi``: a range of local
 indices per population), so no two threads write the same memory and each target still receives
-its inputs in the serial order, bit for bit."""
+its inputs in the serial order, bit for bit.
+
+Projections with Tsodyks-Markram short-term plasticity (``stp``, marker ``use_stp``; None when a
+network has none, and that code is left out) go through short_term.py instead, over the same
+synapse ranges."""
 from .jit import kernel
+from .short_term import short_term_range
 
 
 def synapse_paths(syn):
@@ -69,8 +74,9 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, u
 
 
 @kernel
-def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise):
-    """All trials, all targets (one thread).  ``use_*``: see :func:`synapse_paths`."""
+def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp):
+    """All trials, all targets (one thread).  ``use_*``: see :func:`synapse_paths`; ``stp``: the
+    ShortTerm state (None with ``use_stp`` None)."""
     n_slots = neurons.ring.shape[1]
     cur = step % n_slots
     shared_w = syn.w.shape[0] == 1
@@ -91,6 +97,10 @@ def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise):
                 rp = syn.proj_rp_off[q]
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
+                if use_stp is not None:
+                    if stp.proj_row[q] >= 0:
+                        short_term_range(syn, stp, b, ring, gdb, grb, q, k0, k1, cur, n_slots, wr, step)
+                        continue
                 _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr, use_ring, use_dense, use_rise)
 
 
@@ -109,7 +119,8 @@ def _first_at_least(post, ka, kb, x):
 
 
 @kernel
-def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted):
+def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp,
+                    use_stp):
     """Trial 0 only, targets restricted to local post indices ``own_lo[p] .. own_hi[p]-1`` of
     each population ``p`` (see the module docstring).  ``use_*``: see :func:`synapse_paths`."""
     n_slots = neurons.ring.shape[1]
@@ -138,6 +149,20 @@ def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dens
             k1 = base + syn.row_ptr[rp + i + 1]
             if k1 <= k0:
                 continue
+            if use_stp is not None:
+                if stp.proj_row[q] >= 0:
+                    # each synapse updated by the thread that owns its target only
+                    if syn.proj_dense[q]:
+                        short_term_range(syn, stp, 0, ring, gdb, grb, q, k0 + lo, k0 + hi, cur, n_slots, wr, step)
+                    elif syn.proj_sorted[q]:
+                        ka = k0 if post[k0] >= lo else _first_at_least(post, k0, k1, lo)
+                        kb = k1 if post[k1 - 1] < hi else _first_at_least(post, ka, k1, hi)
+                        short_term_range(syn, stp, 0, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, step)
+                    else:
+                        for k in range(k0, k1):
+                            if post[k] >= lo and post[k] < hi:
+                                short_term_range(syn, stp, 0, ring, gdb, grb, q, k, k + 1, cur, n_slots, wr, step)
+                    continue
             if use_dense is not None and syn.proj_dense[q]:
                 _add_range(syn, ring, gdb, grb, q, k0, k0 + lo, k0 + hi, cur, n_slots, wr, use_ring, use_dense,
                            use_rise)

@@ -1,7 +1,11 @@
 """Device twin of kernels/cpu/propagate.py: one thread block per spike (grid-stride), its
 threads walk the spike's CSR rows and add ``w`` atomically into the ring-buffer slot ``delay``
-steps ahead (or ``w * norm`` into the receptor state of a ``direct`` channel).  Atomic adds make the summation order, and so the last bits, order-dependent."""
+steps ahead (or ``w * norm`` into the receptor state of a ``direct`` channel).  Atomic adds make the summation order, and so the last bits, order-dependent.
+A synapse with Tsodyks-Markram short-term plasticity (``stp.proj_row[q] >= 0``) is updated by the
+thread that walks it (short_term.py) and adds ``w`` times its transmitted fraction."""
 from numba import config, cuda
+
+from .short_term import short_term_amount
 
 # the simulator runs every CUDA thread as a Python thread: keep its grids tiny
 PROP_BLOCKS = 2 if config.ENABLE_CUDASIM else 256
@@ -9,7 +13,7 @@ PROP_THREADS = 4 if config.ENABLE_CUDASIM else 64
 
 
 @cuda.jit
-def _propagate(pops, syn, neurons, step):
+def _propagate(pops, syn, stp, neurons, step):
     ring = neurons.ring
     n_slots = ring.shape[1]
     cur = step % n_slots
@@ -33,12 +37,13 @@ def _propagate(pops, syn, neurons, step):
             rp = syn.proj_rp_off[q]
             k0 = base + syn.row_ptr[rp + i]
             k1 = base + syn.row_ptr[rp + i + 1]
+            tm = stp.proj_row[q] >= 0
             if syn.proj_direct[q]:
                 # straight into the receptor state (see kernels/cpu/propagate.py)
                 norm = syn.proj_norm[q]
                 rise = syn.proj_rise[q]
                 for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
-                    x = syn.w[wrow, k] * norm
+                    x = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) * norm if tm else syn.w[wrow, k] * norm
                     cuda.atomic.add(neurons.g_decay, (b, syn.target[k]), x)
                     if rise:
                         cuda.atomic.add(neurons.g_rise, (b, syn.target[k]), x)
@@ -47,8 +52,9 @@ def _propagate(pops, syn, neurons, step):
                 sl = cur + syn.delay[k]
                 if sl >= n_slots:
                     sl -= n_slots
-                cuda.atomic.add(ring, (b, sl, syn.target[k]), syn.w[wrow, k])
+                wk = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) if tm else syn.w[wrow, k]
+                cuda.atomic.add(ring, (b, sl, syn.target[k]), wk)
 
 
-def propagate(pops, syn, neurons, step):
-    _propagate[PROP_BLOCKS, PROP_THREADS](pops, syn, neurons, step)
+def propagate(pops, syn, stp, neurons, step):
+    _propagate[PROP_BLOCKS, PROP_THREADS](pops, syn, stp, neurons, step)

@@ -1,0 +1,97 @@
+"""Tsodyks-Markram short-term plasticity (spec/short_term.py), per synapse, inside phase 5.
+
+``propagate`` / ``propagate_owned`` (propagate.py) call :func:`short_term_range` for the synapses of
+a spike's row in a projection with short-term plasticity (``ShortTerm.proj_row[q] >= 0``): each
+synapse's state is advanced exactly over the time since its previous spike, updated by the spike,
+and the weight times the transmitted fraction (``u x`` or ``delta``) is added where ``w`` would be
+(the ring slot ``delay`` steps ahead, or the receptor state of a ``direct`` channel).  Every
+synapse of a row spikes with its pre neuron, so all of them hold the same ``last`` step and the
+propagators are computed once per call.  With several threads each synapse is updated by the one
+thread that owns its target, exactly once per spike.
+"""
+import math
+
+from .jit import kernel
+
+
+@kernel(inline="always")
+def _phi(c):
+    """expm1(c)/c, 1 at c = 0 (c <= 0)."""
+    if c > -1e-300:
+        return 1.0
+    return math.expm1(c) / c
+
+
+@kernel(inline="always")
+def _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, x):
+    """Add the amount ``x`` (nS or pA) of synapse ``k`` of projection ``q`` (see propagate._add_range)."""
+    if syn.proj_direct[q]:
+        a = x * syn.proj_norm[q]
+        gdb[syn.target[k]] += a
+        if syn.proj_rise[q]:
+            grb[syn.target[k]] += a
+        return
+    sl = cur + syn.delay[k]
+    if sl >= n_slots:
+        sl -= n_slots
+    ring[sl, syn.target[k]] += x
+
+
+@kernel
+def short_term_range(syn, stp, b, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, step):
+    """Synapses ``ka..kb-1`` (one row) of projection ``q`` in trial ``b``: update, then deliver."""
+    if kb <= ka:
+        return
+    r = stp.proj_row[q]
+    off = stp.col_off[r] - stp.syn_off[r]
+    u = stp.u[b]
+    x = stp.x[b]
+    last = stp.last[b]
+    l0 = last[ka + off]
+    big_u = stp.U[r]
+    if stp.states[r] == 2:
+        if l0 < 0:
+            # the synapse's first spike: transmits w u0 x0 and changes nothing (NEST tsodyks2_synapse)
+            for k in range(ka, kb):
+                c = k + off
+                last[c] = step
+                _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, wr[k] * (u[c] * x[c]))
+            return
+        h = (step - l0) * stp.dt[0]
+        e_rec = math.exp(-h / stp.tau_rec[r])
+        d_fac = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
+        for k in range(ka, kb):
+            c = k + off
+            xc = 1.0 + (x[c] - x[c] * u[c] - 1.0) * e_rec
+            uc = big_u + u[c] * (1.0 - big_u) * d_fac
+            x[c] = xc
+            u[c] = uc
+            last[c] = step
+            _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, wr[k] * (xc * uc))
+        return
+    # three states (Tsodyks, Uziel & Markram 2000; NEST tsodyks_synapse): exact propagation of
+    # (x, y, z = 1 - x - y) and u over h, then the spike
+    y = stp.y[b]
+    h = (step - l0) * stp.dt[0]
+    tau_p = stp.tau_psc[r]
+    tau_r = stp.tau_rec[r]
+    p_yy = math.exp(-h / tau_p)
+    p_zz = math.exp(-h / tau_r)
+    p_xz = -math.expm1(-h / tau_r)
+    p_xy = -math.expm1(-h / tau_p) - (h / tau_p) * max(p_yy, p_zz) * _phi(-h * abs(1.0 / tau_p - 1.0 / tau_r))
+    p_uu = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
+    for k in range(ka, kb):
+        c = k + off
+        xc = x[c]
+        yc = y[c]
+        zc = 1.0 - xc - yc
+        xc = xc + p_xy * yc + p_xz * zc
+        yc = yc * p_yy
+        uc = u[c] * p_uu
+        uc = uc + big_u * (1.0 - uc)
+        delta = uc * xc
+        x[c] = xc - delta
+        y[c] = yc + delta
+        u[c] = uc
+        last[c] = step
+        _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, wr[k] * delta)
