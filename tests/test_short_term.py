@@ -1,0 +1,257 @@
+"""Tsodyks-Markram short-term plasticity (spec/short_term.py, kernels/cpu/short_term.py).
+
+The amplitude a spike transmits is read from the network itself: one spike generator drives a
+current-based exponential receptor (or a conductance with a rise time) of non-spiking neurons,
+the receptor's state is sampled every step, and the jumps ``g[s+1] - exp(-dt/tau) g[s]`` are the
+delivered amounts.  They are compared with
+
+* the model's recursion written here in plain numpy (two states: Maass & Markram 2002 eqs. 4-5;
+  three states: the linear (y, z) system propagated by a matrix exponential from its
+  eigendecomposition, not the kernel's closed form), relative error <= 1e-12;
+* Brian2 (its own event-driven, exactly integrated synapses, written here), relative 1e-9;
+* NEST 3.10's tsodyks2_synapse and tsodyks_synapse (spike_generator -> parrot_neuron ->
+  iaf_psc_exp, jumps of its I_syn_ex), relative 1e-12.
+"""
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+from neurosim.errors import SpecError
+
+DT = 0.1
+TAU_SYN = 5.0                                       # ms, the receptor's decay
+TRAIN = 10.0 + 50.0 * np.arange(10)                 # a regular 20 Hz train (ms) ...
+PROBE = np.r_[TRAIN, TRAIN[-1] + 300.0]             # ... and a recovery probe 300 ms after its end
+W = 100.0                                           # pA
+RTOL = 1e-12
+
+
+# ------------------------------------------------------------------ reading the amplitudes
+def _jumps(g, decay):
+    """The amounts added to an exponentially decaying trace ``g`` (one per nonzero jump)."""
+    r = g[1:] - decay * g[:-1]
+    return r[np.abs(r) > 1e-9 * np.abs(g).max()]
+
+
+def _net(rule, times, weights=(W,), delay=DT, batch=1, trials=None, receptor=None, seed=3):
+    net = ns.Network(dt=DT, seed=seed, batch=batch)
+    gen = net.spike_generator("gen", 1, times=times, ids=np.zeros(len(times), np.int64), trials=trials)
+    post = net.population("post", len(weights), ns.LIFCurr(c_m=1e6, v_th=50.0, v_rest=-70.0, v_init=-70.0))
+    rec = receptor or ns.ExpCurrent(TAU_SYN, name="I")
+    proj = net.connect(gen, post, ns.all_to_all(), receptor=rec, weight=np.asarray(weights, float)[None, :],
+                       delay=delay, short_term=rule)
+    return net, post, proj
+
+
+def ns_amplitudes(rule, times, delay=DT, weights=(W,)):
+    """(n_post, n_spikes) amounts neurosim delivers to each post neuron."""
+    net, post, _ = _net(rule, times, weights, delay)
+    m = net.monitor(post, "g_I")
+    net.run(times[-1] + delay + 1.0)
+    g = m.trace("g_I")[:, 0, :]
+    return np.stack([_jumps(g[:, j], math.exp(-DT / TAU_SYN)) for j in range(len(weights))])
+
+
+# ------------------------------------------------------------------ plain-numpy references
+def ref_two_state(times, U, tau_rec, tau_facil=0.0, u0=None, x0=1.0):
+    """Markram, Wang & Tsodyks 1998 / Maass & Markram 2002 (eqs. 4-5): after spike n the resources
+    R(1 - u) recover towards 1 with tau_rec; u decays with tau_facil and jumps by U (1 - u).  The
+    first spike uses (u0, x0).  Returns the fraction u R of each spike."""
+    u = U if u0 is None else u0
+    R = x0
+    out = [u * R]
+    for h in np.diff(np.asarray(times, float)):
+        R = 1.0 - (1.0 - R * (1.0 - u)) * np.exp(-h / tau_rec)
+        u = U + u * (1.0 - U) * (np.exp(-h / tau_facil) if tau_facil > 0 else 0.0)
+        out.append(u * R)
+    return np.asarray(out)
+
+
+def ref_three_state(times, U, tau_rec, tau_facil, tau_psc, u0=0.0, x0=1.0, y0=0.0):
+    """Tsodyks, Uziel & Markram 2000: dy/dt = -y/tau_psc, dz/dt = y/tau_psc - z/tau_rec (x = 1 - y - z),
+    du/dt = -u/tau_facil, from (u0, x0, y0) at t = 0; at a spike u += U (1 - u), delta = u x moves
+    from x to y.  exp(M h) from the eigendecomposition of M.  Returns delta of each spike."""
+    M = np.array([[-1.0 / tau_psc, 0.0], [1.0 / tau_psc, -1.0 / tau_rec]])
+    lam, V = np.linalg.eig(M)
+    Vi = np.linalg.inv(V)
+    yz = np.array([y0, 1.0 - x0 - y0])
+    u, last, out = u0, 0.0, []
+    for t in np.asarray(times, float):
+        h = t - last
+        yz = ((V * np.exp(lam * h)) @ Vi) @ yz
+        u = u * (np.exp(-h / tau_facil) if tau_facil > 0 else 0.0)
+        u = u + U * (1.0 - u)
+        delta = u * (1.0 - yz.sum())
+        yz[0] += delta
+        out.append(delta)
+        last = t
+    return np.asarray(out)
+
+
+TWO = [dict(U=0.5, tau_rec=800.0), dict(U=0.1, tau_rec=100.0, tau_facil=1000.0),
+       dict(U=0.4, tau_rec=200.0, tau_facil=50.0, u0=0.2, x0=0.7)]
+THREE = [dict(U=0.5, tau_rec=800.0), dict(U=0.2, tau_rec=300.0, tau_facil=500.0, tau_psc=3.0),
+         dict(U=0.3, tau_rec=150.0, tau_facil=80.0, tau_psc=20.0, u0=0.3, x0=0.6, y0=0.2)]
+
+
+@pytest.mark.parametrize("delay", [DT, 1.5])   # straight into the receptor state; through the ring buffer
+@pytest.mark.parametrize("p", TWO)
+def test_two_state_amplitudes_match_the_recursion(p, delay):
+    got = ns_amplitudes(ns.TsodyksMarkram(**p), PROBE, delay=delay, weights=(W, -40.0))
+    ref = ref_two_state(PROBE, p["U"], p["tau_rec"], p.get("tau_facil", 0.0), p.get("u0"), p.get("x0", 1.0))
+    assert got.shape == (2, PROBE.size)
+    np.testing.assert_allclose(got[0], W * ref, rtol=RTOL, atol=0)
+    np.testing.assert_allclose(got[1], -40.0 * ref, rtol=RTOL, atol=0)
+    assert np.ptp(ref) > 0.4 * ref.max()     # depression / facilitation changes the amplitude a lot
+
+
+@pytest.mark.parametrize("delay", [DT, 1.5])
+@pytest.mark.parametrize("p", THREE)
+def test_three_state_amplitudes_match_the_matrix_exponential(p, delay):
+    got = ns_amplitudes(ns.TsodyksMarkram(states=3, **p), PROBE, delay=delay)[0]
+    ref = ref_three_state(PROBE, p["U"], p["tau_rec"], p.get("tau_facil", 0.0), p.get("tau_psc") or TAU_SYN,
+                          p.get("u0", 0.0), p.get("x0", 1.0), p.get("y0", 0.0))
+    np.testing.assert_allclose(got, W * ref, rtol=RTOL, atol=0)
+
+
+def test_three_state_with_tau_psc_equal_to_tau_rec():
+    """tau_psc = tau_rec: the propagator's limit, z(h) = (z0 + y0 h/tau) exp(-h/tau) (the
+    eigendecomposition is defective there); the kernel's form has no 0/0."""
+    tau, U = 50.0, 0.4
+    got = ns_amplitudes(ns.TsodyksMarkram(U, tau, states=3, tau_psc=tau), PROBE)[0]
+    y = z = u = last = 0.0
+    ref = []
+    for t in PROBE:
+        h = t - last
+        e = math.exp(-h / tau)
+        y, z = y * e, (z + y * h / tau) * e
+        u = U
+        d = u * (1.0 - y - z)
+        y += d
+        ref.append(d)
+        last = t
+    np.testing.assert_allclose(got, W * np.asarray(ref), rtol=RTOL, atol=0)
+
+
+def test_conductance_with_rise_time_and_per_synapse_weights():
+    """A conductance-based receptor with a rise time (difference of exponentials, peak-normalised)
+    on three targets with their own weights: the sampled g is the superposition of the reference
+    amplitudes times the receptor's kernel on the grid."""
+    rule = ns.TsodyksMarkram(0.3, 400.0, 100.0)
+    rec = ns.AMPA(tau_decay=4.0, tau_rise=1.0)
+    net = ns.Network(dt=DT, seed=1)
+    gen = net.spike_generator("gen", 1, times=PROBE, ids=np.zeros(PROBE.size, np.int64))
+    post = net.population("post", 3, ns.LIFCond(c_m=1e6, v_init=-70.0))
+    w = np.array([1.0, 2.5, 4.0])
+    net.connect(gen, post, ns.all_to_all(), receptor=rec, weight=w[None, :], delay=0.7, short_term=rule)
+    m = net.monitor(post, "g_AMPA")
+    T = PROBE[-1] + 30.0
+    net.run(T)
+    g = m.trace("g_AMPA")[:, 0, :]
+    a = ref_two_state(PROBE, 0.3, 400.0, 100.0)
+    s = np.arange(g.shape[0])
+    arrive = np.rint(PROBE / DT).astype(int) + 7
+    dd, dr = math.exp(-DT / 4.0), math.exp(-DT / 1.0)
+    ref = np.zeros(g.shape)
+    for an, k in zip(a, arrive):
+        n = s - k
+        on = n >= 0
+        ref[on] += (an * rec.peak_norm * (dd ** n[on] - dr ** n[on]))[:, None] * w[None, :]
+    assert np.abs(g).max() > 0.5
+    np.testing.assert_allclose(g, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+# ------------------------------------------------------------------ foreign simulators
+def _brian2_amplitudes(times, two, three):
+    """Brian2 (numpy target): one generator, two Synapses to two accumulators ``g``: the two-state
+    model as event-driven x (recovery) and u (facilitation), the three-state one as event-driven
+    y, z and u, both integrated by Brian2 itself."""
+    b2 = pytest.importorskip("brian2")
+    from brian2 import ms
+    from brian2_models import brian2_target
+    b2.start_scope()
+    b2.prefs.codegen.target = brian2_target()
+    b2.defaultclock.dt = DT * ms
+    G = b2.SpikeGeneratorGroup(1, np.zeros(len(times), int), np.asarray(times) * ms)
+    P = b2.NeuronGroup(2, "g : 1")
+    S2 = b2.Synapses(G, P, """dx/dt = (1 - x)/tau_rec2 : 1 (event-driven)
+                              du/dt = -u/tau_f2 : 1 (event-driven)""",
+                     on_pre="u += U2*(1 - u)\ng_post += w*u*x\nx -= u*x",
+                     namespace=dict(tau_rec2=two["tau_rec"] * ms, tau_f2=two["tau_facil"] * ms, U2=two["U"], w=W))
+    S2.connect(i=0, j=0)
+    S2.x = 1.0
+    S2.u = 0.0
+    S3 = b2.Synapses(G, P, """dy/dt = -y/tau_psc3 : 1 (event-driven)
+                              dz/dt = y/tau_psc3 - z/tau_rec3 : 1 (event-driven)
+                              du/dt = -u/tau_f3 : 1 (event-driven)""",
+                     on_pre="u += U3*(1 - u)\ng_post += w*u*(1 - y - z)\ny += u*(1 - y - z)",
+                     namespace=dict(tau_psc3=three["tau_psc"] * ms, tau_rec3=three["tau_rec"] * ms,
+                                    tau_f3=three["tau_facil"] * ms, U3=three["U"], w=W))
+    S3.connect(i=0, j=1)
+    M = b2.StateMonitor(P, "g", record=[0, 1])
+    b2.run((times[-1] + 1.0) * ms)
+    out = []
+    for j in range(2):
+        d = np.diff(np.asarray(M.g[j]))
+        out.append(d[np.abs(d) > 0])
+    return out
+
+
+@pytest.mark.brian2
+def test_same_amplitudes_as_brian2():
+    two = dict(U=0.2, tau_rec=300.0, tau_facil=400.0)
+    three = dict(U=0.3, tau_rec=800.0, tau_facil=200.0, tau_psc=3.0)
+    b2_two, b2_three = _brian2_amplitudes(PROBE, two, three)
+    got2 = ns_amplitudes(ns.TsodyksMarkram(**two), PROBE)[0]
+    got3 = ns_amplitudes(ns.TsodyksMarkram(states=3, **three), PROBE)[0]
+    assert b2_two.size == b2_three.size == PROBE.size
+    np.testing.assert_allclose(got2, b2_two, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(got3, b2_three, rtol=1e-9, atol=0)
+
+
+def _nest_amplitudes(model, params, times):
+    nest = pytest.importorskip("nest")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.resolution = DT
+    sg = nest.Create("spike_generator", params={"spike_times": list(times)})
+    parrot = nest.Create("parrot_neuron")
+    nrn = nest.Create("iaf_psc_exp", params={"C_m": 1e12, "tau_syn_ex": TAU_SYN, "V_th": 1e9})
+    nest.Connect(sg, parrot, syn_spec={"delay": DT})
+    nest.Connect(parrot, nrn, syn_spec=dict(synapse_model=model, delay=DT, weight=W, **params))
+    mm = nest.Create("multimeter", params={"record_from": ["I_syn_ex"], "interval": DT})
+    nest.Connect(mm, nrn)
+    nest.Simulate(float(times[-1]) + 2.0)
+    return _jumps(np.asarray(mm.get("events")["I_syn_ex"], float), math.exp(-DT / TAU_SYN))
+
+
+NEST_TWO = [dict(U=0.5, tau_rec=800.0, tau_fac=0.0), dict(U=0.1, tau_rec=100.0, tau_fac=1000.0)]
+NEST_THREE = [dict(U=0.5, tau_rec=800.0, tau_fac=0.0, tau_psc=3.0),
+              dict(U=0.2, tau_rec=300.0, tau_fac=500.0, tau_psc=TAU_SYN)]
+
+
+@pytest.mark.parametrize("p", NEST_TWO)
+def test_same_amplitudes_as_nest_tsodyks2_synapse(p):
+    """NEST's defaults u = U, x = 1 are this model's u0 = U, x0 = 1."""
+    ref = _nest_amplitudes("tsodyks2_synapse", dict(p, u=p["U"], x=1.0), PROBE)
+    got = ns_amplitudes(ns.TsodyksMarkram(p["U"], p["tau_rec"], p["tau_fac"]), PROBE)[0]
+    assert ref.size == PROBE.size
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("p", NEST_THREE)
+def test_same_amplitudes_as_nest_tsodyks_synapse(p):
+    ref = _nest_amplitudes("tsodyks_synapse", dict(p, u=0.0, x=1.0, y=0.0), PROBE)
+    got = ns_amplitudes(ns.TsodyksMarkram(p["U"], p["tau_rec"], p["tau_fac"], states=3, tau_psc=p["tau_psc"]),
+                        PROBE)[0]
+    assert ref.size == PROBE.size
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
