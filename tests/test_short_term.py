@@ -98,7 +98,8 @@ def ref_three_state(times, U, tau_rec, tau_facil, tau_psc, u0=0.0, x0=1.0, y0=0.
 TWO = [dict(U=0.5, tau_rec=800.0), dict(U=0.1, tau_rec=100.0, tau_facil=1000.0),
        dict(U=0.4, tau_rec=200.0, tau_facil=50.0, u0=0.2, x0=0.7)]
 THREE = [dict(U=0.5, tau_rec=800.0), dict(U=0.2, tau_rec=300.0, tau_facil=500.0, tau_psc=3.0),
-         dict(U=0.3, tau_rec=150.0, tau_facil=80.0, tau_psc=20.0, u0=0.3, x0=0.6, y0=0.2)]
+         dict(U=0.3, tau_rec=150.0, tau_facil=80.0, tau_psc=20.0, u0=0.3, x0=0.6, y0=0.2),
+         dict(U=0.4, tau_rec=15.0, tau_psc=20.0)]    # tau_psc > tau_rec
 
 
 @pytest.mark.parametrize("delay", [DT, 1.5])   # straight into the receptor state; through the ring buffer
@@ -255,3 +256,174 @@ def test_same_amplitudes_as_nest_tsodyks_synapse(p):
                         PROBE)[0]
     assert ref.size == PROBE.size
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+# ------------------------------------------------------------------ threads, trials, reset, spec
+NET_SRC = textwrap.dedent('''
+    import numpy as np
+    import neurosim as ns
+
+    def make(seed, batch=1):
+        """E/I network with Poisson input; E->E two-state (facilitating, through the ring buffer),
+        E->I three-state (straight into the receptor state), a dense all-to-all projection."""
+        net = ns.Network(dt=0.1, seed=seed, batch=batch)
+        cell = ns.LIFCond(v_init=ns.Uniform(-60.0, -50.0))
+        exc = net.population("exc", 600, cell)   # > one block of 512: split between two threads
+        inh = net.population("inh", 60, cell)
+        src = net.poisson("src", 100, 20.0)
+        ampa = ns.AMPA(tau_decay=5.0)
+        net.connect(src, [exc, inh], ns.fixed_probability(0.1), receptor=ampa, weight=ns.Uniform(2.0, 4.0),
+                    delay=ns.Uniform(0.1, 1.5))
+        net.connect(exc, exc, ns.fixed_probability(0.03), receptor=ampa, weight=3.0, delay=0.5,
+                    short_term=ns.TsodyksMarkram(0.2, 200.0, 300.0))
+        net.connect(exc, inh, ns.fixed_probability(0.03), receptor=ns.AMPA(tau_decay=3.0, name="AMPA_i"), weight=4.0,
+                    delay=0.1, short_term=ns.TsodyksMarkram(0.5, 400.0, states=3))
+        net.connect(inh, exc, ns.all_to_all(), receptor=ns.GABA_A(tau_decay=10.0, e_rev=-80.0),
+                    weight=ns.Uniform(0.2, 0.6), delay=0.3, short_term=ns.TsodyksMarkram(0.3, 100.0))
+        return net, net.monitor(exc, "spikes"), net.monitor(inh, "spikes")
+
+    def run(seed, T=200.0, split=None, batch=1):
+        net, m_e, m_i = make(seed, batch)
+        if split is None:
+            net.run(T)
+        else:
+            net.run(split)
+            net.run(T - split)
+        rows = [np.stack([np.rint(m.t / 0.1).astype(np.int64), m.trial.astype(np.int64),
+                          np.full(m.i.size, k, np.int64), m.i.astype(np.int64)], 1) for k, m in enumerate((m_e, m_i))]
+        a = np.concatenate(rows)
+        st = net._sim.backend.download().stp
+        return dict(spikes=a[np.lexsort(a.T[::-1])], u=st.u, x=st.x, y=st.y, last=st.last), net
+''')
+_ns = {}
+exec(NET_SRC, _ns)
+
+
+def _same(a, b):
+    for k in ("spikes", "u", "x", "y", "last"):
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@pytest.mark.slow
+def test_same_spikes_and_state_with_1_and_2_threads(tmp_path):
+    """Threads forced on (kernels.PARALLEL_MIN_WORK = 0): each thread updates the synapses of the
+    targets it owns (the 600 excitatory cells are split between the threads, so are their rows); spikes and the whole short-term state equal the single-thread run's bit for bit."""
+    outs = []
+    for threads in (1, 2):
+        out = tmp_path / f"stp_{threads}.npz"
+        code = NET_SRC + textwrap.dedent(f'''
+            import numba
+            import neurosim.kernels.cpu.neurons as kernels
+            assert numba.get_num_threads() == {threads}
+            import neurosim.backends.cpu as cpu
+            kernels.PARALLEL_MIN_WORK = 0
+            cpu.SOLO_AFTER_CONTENTION_S = 0.0   # back to two threads at once after a busy machine made a chunk stop
+            res, net = run(5)
+            assert (net._sim.backend.threaded_chunks > 0) == ({threads} > 1)
+            np.savez({str(out)!r}, **res)
+        ''')
+        script = tmp_path / f"threads_{threads}.py"
+        script.write_text(code)
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+        root = os.path.dirname(os.path.dirname(os.path.abspath(ns.__file__)))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        outs.append(dict(np.load(out)))
+    assert outs[0]["spikes"].shape[0] > 300
+    assert (outs[0]["last"] > 0).mean() > 0.5          # most synapses have transmitted
+    _same(outs[0], outs[1])
+
+
+def test_continued_run_and_reset_repeat_the_state():
+    """run(T1); run(T2) continues the short-term state exactly; reset() restores the initial one."""
+    whole, _ = _ns["run"](6)
+    split, _ = _ns["run"](6, split=77.7)
+    _same(whole, split)
+    net, m_e, _ = _ns["make"](6)
+    net.run(200.0)
+    first = (m_e.t.copy(), m_e.i.copy())
+    net.reset()
+    st = net._sim.backend.download().stp
+    assert np.all(st.x == 1.0) and np.all(st.y == 0.0) and set(np.unique(st.last)) == {-1, 0}
+    net.run(200.0)
+    np.testing.assert_array_equal(m_e.t, first[0])
+    np.testing.assert_array_equal(m_e.i, first[1])
+    np.testing.assert_array_equal(net._sim.backend.download().stp.x, whole["x"])
+
+
+def test_each_trial_equals_its_own_single_run():
+    """batch=2, each trial with its own train: the amplitudes of each trial are those of a
+    one-trial network given that train alone."""
+    rule = ns.TsodyksMarkram(0.3, 300.0, 200.0, states=3, tau_psc=4.0)
+    t0, t1 = PROBE, 5.0 + 25.0 * np.arange(14)
+    times = np.r_[t0, t1]
+    trials = np.r_[np.zeros(t0.size, np.int64), np.ones(t1.size, np.int64)]
+    net, post, _ = _net(rule, times[np.argsort(times, kind="stable")], batch=2,
+                        trials=trials[np.argsort(times, kind="stable")])
+    m = net.monitor(post, "g_I", trials=[0, 1])
+    net.run(PROBE[-1] + 2.0)
+    g = m.trace("g_I")
+    decay = math.exp(-DT / TAU_SYN)
+    for b, t in enumerate((t0, t1)):
+        single = ns_amplitudes(rule, t)[0]
+        got = _jumps(g[:, b, 0], decay)
+        np.testing.assert_array_equal(got, single)
+    assert not np.allclose(_jumps(g[:, 0, 0], decay)[:5], _jumps(g[:, 1, 0], decay)[:5])
+
+
+def test_spec_round_trip_keeps_the_rule():
+    rule = ns.TsodyksMarkram(0.3, 150.0, 80.0, states=3, tau_psc=20.0, u0=0.3, x0=0.6, y0=0.2)
+    net, post, proj = _net(rule, PROBE)
+    d = net.to_spec()
+    assert d["projections"][0]["short_term"] == rule.to_dict()
+    back = ns.NetworkSpec.from_dict(ns.NetworkSpec.from_dict(net.to_json()).to_json())
+    assert back.projections[0].short_term == rule
+    again = ns.Network.from_spec(net.to_json())
+    assert again.projections[0].short_term == rule
+    m1, m2 = net.monitor(post, "g_I"), again.monitor(again.populations[1], "g_I")
+    net.run(200.0)
+    again.run(200.0)
+    np.testing.assert_array_equal(m1.trace("g_I"), m2.trace("g_I"))
+    assert np.abs(m1.trace("g_I")).max() > 10.0
+    # a network without short-term plasticity writes no key and compiles without that code
+    plain, _, _ = _net(None, PROBE)
+    assert "short_term" not in plain.to_spec()["projections"][0]
+    from neurosim.kernels.cpu.chunk import chunk_args
+    from neurosim.state.build import build_state
+    args = chunk_args(build_state(plain)[0])
+    assert args[9] is None and args[15] is None          # stp, use_stp
+    args = chunk_args(build_state(net)[0])
+    assert args[9] is not None and args[15] is True
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: ns.TsodyksMarkram(U=0.0), ["U", "(0, 1]", "0.0"]),
+    (lambda: ns.TsodyksMarkram(U=1.5), ["U", "(0, 1]", "1.5"]),
+    (lambda: ns.TsodyksMarkram(tau_rec=-5.0), ["tau_rec", "ms", "-5.0"]),
+    (lambda: ns.TsodyksMarkram(tau_facil=-1.0), ["tau_facil", "[0", "-1.0"]),
+    (lambda: ns.TsodyksMarkram(states=3, tau_psc=0.0), ["tau_psc", "(0", "0.0"]),
+    (lambda: ns.TsodyksMarkram(states=4), ["states", "4"]),
+    (lambda: ns.TsodyksMarkram(tau_psc=3.0), ["tau_psc", "states=3"]),
+    (lambda: ns.TsodyksMarkram(states=3, x0=0.8, y0=0.5), ["x0 + y0", "<= 1"]),
+    (lambda: ns.TsodyksMarkram(u0=1.2), ["u0", "[0, 1]", "1.2"]),
+])
+def test_bad_parameters_are_refused(make, words):
+    with pytest.raises(SpecError) as e:
+        make()
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+
+
+def test_refused_with_stdp_a_saturating_receptor_or_another_object():
+    net = ns.Network(dt=DT)
+    a = net.population("a", 3, ns.LIFCond())
+    b = net.population("b", 3, ns.LIFCond())
+    tm = ns.TsodyksMarkram()
+    with pytest.raises(SpecError, match="cannot be combined with a long-term plasticity rule.*STDP"):
+        net.connect(a, b, receptor="AMPA", weight=1.0, short_term=tm, plasticity=ns.STDP(w_max=2.0))
+    with pytest.raises(SpecError, match="saturating.*short_term must be None"):
+        net.connect(a, b, receptor=ns.NMDA(saturating=True), weight=1.0, short_term=tm)
+    with pytest.raises(SpecError, match="short_term must be a TsodyksMarkram"):
+        net.connect(a, b, receptor="AMPA", weight=1.0, short_term={"U": 0.5})
+    assert net.projections == []
