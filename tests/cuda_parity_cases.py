@@ -278,6 +278,26 @@ def case_adex():
     return net, [(e, "v"), (e, "w_adapt"), (i, "v")]
 
 
+def case_short_term():
+    """Tsodyks-Markram short-term plasticity: two-state (facilitating, ring buffer), three-state
+    (direct channel), dense all-to-all with per-synapse weights; two trials with their own input."""
+    net = ns.Network(dt=0.1, seed=51, batch=2)
+    e = net.population("e", 24, ns.LIFCond(i_bias=120.0, v_init=ns.Uniform(-60.0, -52.0)))
+    i = net.population("i", 8, ns.LIFCurr(i_bias=300.0, v_init=ns.Uniform(-66.0, -52.0)))
+    gen = net.spike_generator("gen", 4, times=[0.5, 1.0, 2.0, 2.0, 3.3, 5.0, 7.5, 9.0], ids=[0, 1, 2, 3, 0, 1, 2, 0],
+                              trials=[0, 1, 0, 1, 1, 0, 1, 0])
+    net.connect(gen, e, ns.fixed_outdegree(8), receptor=ns.AMPA(tau_decay=3.0), weight=6.0, delay=0.4,
+                short_term=ns.TsodyksMarkram(0.2, 100.0, 300.0))
+    net.connect(e, e, ns.fixed_probability(0.3), receptor=ns.AMPA(tau_decay=3.0), weight=2.0, delay=0.5,
+                short_term=ns.TsodyksMarkram(0.4, 200.0, 50.0, u0=0.3, x0=0.8))
+    net.connect(e, i, ns.fixed_probability(0.4), receptor=ns.ExpCurrent(4.0, name="I_exc"), weight=40.0,
+                short_term=ns.TsodyksMarkram(0.5, 150.0, 30.0, states=3))
+    net.connect(i, e, ns.all_to_all(), receptor=ns.GABA_A(tau_rise=0.5),
+                weight=np.linspace(1.0, 4.0, 192).reshape(8, 24), delay=0.3,
+                short_term=ns.TsodyksMarkram(0.3, 80.0, states=3, tau_psc=6.0))
+    return net, [(e, "v"), (e, "g_GABA_A"), (i, "v")]
+
+
 # every case_<name> function above, with its duration (ms)
 CASES = {"cuba": case_cuba,
          "coba_nmda": case_coba_nmda,
@@ -293,7 +313,8 @@ CASES = {"cuba": case_cuba,
          "alpha_delta": case_alpha_delta,
          "total_number_redraw": case_total_number_redraw,
          "sources": case_sources,
-         "adex": case_adex}
+         "adex": case_adex,
+         "short_term": case_short_term}
 DURATION = {"cuba": 15.0,
             "coba_nmda": 15.0,
             "saturating_nmda": 15.0,
@@ -308,7 +329,8 @@ DURATION = {"cuba": 15.0,
             "alpha_delta": 15.0,
             "total_number_redraw": 12.0,
             "sources": 12.0,
-            "adex": 30.0}
+            "adex": 30.0,
+            "short_term": 20.0}
 
 
 def run_case(name, backend):
@@ -337,6 +359,11 @@ def run_case(name, backend):
         for f in ("spk", "spk_n", "tr1", "tr2", "elig", "mod_c"):
             out[f"plast_{f}"] = np.asarray(getattr(st.plast, f))
         out["neurons_spiked"] = np.asarray(st.neurons.spiked)
+    if st.stp.U.shape[0]:
+        # short-term state; ``last`` (the step of each synapse's previous spike) exactly
+        for f in ("u", "x", "y"):
+            out[f"stp_{f}"] = np.asarray(getattr(st.stp, f))
+        out["neurons_stp_last"] = np.asarray(st.stp.last)
     if st.inputs.rs_next.size:   # renewal sources: the time of each next event (steps)
         out["inputs_rs_next"] = np.asarray(st.inputs.rs_next)
     return out
