@@ -17,6 +17,11 @@ Cases (dt = 0.1 ms, 1 s of biological time, all spikes recorded):
                  c = 51.2 % stimulus from 200 ms on)
     ADEX_4000    COBA, N = 4000, p = 0.02, with AdEx cells (benchmarks/adex_coba.py: the
                  neurosim network and the same model in Brian2, forward Euler in both)
+    COBA_TM_4000 COBA, N = 4000, p = 0.02, with Tsodyks-Markram depression on every excitatory
+                 synapse (two-state, NEST tsodyks2_synapse: U = 0.5, tau_rec = 200 ms, no
+                 facilitation; w_e = 12 nS, so that a first spike transmits COBA's 6 nS).  Brian2:
+                 ``x`` an event-driven variable of the excitatory synapses, ``on_pre: ge += we*U*x;
+                 x -= U*x`` (the same model with u = U).  Run it alone with ``--cases COBA_TM_4000``.
 
 For WANG_2000 Brian2 runs the same equations the way its own Wang (2002) example is written,
 with one simplification in Brian2's favour: the NMDA gating ``x``, ``s`` is kept per
@@ -83,14 +88,39 @@ CASES = {
     "COBA_64000": dict(model="coba", n=64000, p=0.00125),
     "WANG_2000": dict(model="wang2002", n=2000, p=None),
     "ADEX_4000": dict(model="adex_coba", n=4000, p=0.02),
+    "COBA_TM_4000": dict(model="coba_tm", n=4000, p=0.02),
 }
+TM = dict(U=0.5, tau_rec=200.0, w_e=12.0)   # COBA_TM_4000: depression of the excitatory synapses
 RUNNERS = ("neurosim", "cython", "cpp_standalone")
 FIELDS = ("name", "neurosim_s", "brian2_cython_s", "brian2_cpp_s", "ratio_vs_best", "spikes", "rate_hz",
           "events_per_s", "compile_s")
 
 
 # --------------------------------------------------------------------------- neurosim
+class _CobaTM:
+    """COBA (models/coba.py) with Tsodyks-Markram depression (``TM``) on the excitatory synapses."""
+
+    @staticmethod
+    def build(seed=1, n=4000, p=0.02, dt=0.1):
+        import neurosim as ns
+        net = ns.Network(dt=dt, seed=seed)
+        cell = ns.LIFCond(c_m=200.0, g_leak=10.0, v_rest=-60.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0,
+                          i_bias=200.0, v_init=ns.Uniform(-60.0, -50.0))
+        n_exc = int(round(n * 0.8))
+        exc = net.population("exc", n_exc, cell)
+        inh = net.population("inh", n - n_exc, cell)
+        net.connect(exc, [exc, inh], ns.fixed_probability(p), receptor=ns.AMPA(tau_decay=5.0, e_rev=0.0),
+                    weight=TM["w_e"], short_term=ns.TsodyksMarkram(TM["U"], TM["tau_rec"]))
+        net.connect(inh, [exc, inh], ns.fixed_probability(p), receptor=ns.GABA_A(tau_decay=10.0, e_rev=-80.0),
+                    weight=67.0)
+        net.monitor(exc, "spikes")
+        net.monitor(inh, "spikes")
+        return net
+
+
 def _load_model(name):
+    if name == "coba_tm":
+        return _CobaTM
     path = os.path.join(HERE if name == "adex_coba" else MODELS, f"{name}.py")
     spec = importlib.util.spec_from_file_location(f"neurosim_bench_{name}", path)
     mod = importlib.util.module_from_spec(spec)
@@ -210,7 +240,7 @@ def _brian2_network(model, n, p):
         return _load_model("adex_coba").brian2_network(n, p)
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     Vt, Vr = -50 * mV, -60 * mV
-    if model == "coba":
+    if model in ("coba", "coba_tm"):
         El, Ee, Ei, I = -60 * mV, 0 * mV, -80 * mV, 20 * mV
         eqs = """
         dv/dt = ((El - v) + ge*(Ee - v) + gi*(Ei - v) + I) / taum : volt (unless refractory)
@@ -235,6 +265,16 @@ def _brian2_network(model, n, p):
     P.ge = 0
     P.gi = 0
     n_e = int(round(0.8 * n))
+    if model == "coba_tm":   # Tsodyks-Markram depression, u = U (tsodyks2_synapse without facilitation)
+        ns_.update(we=TM["w_e"] / 10.0, U=TM["U"], tau_rec=TM["tau_rec"] * ms)
+        Ce = b2.Synapses(P[:n_e], P, "dx/dt = (1 - x)/tau_rec : 1 (event-driven)",
+                         on_pre="ge += we*U*x\nx -= U*x", namespace=ns_)
+        Ce.connect(p=p)
+        Ce.x = 1.0
+        Ci = b2.Synapses(P[n_e:], P, on_pre="gi += wi", namespace=ns_)
+        Ci.connect(p=p)
+        M = b2.SpikeMonitor(P)
+        return b2.Network(P, Ce, Ci, M), [M]
     Ce = b2.Synapses(P[:n_e], P, on_pre="ge += we", namespace=ns_)
     Ci = b2.Synapses(P[n_e:], P, on_pre="gi += wi", namespace=ns_)
     Ce.connect(p=p)
