@@ -146,6 +146,8 @@ def estimate_bytes(net) -> dict:
             plastic_pops.update((q.pre.index, q.post.index))
         n_syn += k * len(q.receptors)
         syn_bytes += k * len(q.receptors) * probe["syn"] + q.pre.n * len(q.receptors) * probe["pre"]
+        if getattr(q, "short_term", None) is not None:   # u, x (, y) and last of each synapse and trial
+            syn_bytes += k * len(q.receptors) * batch * 8 * (q.short_term.states + 1)
         conn_delay = q.connector.delay if q.connector.delay is not None else q.delay
         max_delay = max(max_delay, _max_delay(conn_delay, net.dt))
         channels.setdefault(q.post.index, set()).update(r.name for r, _ in q.receptors)

@@ -427,3 +427,16 @@ def test_refused_with_stdp_a_saturating_receptor_or_another_object():
     with pytest.raises(SpecError, match="short_term must be a TsodyksMarkram"):
         net.connect(a, b, receptor="AMPA", weight=1.0, short_term={"U": 0.5})
     assert net.projections == []
+
+
+def test_memory_estimate_counts_the_short_term_state():
+    """memory.estimate_bytes adds the bytes state/short_term.py allocates (u, x, last; y with 3 states)."""
+    from neurosim.memory import estimate_bytes
+    from neurosim.state.build import build_state
+    plain = _net(None, PROBE, weights=(1.0,) * 50)[0]
+    for rule in (ns.TsodyksMarkram(), ns.TsodyksMarkram(states=3)):
+        net = _net(rule, PROBE, weights=(1.0,) * 50)[0]
+        st = build_state(net)[0].stp
+        held = st.u.nbytes + st.x.nbytes + st.y.nbytes + st.last.nbytes
+        assert held == 50 * 8 * (rule.states + 1)
+        assert estimate_bytes(net)["synapse_bytes"] - estimate_bytes(plain)["synapse_bytes"] == held
