@@ -48,6 +48,9 @@ def _net(rule, times, weights=(W,), delay=DT, batch=1, trials=None, receptor=Non
     rec = receptor or ns.ExpCurrent(TAU_SYN, name="I")
     proj = net.connect(gen, post, ns.all_to_all(), receptor=rec, weight=np.asarray(weights, float)[None, :],
                        delay=delay, short_term=rule)
+    # a static projection onto another receptor through the ring buffer: every network here takes the
+    # same compiled paths (one compilation for the file), and static synapses run beside short-term ones
+    net.connect(gen, post, ns.all_to_all(), receptor=ns.ExpCurrent(2.0, name="J"), weight=7.0, delay=1.5)
     return net, post, proj
 
 
