@@ -220,9 +220,9 @@ def test_same_amplitudes_as_brian2():
     np.testing.assert_allclose(got3, b2_three, rtol=1e-12, atol=0)
 
 
-# NEST runs in a subprocess: in one process, a NEST kernel initialised before neurosim's first
-# build segfaults in nest.ResetKernel() after that build (seen with NEST 3.10 and any neurosim
-# network, with or without short-term plasticity).
+# NEST runs in a subprocess, away from Numba: in one process, nest.ResetKernel() after neurosim's
+# first build segfaulted when NEST had been initialised before it (NEST 3.10 with neurosim at
+# 28d8d58, any network; no longer reproduced at 20efa89, but NEST and the kernels stay apart).
 NEST_SRC = textwrap.dedent('''
     import json, math, sys, warnings
     import numpy as np
