@@ -33,18 +33,18 @@ reduced network that keeps the paper's J C_E (so nu_thr = 10 Hz and the mean inp
 paper's, the variance 4x larger), ``n_e=1000 c_e=250 j=0.4``, separates the states cleanly:
 AI 42 Hz, CV 0.72; SR 320 Hz, CV 0.02 (300 ms, seeds 1-3; used by tests/test_models.py).
 
-Approximations (deliberate, documented):
+Synapses and drive (NEST ``iaf_psc_delta`` semantics, as Brunel's model):
 
-* **Delta synapses as fast exponential currents.**  neurosim's current-based synapse is an
-  exponential current (ExpCurrent), so each spike is a current ``I0 exp(-t/tau_s)`` with a short
-  ``tau_s`` (default 0.1 ms = dt).  It carries the charge ``I0 tau_s``, i.e. (for
-  ``tau_s << tau_m``) a voltage jump of ``I0 tau_s / c_m``; ``I0 = J c_m / tau_s`` pA therefore
-  gives a jump of J mV.  The PSP has exactly the integral of the delta PSP (``J tau_m``); its
-  peak is ``J (tau_s/tau_m)^(tau_s/(tau_m - tau_s))``, 2.6 % below J for tau_s = 0.1 ms, reached
-  ~0.5 ms after arrival instead of at once.  Checked open loop (500 cells driven by the AI
-  state's mean-field input): 35.3 Hz, CV 0.66 against the theory's 37.9 Hz, CV 0.68.
+* **Delta synapses** (``ns.Delta()``): an arriving spike moves v by its weight (J or -g J mV) in
+  the step it arrives, after the membrane has decayed over the step and before the threshold
+  test; spikes arriving while the cell is refractory are discarded (NEST's default,
+  ``refractory_input = False``).  benchmarks/brunel_vs_nest.py builds the same network in
+  NEST 3.10 (``iaf_psc_delta``, ``poisson_generator``, ``fixed_indegree``) and compares rates
+  and CVs (docs/benchmarks/brunel_vs_nest.md).
 * **External drive** is ``net.poisson_drive`` (a Binomial(C_E, nu_ext dt) event count per cell
-  and step, like Brian2's PoissonInput) through the same fast synapse.
+  and step, like Brian2's PoissonInput) onto the same delta receptor: v jumps by the event count
+  times J (NEST's one ``poisson_generator`` at C_E nu_ext per cell draws a Poisson(C_E nu_ext dt)
+  count; the two differ in variance by the factor 1 - nu_ext dt = 0.998).
 * **Network size.**  The paper has N_E = 10000 with epsilon = 0.1 (C_E = 1000).  The default
   here is N_E = 4000 with the paper's in-degree C_E = 1000 (connection probability 0.25): the
   mean-field state depends on C_E, J, g and eta but not on N, whereas shrinking C_E with N at
@@ -66,10 +66,10 @@ STATES = {
     "SI_slow": dict(g=4.5, eta=0.9),
 }
 
-C_M = 250.0  # pF; arbitrary for a current-based model (weights are converted with it)
+C_M = 250.0  # pF; unused by the dynamics (delta weights are in mV and no current is injected)
 
 DEFAULTS = dict(state="AI", g=None, eta=None, n_e=4000, c_e=1000, epsilon=None, gamma=0.25, j=0.1, delay=1.5,
-                tau_m=20.0, theta=20.0, v_reset=10.0, t_ref=2.0, tau_syn=0.1, dt=0.1)
+                tau_m=20.0, theta=20.0, v_reset=10.0, t_ref=2.0, dt=0.1)
 DURATION = 500.0  # ms
 
 
@@ -78,14 +78,9 @@ def nu_thr(j: float, c_e: int, theta: float = 20.0, tau_m: float = 20.0) -> floa
     return theta / (j * c_e * tau_m) * 1000.0
 
 
-def delta_weight(j_mv: float, tau_syn: float, c_m: float = C_M) -> float:
-    """ExpCurrent amplitude (pA) whose charge ``I0 tau_syn`` gives a ``j_mv`` voltage jump."""
-    return j_mv * c_m / tau_syn
-
-
 def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c_e: int = 1000, epsilon=None,
           gamma: float = 0.25, j: float = 0.1, delay: float = 1.5, tau_m: float = 20.0, theta: float = 20.0,
-          v_reset: float = 10.0, t_ref: float = 2.0, tau_syn: float = 0.1, dt: float = 0.1) -> ns.Network:
+          v_reset: float = 10.0, t_ref: float = 2.0, dt: float = 0.1) -> ns.Network:
     """Brunel's model A.
 
     Parameters
@@ -103,7 +98,6 @@ def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c
     theta: firing threshold above rest (mV)
     v_reset: reset potential above rest (mV)
     t_ref: refractory period (ms)
-    tau_syn: time constant of the fast exponential current standing in for the delta pulse (ms)
     dt: time step (ms)
     """
     if state not in STATES:
@@ -124,8 +118,8 @@ def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c
                       v_init=ns.Uniform(v_reset, theta))
     exc = net.population("exc", n_e, cell)
     inh = net.population("inh", n_i, cell)
-    syn = ns.ExpCurrent(tau_decay=tau_syn, name="I_syn")  # one fast synapse carries both signs
-    w = delta_weight(j, tau_syn)
+    syn = ns.Delta()  # one delta receptor carries both signs: weights in mV
+    w = float(j)
     net.connect(exc, [exc, inh], ns.fixed_indegree(c_e), receptor=syn, weight=w, delay=delay)
     net.connect(inh, [exc, inh], ns.fixed_indegree(c_i), receptor=syn, weight=-g * w, delay=delay)
     rate_ext = eta * nu_thr(j, c_e, theta, tau_m)

@@ -72,14 +72,15 @@ def test_coba_rate_band():
 
 def test_brunel_weights_and_states():
     mod = load("brunel2000")
-    # the fast exponential current carries the charge of a J mV jump: I0 tau_s / c_m = J
-    assert mod.delta_weight(0.1, 0.1) * 0.1 / mod.C_M == pytest.approx(0.1)
     assert mod.nu_thr(0.1, 1000) == pytest.approx(10.0)          # Brunel's nu_thr for C_E = 1000
     assert parse_set(["state=SR"], mod.DEFAULTS) == {"state": "SR"}
     with pytest.raises(ns.SpecError):
         mod.build(state="XY")
     net = mod.build(state="SR", n_e=200, c_e=40)
     assert [p.n for p in net.populations] == [200, 50]
+    # true delta synapses (NEST iaf_psc_delta): weights J and -g J in mV on one Delta receptor
+    assert {r.is_delta for q in net.projections for r, _ in q.receptors} == {True}
+    assert sorted({q.weight for q in net.projections}) == pytest.approx([-0.3, 0.1])
 
 
 def test_brunel_ai_is_irregular_and_sr_regular():
