@@ -10,28 +10,33 @@ nu_thr = theta / (J C_E tau_m) is the rate that brings the mean input to thresho
 eta select the state (Brunel's Figs. 2 and 8); ``--set state=AI`` (SR, AI, SI_fast, SI_slow)
 picks a set, ``--set g=... --set eta=...`` override it.
 
-Measured here (N_E = 4000, C_E = 1000, 500 ms, seed 1; CV = mean CV of ISIs after 100 ms;
-"sync" = std/mean of the 1-ms-binned E population rate, ~0.08 for independent Poisson cells):
+Measured here (N_E = 4000, C_E = 1000, 500 ms, seed 1; rate and CV = mean CV of ISIs of all E
+cells after 100 ms; "sync" = std/mean of the 1-ms-binned E spike count, ~0.08 for independent
+Poisson cells; "peak" = the largest peak of its spectrum; measured with
+``benchmarks/brunel_vs_nest.py``'s ``neurosim_spikes``, ``rate_cv`` and ``sync_index`` on
+``network_params(state, order=1000, c_e=1000, t_ref_offset=0)``):
 
 =========  ====  =====  ============================================================
 ``state``  g     eta    measured
 =========  ====  =====  ============================================================
-SR         3     2      319 Hz, CV 0.02, sync 0.69: synchronous, regular, near saturation
-AI         5     2      37 Hz, CV 0.37, sync 0.75 (a ~100 Hz population oscillation)
-SI_fast    6     4      59 Hz, CV 0.79, sync 1.05, ~185 Hz population oscillation
-SI_slow    4.5   0.9    4.1 Hz, CV 0.35, sync 2.0, slow (~10 Hz) population oscillation
+SR         3     2      334 Hz, CV 0.001, sync 0.71, peak 333 Hz: synchronous, regular
+                        (one spike per 3 ms, twice the delay), near saturation
+AI         5     2      37 Hz, CV 0.41, sync 0.90, peak 95 Hz population oscillation
+SI_fast    6     4      60 Hz, CV 0.92, sync 1.13, peak 178 Hz population oscillation
+SI_slow    4.5   0.9    6.0 Hz, CV 0.34, sync 2.65, slow (~18 Hz) population oscillation
 =========  ====  =====  ============================================================
 
 The AI rate agrees with the diffusion (Siegert) mean-field estimate for these parameters
 (37.9 Hz; predicted CV 0.68 for a stationary state).  At this size the "AI" point still carries
-a strong fast population oscillation that regularises the single cells (CV ~0.37, also 0.38 at
-the paper's N_E = 10000, epsilon = 0.1).  A reference run of the same network in Brian2 with
-true delta synapses (``v += J``, numpy target, Bernoulli p = C_E/N_E) gave 37.3 Hz, CV 0.37,
-sync 0.76, so this is the model's behaviour, not an artefact of the approximations below.
-``--set j=0.2`` (stronger, more fluctuation-driven input) gives ~24 Hz with CV ~0.7.  A quick
-reduced network that keeps the paper's J C_E (so nu_thr = 10 Hz and the mean input are the
-paper's, the variance 4x larger), ``n_e=1000 c_e=250 j=0.4``, separates the states cleanly:
-AI 42 Hz, CV 0.72; SR 320 Hz, CV 0.02 (300 ms, seeds 1-3; used by tests/test_models.py).
+a strong fast population oscillation that regularises the single cells (CV ~0.4, also at the
+paper's N_E = 10000, epsilon = 0.1: neurosim 37.2 Hz, CV 0.40 and NEST 3.10 37.4 Hz, CV 0.40,
+1 s, seed 1).  NEST's ``iaf_psc_delta`` on the same network agrees in rate and CV within a few
+per cent for the four states (docs/benchmarks/brunel_vs_nest.md).  ``--set j=0.2`` (stronger,
+more fluctuation-driven input) gives 25 Hz with CV 0.84.  A quick reduced network that keeps the
+paper's J C_E (so nu_thr = 10 Hz and the mean input are the paper's, the variance 4x larger),
+``n_e=1000 c_e=250 j=0.4``, separates the states cleanly: AI 36.6-38.9 Hz, CV 0.72-0.73; SR
+332-333 Hz, CV 0.007-0.014 (300 ms, seeds 1-3; used by tests/test_models.py and, against NEST,
+tests/test_brunel_nest.py).
 
 Synapses and drive (NEST ``iaf_psc_delta`` semantics, as Brunel's model):
 
@@ -49,11 +54,16 @@ Synapses and drive (NEST ``iaf_psc_delta`` semantics, as Brunel's model):
   here is N_E = 4000 with the paper's in-degree C_E = 1000 (connection probability 0.25): the
   mean-field state depends on C_E, J, g and eta but not on N, whereas shrinking C_E with N at
   fixed J makes the network less inhibition-dominated (N_E = 4000, C_E = 400: the "AI" set
-  fires at 59 Hz with CV 0.21, mean-driven).  ``--set n_e=10000`` is the paper's network;
-  ``--set epsilon=0.1`` sets C_E = epsilon N_E instead of ``c_e``.
+  fires at 60 Hz with CV 0.21, mean-driven; 500 ms, seed 1).  ``--set n_e=10000`` is the
+  paper's network; ``--set epsilon=0.1`` sets C_E = epsilon N_E instead of ``c_e``.
 * Initial v is uniform in [V_r, theta] (not specified in the paper).
+* ``t_ref`` counts the spike step (as Brian2): the cell is clamped for ``t_ref / dt - 1`` steps
+  after it, so NEST's ``iaf_psc_delta`` with ``t_ref = T`` is this script with ``t_ref = T + dt``
+  (the benchmark compares them so); with equal numbers neurosim's refractory period is one step
+  (0.1 ms) shorter.  NEST also fires at ``V_m >= V_th`` where neurosim needs ``v > v_th`` (a
+  measure-zero difference here).
 
-Runtime grows with N C_E and the rate: the SR state (~320 Hz) is ~8x slower than AI.
+Runtime grows with N C_E and the rate: the SR state (~330 Hz) is several times slower than AI.
 
 Run: ``python models/brunel2000.py --set state=SR``.
 """
@@ -102,8 +112,10 @@ def build(seed: int = 1, state: str = "AI", g=None, eta=None, n_e: int = 4000, c
     """
     if state not in STATES:
         raise ns.SpecError(f"brunel2000: unknown state {state!r}; allowed: {', '.join(STATES)}")
-    g = STATES[state]["g"] if g is None else float(g)
-    eta = STATES[state]["eta"] if eta is None else float(eta)
+    from neurosim.spec import validate as V
+    g = V.non_negative("brunel2000: g", STATES[state]["g"] if g is None else g)
+    eta = V.non_negative("brunel2000: eta", STATES[state]["eta"] if eta is None else eta)
+    j = V.positive("brunel2000: j", j, "mV")
     n_e = int(n_e)
     n_i = int(round(gamma * n_e))
     if epsilon is not None:

@@ -76,6 +76,10 @@ def test_brunel_weights_and_states():
     assert parse_set(["state=SR"], mod.DEFAULTS) == {"state": "SR"}
     with pytest.raises(ns.SpecError):
         mod.build(state="XY")
+    for bad, match in ((dict(g=-1.0), r"g must be >= 0, got -1.0"), (dict(eta=-0.5), r"eta must be >= 0, got -0.5"),
+                       (dict(j=0.0), r"j must be > 0 \(mV\), got 0.0"), (dict(c_e=300, n_e=200), r"c_e must be in")):
+        with pytest.raises(ns.SpecError, match=match):
+            mod.build(**bad)
     net = mod.build(state="SR", n_e=200, c_e=40)
     assert [p.n for p in net.populations] == [200, 50]
     # true delta synapses (NEST iaf_psc_delta): weights J and -g J in mV on one Delta receptor
@@ -85,7 +89,8 @@ def test_brunel_weights_and_states():
 
 def test_brunel_ai_is_irregular_and_sr_regular():
     # Reduced network with the paper's J C_E (n_e 1000, C_E 250, J 0.4 mV; nu_thr = 10 Hz as in
-    # the paper): seeds 1-3 give AI 41-44 Hz, CV 0.70-0.73 and SR 320-324 Hz, CV 0.02-0.03.
+    # the paper): with delta synapses seeds 1-3 give AI 36.6-38.9 Hz, CV 0.72-0.73 and SR 332-333 Hz,
+    # CV 0.007-0.014 (NEST 3.10 on the same network: tests/test_brunel_nest.py).
     mod = load("brunel2000")
     small = dict(n_e=1000, c_e=250, j=0.4, seed=1)
     ai = mod.build(state="AI", **small).run(300.0, progress=False)
