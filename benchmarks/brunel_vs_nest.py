@@ -7,27 +7,32 @@ neurons", J. Comput. Neurosci. 8:183-208.  NEST ships this network as its PyNEST
 C_E = epsilon N_E and C_I = epsilon N_I (epsilon 0.1), EPSP J = 0.1 mV, IPSP -g J, delay 1.5 ms,
 and one ``poisson_generator`` at nu_ext C_E (nu_ext = eta nu_thr, nu_thr = theta / (J C_E tau_m))
 onto every cell with weight J.  Two deliberate departures from the example, to match Brunel's
-paper and ``models/brunel2000.py`` (both options here): V_reset = 10 mV (the example has 0 mV;
-``--v-reset 0``), and initial V_m uniform in [V_reset, theta] in both simulators (the example
-starts every cell at 0 mV, a synchronous start).  C_m (1 pF in the example) plays no part: there is
+paper and ``models/brunel2000.py``: V_reset = 10 mV (the example has 0 mV; ``--v-reset 0``), and
+initial V_m uniform in [V_reset, theta] in both simulators (the example starts every cell at
+0 mV, a synchronous start).  C_m (1 pF in the example) plays no part: there is
 no injected current and delta weights are in mV.
 
 neurosim runs ``models/brunel2000.py`` (``ns.Delta()`` synapses, ``poisson_drive`` external input);
 NEST builds the same network with the real ``nest`` module (1 thread, ``rng_seed`` = seed), each
-run in a fresh process (:func:`in_fresh_process`: NEST 3.10 imported before Numba's OpenMP thread
-pool has started crashes in its next ``ResetKernel`` once that pool runs; measured here).
+run in a fresh process (:func:`in_fresh_process`: NEST 3.10 used in a process before Numba's
+OpenMP threading layer starts there segfaults in its next ``ResetKernel`` after it has; seen
+here, not with ``NUMBA_THREADING_LAYER=workqueue``).  The two draw their own connectivity, drive
+and initial values, so they are compared statistically: for each state and seed, over all
+excitatory cells and the spikes in (t_cut, t_sim], the mean rate (Hz) and the mean CV of the ISIs
+(population mean over the cells with >= 3 spikes; ISI std with ddof 0), one definition
+(:func:`rate_cv`) applied to both simulators' spike arrays; then the mean over seeds, the
+relative difference (neurosim - NEST) / NEST, and whether it is within 5 %.
 
 Refractory period.  NEST's ``iaf_psc_delta`` with ``t_ref`` = R steps clamps v for the R updates
 after the spike and discards their arrivals, so the next spike comes R + 1 steps later at the
 earliest; neurosim (like Brian2) counts the spike step itself, so the same number ``t_ref`` is
 one step shorter there.  ``t_ref = T + dt`` in neurosim is ``t_ref = T`` in NEST step for step
 (tests/test_brunel_nest.py checks it to 1e-12).  The comparison therefore gives neurosim
-``t_ref`` + dt (``--t-ref-offset``, default dt = 0.1 ms; 0 compares the two numbers literally).  The
-two draw their own connectivity, drive and initial values, so they are compared statistically:
-for each state and seed, over all excitatory cells and the spikes in (t_cut, t_sim], the mean
-rate (Hz) and the mean CV of the ISIs (population mean over the cells with >= 3 spikes; ISI std
-with ddof 0), one definition (:func:`rate_cv`) applied to both simulators' spike arrays; then the
-mean over seeds, the relative difference (neurosim - NEST) / NEST, and whether it is within 5 %.
+``t_ref`` + dt (``--t-ref-offset``, default dt = 0.1 ms; 0 compares the two numbers literally).
+NEST fires at ``V_m >= V_th``, neurosim at ``v > v_th`` (no effect here: v never lands exactly
+on 20 mV but by chance).  External drive: NEST's generator gives each cell a Poisson(C_E nu_ext
+dt) count per step, neurosim's ``poisson_drive`` a Binomial(C_E, nu_ext dt) one (same mean,
+variance lower by the factor 1 - nu_ext dt, 0.996 at most here).
 
 States (Brunel's Fig. 8 / models/brunel2000.py): SR g=3 eta=2; AI g=5 eta=2; SI_fast g=6 eta=4;
 SI_slow g=4.5 eta=0.9.
@@ -46,6 +51,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import sys
 import time
@@ -224,8 +230,10 @@ def one_run(sim: str, p: dict, seed: int, t_sim: float, t_cut: float) -> dict:
 
 
 def summarise(runs, states, tol: float = TOLERANCE) -> list:
-    """Per state and quantity: mean and sample sd over seeds in each simulator, relative difference
-    of the means, and whether it is within ``tol``."""
+    """Per state and quantity: mean and sample sd over seeds in each simulator, the relative
+    difference of the means, whether it is within ``tol``, and the difference in standard errors
+    (``z`` = difference / sqrt(sd_ns^2 / n_ns + sd_nest^2 / n_nest)): |z| > 3 says a difference is
+    more than seed-to-seed scatter."""
     rows = []
     for state in states:
         for q in ("rate", "cv", "sync"):
@@ -233,31 +241,74 @@ def summarise(runs, states, tol: float = TOLERANCE) -> list:
             b = np.array([r[q] for r in runs if r["state"] == state and r["sim"] == "nest"])
             if a.size == 0 or b.size == 0:
                 continue
-            rel = (a.mean() - b.mean()) / b.mean()
-            rows.append(dict(state=state, quantity=q, neurosim=float(a.mean()), neurosim_sd=float(a.std(ddof=1))
-                             if a.size > 1 else 0.0, nest=float(b.mean()),
-                             nest_sd=float(b.std(ddof=1)) if b.size > 1 else 0.0, rel_diff=float(rel),
-                             within=bool(abs(rel) <= tol) if q != "sync" else None, seeds=int(min(a.size, b.size))))
+            sa = float(a.std(ddof=1)) if a.size > 1 else 0.0
+            sb = float(b.std(ddof=1)) if b.size > 1 else 0.0
+            se = math.sqrt(sa ** 2 / a.size + sb ** 2 / b.size)
+            diff = float(a.mean() - b.mean())
+            rows.append(dict(state=state, quantity=q, neurosim=float(a.mean()), neurosim_sd=sa, nest=float(b.mean()),
+                             nest_sd=sb, rel_diff=diff / float(b.mean()), z=diff / se if se > 0 else float("nan"),
+                             within=bool(abs(diff / b.mean()) <= tol) if q != "sync" else None,
+                             seeds=int(min(a.size, b.size))))
     return rows
 
 
 def markdown(rows, meta) -> str:
     lines = [f"# Brunel (2000) delta network: neurosim vs NEST {meta['nest_version']}", "",
-             f"N_E = {meta['n_e']}, N_I = {meta['n_i']}, C_E = {meta['c_e']}, C_I = {meta['c_i']}, J = {meta['j']} mV, "
-             f"V_reset = {meta['v_reset']} mV, t_ref = {meta['t_ref_nest']:g} ms in NEST and "
-             f"{meta['t_ref_neurosim']:g} ms in neurosim (the same discrete refractoriness: see the script), initial V uniform in [V_reset, 20 mV], {meta['t_sim']:g} ms, statistics over "
-             f"all E cells after {meta['t_cut']:g} ms, seeds {meta['seeds']} "
-             f"(mean +- sd over seeds; 'sync' = std/mean of the 1-ms E spike count, not part of the criterion).",
-             f"Command: `{meta['command']}`", "",
-             "| state | quantity | neurosim | NEST | rel. diff | within 5 % |",
-             "|---|---|---|---|---|---|"]
+             f"N_E = {meta['n_e']}, N_I = {meta['n_i']}, C_E = {meta['c_e']}, C_I = {meta['c_i']}, "
+             f"J = {meta['j']} mV, V_reset = {meta['v_reset']} mV, t_ref = {meta['t_ref_nest']:g} ms in NEST and "
+             f"{meta['t_ref_neurosim']:g} ms in neurosim (the same discrete refractoriness: see "
+             f"benchmarks/brunel_vs_nest.py), initial V uniform in [V_reset, 20 mV], {meta['t_sim']:g} ms, "
+             f"statistics over all E cells after {meta['t_cut']:g} ms; mean +- sd over the seeds; z = difference "
+             "of the means / its standard error; 'sync' = std/mean of the 1-ms E spike count (not part of the "
+             "5 % criterion).", "", "Commands:", ""]
+    lines += [f"    {c}" for c in meta["commands"]]
+    lines += ["", "| state | quantity | seeds | neurosim | NEST | rel. diff | z | within 5 % |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         fmt = "{:.2f}" if r["quantity"] == "rate" else "{:.3f}"
         ok = "-" if r["within"] is None else ("yes" if r["within"] else "**no**")
-        lines.append(f"| {r['state']} | {r['quantity']}{' (Hz)' if r['quantity'] == 'rate' else ''} | "
+        lines.append(f"| {r['state']} | {r['quantity']}{' (Hz)' if r['quantity'] == 'rate' else ''} | {r['seeds']} | "
                      f"{fmt.format(r['neurosim'])} +- {fmt.format(r['neurosim_sd'])} | "
-                     f"{fmt.format(r['nest'])} +- {fmt.format(r['nest_sd'])} | {100 * r['rel_diff']:+.1f} % | {ok} |")
+                     f"{fmt.format(r['nest'])} +- {fmt.format(r['nest_sd'])} | {100 * r['rel_diff']:+.1f} % | "
+                     f"{r['z']:+.1f} | {ok} |")
     return "\n".join(lines) + "\n"
+
+
+NETWORK_KEYS = ("n_e", "n_i", "c_e", "c_i", "j", "v_reset", "t_ref_nest", "t_ref_neurosim", "t_sim", "t_cut")
+
+
+def write(out: str, name: str, meta: dict, runs: list, states) -> str:
+    """Summarise ``runs``, write ``name``.json and ``name``.md under ``out``; returns the markdown."""
+    rows = summarise(runs, states)
+    md = markdown(rows, meta)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, name + ".json"), "w") as fh:
+        json.dump(dict(meta=meta, runs=runs, summary=rows), fh, indent=1)
+    with open(os.path.join(out, name + ".md"), "w") as fh:
+        fh.write(md)
+    return md
+
+
+def merge(paths, out: str, name: str) -> str:
+    """One table from the runs of several JSON files of this script (same network and times)."""
+    metas, runs = [], []
+    for path in paths:
+        with open(path) as fh:
+            d = json.load(fh)
+        metas.append(d["meta"])
+        runs += d["runs"]
+    for m in metas[1:]:
+        bad = [k for k in NETWORK_KEYS if m[k] != metas[0][k]]
+        if bad:
+            raise SystemExit(f"merge: the files differ in {bad}")
+    keys = {(r["state"], r["sim"], r["seed"]) for r in runs}
+    if len(keys) != len(runs):
+        raise SystemExit("merge: a (state, simulator, seed) run appears twice")
+    meta = dict(metas[0])
+    meta["commands"] = [c for m in metas for c in (m.get("commands") or [m["command"]])]
+    meta.pop("command", None)
+    states = [s for s in STATES if any(r["state"] == s for r in runs)]
+    return write(out, name, meta, runs, states)
 
 
 def main(argv=None) -> int:
@@ -275,7 +326,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sims", default="neurosim,nest")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks"))
     ap.add_argument("--name", default="brunel_vs_nest", help="output file stem")
+    ap.add_argument("--merge", nargs="+", metavar="JSON", help="only merge the runs of these result files")
     a = ap.parse_args(argv)
+    if a.merge:
+        print(merge(a.merge, a.out, a.name))
+        return 0
     seeds = [int(s) for s in a.seeds.split(",")]
     states = a.states.split(",")
     runs = []
@@ -288,17 +343,11 @@ def main(argv=None) -> int:
                 print(f"{state:8s} seed {seed} {sim:8s} rate {r['rate']:7.2f} Hz  CV {r['cv']:.3f}  "
                       f"sync {r['sync']:.2f}  ({r['wall_s']:.0f} s)", flush=True)
     p = network_params(states[0], a.order, a.c_e, a.j, a.v_reset, t_ref_offset=a.t_ref_offset)
-    meta = dict(t_ref_nest=p["t_ref"], t_ref_neurosim=p["t_ref_neurosim"], n_e=p["n_e"], n_i=p["n_i"], c_e=p["c_e"], c_i=p["c_i"], j=p["j"], v_reset=p["v_reset"],
-                t_sim=a.t_sim, t_cut=a.t_cut, seeds=seeds, nest_version=in_fresh_process(nest_version),
-                command="python benchmarks/brunel_vs_nest.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    rows = summarise(runs, states)
-    md = markdown(rows, meta)
-    print(md)
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, a.name + ".json"), "w") as fh:
-        json.dump(dict(meta=meta, runs=runs, summary=rows), fh, indent=1)
-    with open(os.path.join(a.out, a.name + ".md"), "w") as fh:
-        fh.write(md)
+    meta = dict(n_e=p["n_e"], n_i=p["n_i"], c_e=p["c_e"], c_i=p["c_i"], j=p["j"], v_reset=p["v_reset"],
+                t_ref_nest=p["t_ref"], t_ref_neurosim=p["t_ref_neurosim"], t_sim=a.t_sim, t_cut=a.t_cut,
+                seeds=seeds, nest_version=in_fresh_process(nest_version),
+                commands=["python benchmarks/brunel_vs_nest.py " + " ".join(sys.argv[1:] if argv is None else argv)])
+    print(write(a.out, a.name, meta, runs, states))
     return 0
 
 

@@ -19,6 +19,9 @@ conventions:
 * refractoriness: NEST clamps the ``t_ref / dt`` updates after the spike; neurosim counts the
   spike step, so its ``t_ref`` is NEST's + dt (a test below shows the one-step difference).
 
+A third test documents the one semantic difference left: NEST fires at V_m >= V_th, neurosim at
+v > v_th.
+
 Network check (slow): the reduced Brunel network (N_E = 1000, C_E = 250, J = 0.4 mV, as the model
 script's quick test), AI and SR states, seeds 1-3 in both simulators: neurosim's mean over seeds
 of the E rate and ISI CV within z = 3.9 standard errors of NEST's, the standard error
@@ -107,12 +110,17 @@ def _neurosim(c, trains, relay, t_ref):
     return np.asarray(st.node_ids), np.asarray(st.times), np.asarray(mon.t), np.asarray(mon.v)
 
 
+# one arrival of exactly theta - v: v lands on the threshold itself
+ON_THRESHOLD = dict(cell=CASES["rest_start"]["cell"], trains=[(20.0, 1.0, [1.0])], relay=(0.0, 1.0))
+
+
 @pytest.fixture(scope="module")
 def nest_single():
     """NEST's runs of every case (t_ref as given, the cell of _nest_cell), in one fresh process."""
+    cases = dict(CASES, on_threshold=ON_THRESHOLD)
     calls = [("nest_single_neuron", (_nest_cell(c["cell"], c["cell"]["t_ref"]), c["trains"], T + 2.0, DT, c["relay"]))
-             for c in CASES.values()]
-    return dict(zip(CASES, B.in_fresh_process(B.nest_calls, calls)))
+             for c in cases.values()]
+    return dict(zip(cases, B.in_fresh_process(B.nest_calls, calls)))
 
 
 def _steps(t):
@@ -173,6 +181,20 @@ def test_same_t_ref_number_is_one_step_shorter_in_neurosim(nest_single):
     bad = common[np.abs(v_ns[:, 0] - v_nest[:, 0]) > 1e-12]
     # NEST's V(first spike + t_ref) is neurosim's sample one step later (module docstring)
     assert bad[0] == first_spike + int(round(c["cell"]["t_ref"] / DT)) + 1
+
+
+def test_threshold_equality_fires_in_nest_only(nest_single):
+    """NEST's iaf_psc_delta fires at V_m >= V_th, neurosim at v > v_th: an arrival that puts v
+    exactly on the threshold (0 + 20 mV) fires in NEST only.  Documents the one remaining semantic
+    difference (measure zero in networks, where v is never exactly 20 mV but by chance)."""
+    c = ON_THRESHOLD
+    nest_out = nest_single["on_threshold"]
+    ns_out = _neurosim(c["cell"], c["trains"], c["relay"], c["cell"]["t_ref"] + DT)
+    np.testing.assert_array_equal(_steps(nest_out[1]), [20])
+    assert ns_out[1].size == 0
+    v_nest, v_ns = _aligned(nest_out, ns_out)
+    k = int(np.argmax(v_ns[:, 0]))
+    assert v_ns[k, 0] == 20.0 and v_nest[k, 0] == 10.0      # neurosim holds 20 mV where NEST has reset
 
 
 # CALIBRATION: seed-to-seed sd of the E rate (Hz) and mean ISI CV over seeds 101-112 (12 each),
