@@ -31,7 +31,8 @@ comparison for normal seed-to-seed scatter with the true sd; with the sd estimat
 seeds (t distribution, ~20 degrees of freedom) about 1e-3 per comparison, < 4e-3 for the four.
 The bounds are wide (AI: 8.2 Hz, i.e. 20 % of the rate, and 0.086 in CV; SR: 3.7 Hz and 0.015):
 at this size one seed's rate scatters by 6 % (the network oscillates), so this test catches gross
-errors; the 5 % comparison of the means is benchmarks/brunel_vs_nest.py's, with more seeds.
+errors (a recurrent delay one step longer moves the SR rate by 21 Hz); the 5 % comparison of the
+means is benchmarks/brunel_vs_nest.py's, with more seeds (docs/benchmarks/brunel_vs_nest.md).
 """
 import importlib.util
 import math
