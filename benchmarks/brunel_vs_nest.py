@@ -51,10 +51,11 @@ runs take neurosim's one-thread runner; 1 and 2 Numba threads give the same spik
 connectivity (in- and out-degree spread and the overlap of two cells' inputs as for independent
 draws).  At the reduced size of the test (N_E = 1000,
 C_E = 250, J = 0.4 mV) SI_fast agrees (CV 1.224 against 1.225, rate +2.7 %, 12 seeds) and so do
-AI and SR.  At the full example's size (order 2500: N_E = 10000, 12.5 M synapses; 1 s, 3 seeds;
-docs/benchmarks/brunel_vs_nest_order2500.md) the rates agree within 1 % (AI -0.7 %, SI_fast
-+0.2 %, SR -0.0 %) and 4.8 % (SI_slow, 0.9 standard errors), the CVs within 4 % (AI -0.1 %,
-SI_fast -3.6 %, SI_slow -0.9 %; SR 0.001 in both).  Logs of all these runs:
+AI and SR.  At the full example's size (order 2500: N_E = 10000, 12.5 M synapses; 1 s; 6 seeds
+for AI, 8 for SI_fast, 3 for SR and SI_slow; docs/benchmarks/brunel_vs_nest_order2500.md) the
+rates agree within 0.3 % (AI -0.2 %, SI_fast +0.3 %, SR -0.0 %) and 4.8 % (SI_slow, 0.9 standard
+errors), the CVs within 1 % (AI -0.2 %, SI_fast -0.6 %, SI_slow -0.9 %; SR 0.001 in both): the
+SI_fast difference of the N_E = 4000 network is not there.  Logs of all these runs:
 docs/benchmarks/brunel_vs_nest_runs.log.
 
 Usage::

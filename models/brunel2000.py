@@ -29,17 +29,17 @@ SI_slow    4.5   0.9    6.0 Hz, CV 0.34, sync 2.65, slow (~18 Hz) population osc
 The AI rate agrees with the diffusion (Siegert) mean-field estimate for these parameters
 (37.9 Hz; predicted CV 0.68 for a stationary state).  At this size the "AI" point still carries a
 strong fast population oscillation that regularises the single cells (CV ~0.4, also at the
-paper's N_E = 10000, epsilon = 0.1: neurosim 37.2 Hz, CV 0.40 and NEST 3.10 37.5 Hz, CV 0.40,
-1 s, seeds 1-3, docs/benchmarks/brunel_vs_nest_order2500.md).  NEST's ``iaf_psc_delta`` on the
+paper's N_E = 10000, epsilon = 0.1: neurosim 37.3 Hz, CV 0.40 and NEST 3.10 37.3 Hz, CV 0.40,
+1 s, 6 seeds, docs/benchmarks/brunel_vs_nest_order2500.md).  NEST's ``iaf_psc_delta`` on the
 same network (N_E = 4000, C_E = 1000, 1 s, 5-20 seeds; docs/benchmarks/brunel_vs_nest.md) gives
 the same mean rates within 3 % in all four states and the same mean CVs within 3 % for AI and
 SI_slow; SR fires like a clock in both (CV 0.001); SI_fast's CV is 5 % higher here (1.07 against
-1.02, 3 standard errors, not explained yet).  ``--set j=0.2`` (stronger, more fluctuation-driven
-input) gives 25 Hz with CV 0.84.  A quick reduced network that keeps the paper's J C_E (so
-nu_thr = 10 Hz and the mean input are the paper's, the variance 4x larger), ``n_e=1000 c_e=250
-j=0.4``, separates the states cleanly: AI 36.6-38.9 Hz, CV 0.72-0.73; SR 332-333 Hz, CV
-0.007-0.014 (300 ms, seeds 1-3; used by tests/test_models.py and, against NEST,
-tests/test_brunel_nest.py).
+1.02, 3 standard errors, not explained yet; at N_E = 10000 the two agree: -0.6 %, 8 seeds).
+``--set j=0.2`` (stronger, more fluctuation-driven input) gives 25 Hz with CV 0.84.  A quick
+reduced network that keeps the paper's J C_E (so nu_thr = 10 Hz and the mean input are the
+paper's, the variance 4x larger), ``n_e=1000 c_e=250 j=0.4``, separates the states cleanly: AI
+36.6-38.9 Hz, CV 0.72-0.73; SR 332-333 Hz, CV 0.007-0.014 (300 ms, seeds 1-3; used by
+tests/test_models.py and, against NEST, tests/test_brunel_nest.py).
 
 Synapses and drive (NEST ``iaf_psc_delta`` semantics, as Brunel's model):
 
