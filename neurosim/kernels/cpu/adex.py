@@ -40,19 +40,33 @@ def adex_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
     ieb = neurons.i_ext[b, g0:g0 + m]
     ibb = neurons.i_bias[g0:g0 + m]
     has_delta = False
+    for c in range(pops.n_ch[p]):
+        has_delta |= chans.delta[pops.ch_off[p] + c]
     for j in range(m):
         S[j] = 0.0
-        D[j] = 0.0
+    if has_delta:
+        for j in range(m):
+            D[j] = 0.0
     for c in range(pops.n_ch[p]):
         ch = pops.ch_off[p] + c
         s0 = pops.slot_off[p] + c * n + i0
+        if chans.direct[ch] and chans.cond[ch] and not chans.has_rise[ch] and chans.mg[ch] < 0.0:
+            # the common case (exponential conductance, arrivals already in the state): the same
+            # arithmetic as receptor_values + the sum below, in one pass
+            gdb = neurons.g_decay[b, s0:s0 + m]
+            dd = chans.decay_d[ch]
+            e_rev = chans.e_rev[ch]
+            for j in range(m):
+                gval = gdb[j]
+                gdb[j] = gval * dd
+                S[j] += gval * (e_rev - vb[j])
+            continue
         receptor_values(neurons, chans, ch, b, cur, s0, m, vb, X, E, bits)
         if chans.cond[ch]:
             e_rev = chans.e_rev[ch]
             for j in range(m):
                 S[j] += X[j] * (e_rev - vb[j])
         elif chans.delta[ch]:
-            has_delta = True
             for j in range(m):
                 D[j] += X[j]
         else:
