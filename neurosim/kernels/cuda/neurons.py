@@ -9,6 +9,38 @@ from .maths import mg_block_denominator
 from .inputs import THREADS, blocks
 
 
+@cuda.jit(device=True)
+def _receptor_value(chans, neurons, b, cur, s, ch, v0):
+    """Channel ``ch`` at slot ``s`` (trial ``b``) of a conductance-based or AdEx neuron: take this
+    step's arrivals, advance the state one step (kernels/cpu/receptor_values.py) and return the
+    value entering the membrane equation: nS after the Mg2+ block (Jahr & Stevens 1990, at the
+    start-of-step ``v0``), pA, or the jump of a delta channel (mV)."""
+    ring = neurons.ring
+    gd = neurons.g_decay
+    gr = neurons.g_rise
+    xin = ring[b, cur, s] * chans.norm[ch]
+    ring[b, cur, s] = 0.0
+    if chans.couple[ch] > 0.0:   # alpha: g enters at its start-of-step value, arrivals go into h
+        h = gr[b, s] + xin
+        gval = gd[b, s]
+        gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
+        gr[b, s] = h * chans.decay_d[ch]
+    else:
+        gd[b, s] += xin
+        if chans.has_rise[ch]:
+            gr[b, s] += xin
+            gval = gd[b, s] - gr[b, s]
+            gr[b, s] *= chans.decay_r[ch]
+        else:
+            gval = gd[b, s]
+        gd[b, s] *= chans.decay_d[ch]
+    if chans.cond[ch]:
+        mg = chans.mg[ch]
+        if mg >= 0.0:
+            gval = gval / mg_block_denominator(v0, mg)
+    return gval
+
+
 @cuda.jit
 def _update(pops, chans, neurons, step, dt):
     x = cuda.grid(1)
@@ -40,27 +72,8 @@ def _update(pops, chans, neurons, step, dt):
         jump = 0.0   # delta synapses (mV)
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
-            s = pops.slot_off[p] + c * n + i
-            xin = ring[b, cur, s] * chans.norm[ch]
-            ring[b, cur, s] = 0.0
-            if chans.couple[ch] > 0.0:
-                h = gr[b, s] + xin
-                gval = gd[b, s]
-                gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
-                gr[b, s] = h * chans.decay_d[ch]
-            else:
-                gd[b, s] += xin
-                if chans.has_rise[ch]:
-                    gr[b, s] += xin
-                    gval = gd[b, s] - gr[b, s]
-                    gr[b, s] *= chans.decay_r[ch]
-                else:
-                    gval = gd[b, s]
-                gd[b, s] *= chans.decay_d[ch]
+            gval = _receptor_value(chans, neurons, b, cur, pops.slot_off[p] + c * n + i, ch, v0)
             if chans.cond[ch]:
-                mg = chans.mg[ch]
-                if mg >= 0.0:
-                    gval = gval / mg_block_denominator(v0, mg)
                 S += gval * (chans.e_rev[ch] - v0)
             elif chans.delta[ch]:
                 jump += gval
@@ -93,29 +106,10 @@ def _update(pops, chans, neurons, step, dt):
         jump = 0.0   # delta synapses (mV)
         for c in range(pops.n_ch[p]):
             ch = pops.ch_off[p] + c
-            s = pops.slot_off[p] + c * n + i
-            xin = ring[b, cur, s] * chans.norm[ch]
-            ring[b, cur, s] = 0.0
-            if chans.couple[ch] > 0.0:   # alpha: g enters at its start-of-step value, arrivals go into h
-                h = gr[b, s] + xin
-                gval = gd[b, s]
-                gd[b, s] = chans.decay_d[ch] * (gval + chans.couple[ch] * h)
-                gr[b, s] = h * chans.decay_d[ch]
-            else:
-                gd[b, s] += xin
-                if chans.has_rise[ch]:
-                    gr[b, s] += xin
-                    gval = gd[b, s] - gr[b, s]
-                    gr[b, s] *= chans.decay_r[ch]
-                else:
-                    gval = gd[b, s]
-                gd[b, s] *= chans.decay_d[ch]
+            gval = _receptor_value(chans, neurons, b, cur, pops.slot_off[p] + c * n + i, ch, v0)
             if chans.delta[ch]:
                 jump += gval
             elif chans.cond[ch]:
-                mg = chans.mg[ch]
-                if mg >= 0.0:
-                    gval = gval / mg_block_denominator(v0, mg)   # Jahr & Stevens (1990)
                 G += gval
                 I += gval * chans.e_rev[ch]
             else:
