@@ -51,23 +51,8 @@ def _plain_receptor(rec, dt):
         lines = [f"x_{nm} : {unit}"]
         decay = [f"x_{nm} = x_{nm}*dd_{nm}"]
         x = f"x_{nm}"
-    if rec.conductance_based:
-        ns[f"E_{nm}"] = rec.e_rev * b2.mV
-        if rec.mg_block:
-            ns[f"mg_{nm}"] = rec.mg
-            lines.append(f"B_{nm} = 1/(1 + mg_{nm}/3.57*exp(-0.062*v/mV)) : 1 (constant over dt)")
-            term = f"{x}*B_{nm}*(E_{nm} - v)"
-        else:
-            term = f"{x}*(E_{nm} - v)"
-    else:
-        term = x
-    return lines, decay, term, ns
-
-
-def delta_on_pre(rec):
-    """(synapse model, on_pre lines, namespace) of a delta receptor (weights mV)."""
-    nm = rec.name
-    return f"w_{nm} : volt", [f"v_post += w_{nm}*int(not_refractory_post)"], {}
+    from brian2_models import membrane_term   # (brian2_models imports this module)
+    return lines, decay, membrane_term(rec, x, ns, lines), ns
 
 
 def adex_group(twin, p, chans, v0, n_steps, objects, current_table):

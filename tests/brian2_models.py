@@ -107,17 +107,22 @@ def _receptor_terms(rec, sat_sources=(), exact_group=False, regular=None):
     else:
         lines = [f"dx_{nm}/dt = -x_{nm}/tau_d_{nm} : {unit}"]
         x = f"x_{nm}"
-    if rec.conductance_based:
-        ns[f"E_{nm}"] = rec.e_rev * b2.mV
-        if rec.mg_block:
-            ns[f"mg_{nm}"] = rec.mg
-            lines.append(f"B_{nm} = 1/(1 + mg_{nm}/3.57*exp(-0.062*v/mV)) : 1 (constant over dt)")
-            term = f"{x}*B_{nm}*(E_{nm} - v)"
-        else:
-            term = f"{x}*(E_{nm} - v)"
-    else:
-        term = x
-    return lines, term, ns
+    return lines, membrane_term(rec, x, ns, lines), ns
+
+
+def membrane_term(rec, x, ns, lines):
+    """The term of receptor ``rec`` (value ``x``) in the membrane current: ``x (E - v)``, times the
+    Mg2+ block (a ``(constant over dt)`` subexpression appended to ``lines``) for a conductance,
+    ``x`` itself for a current; the constants go into ``ns``."""
+    nm = rec.name
+    if not rec.conductance_based:
+        return x
+    ns[f"E_{nm}"] = rec.e_rev * b2.mV
+    if rec.mg_block:
+        ns[f"mg_{nm}"] = rec.mg
+        lines.append(f"B_{nm} = 1/(1 + mg_{nm}/3.57*exp(-0.062*v/mV)) : 1 (constant over dt)")
+        return f"{x}*B_{nm}*(E_{nm} - v)"
+    return f"{x}*(E_{nm} - v)"
 
 
 def _on_pre(rec, k=0, emission=False):
@@ -312,7 +317,7 @@ class Brian2Twin:
             model, on_pre, ns = [], [], {}
             emission = weights_at == "emission" and not any(r.saturating for r, _ in q.receptors)
             for rec, _ in q.receptors:
-                var, lines, nsr = (brian2_adex.delta_on_pre(rec) if rec.is_delta else _on_pre(rec, q.index, emission))
+                var, lines, nsr = _on_pre(rec, q.index, emission)
                 model.append(var)
                 on_pre += lines
                 ns.update(nsr)

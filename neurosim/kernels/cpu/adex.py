@@ -15,7 +15,7 @@ ref_steps``; while refractory ``v`` is held, its delta arrivals are discarded, `
 The exponential is the vectorised exp of fastexp.py (bit for bit the CUDA twin's)."""
 import math
 
-from .block_params import at, threshold
+from .block_params import at, fire_and_adapt
 from .fastexp import exp_block
 from .jit import kernel
 from .receptor_values import receptor_values
@@ -98,12 +98,4 @@ def adex_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
         for j in range(m):
             w = wb[j]
             wb[j] = w + at(dt_tau_w, j) * (at(a_ad, j) * (vb[j] - at(v_rest, j)) - w)
-    lsb = neurons.last_spike[b, g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = threshold(vb, lsb, spb, X, m, step, P)
-    if adapt and n_spk:
-        b_ad = P[6]
-        for j in range(m):
-            if spb[j]:
-                wb[j] += at(b_ad, j)
-    return n_spk
+    return fire_and_adapt(neurons, b, g0, m, X, step, P, adapt)

@@ -92,3 +92,21 @@ def threshold(vb, lsb, spb, v_new, m, step, P):
     for j in range(m):
         n_spk += fire(vb, lsb, spb, j, v_new[j], step, at(ref, j), at(v_th, j), at(v_reset, j))
     return n_spk
+
+
+@kernel(inline="always", error_model="numpy")
+def fire_and_adapt(neurons, b, g0, m, v_new, step, P, adapt):
+    """:func:`threshold` for block ``g0 .. g0+m-1`` of trial ``b`` and, when ``adapt``, the
+    spike-triggered increment ``b`` (pA) of the adaptation current of the neurons that fired
+    (LIFCond and AdEx).  Returns the number of spikes."""
+    vb = neurons.v[b, g0:g0 + m]
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    n_spk = threshold(vb, lsb, spb, v_new, m, step, P)
+    if adapt and n_spk:
+        wb = neurons.w_adapt[b, g0:g0 + m]
+        b_ad = P[6]
+        for j in range(m):
+            if spb[j]:
+                wb[j] += at(b_ad, j)
+    return n_spk

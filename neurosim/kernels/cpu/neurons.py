@@ -17,7 +17,7 @@ All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see j
 
 from ...state.arrays import KIND_LIF_COND, KIND_POISSON, KIND_ADEX
 from .adex import adex_block
-from .block_params import at, slots, population_params, block_params, fire, threshold
+from .block_params import at, slots, population_params, block_params, fire, threshold, fire_and_adapt
 from .receptor_values import receptor_values, alpha_curr_values
 from .fastexp import exp_block
 from .jit import kernel
@@ -51,15 +51,7 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta):
         for j in range(m):
             wa = at(a_ad, j) * (vb[j] - at(v_rest, j))
             wb[j] = wa + (wb[j] - wa) * at(decay_w, j)
-    lsb = neurons.last_spike[b, g0:g0 + m]
-    spb = neurons.spiked[b, g0:g0 + m]
-    n_spk = threshold(vb, lsb, spb, X, m, step, P)
-    if adapt and n_spk:
-        b_ad = P[6]
-        for j in range(m):
-            if spb[j]:
-                wb[j] += at(b_ad, j)
-    return n_spk
+    return fire_and_adapt(neurons, b, g0, m, X, step, P, adapt)
 
 
 @kernel(error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
