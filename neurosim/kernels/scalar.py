@@ -398,11 +398,56 @@ def monitor_value(rec, chans, neurons, c, step):
     return neurons.i_ext[b, idx]     # VAR_I_EXT
 
 
+def expm1_ratio(c):
+    """expm1(c)/c for c <= 0, 1 at c = 0."""
+    if c > -1e-300:
+        return 1.0
+    return math.expm1(c) / c
+
+
+def tm2_factors(h, tau_rec, tau_facil):
+    """Two-state Tsodyks-Markram (NEST tsodyks2_synapse): the decay factors over the ``h`` ms since
+    the synapse's previous spike, (exp(-h/tau_rec), exp(-h/tau_facil) or 0 without facilitation)."""
+    return math.exp(-h / tau_rec), (math.exp(-h / tau_facil) if tau_facil > 0.0 else 0.0)
+
+
+def tm2_spike(x, u, big_u, e_rec, d_fac):
+    """(x, u) after a spike of a two-state synapse (NEST's order: x first, from the previous u);
+    the spike transmits ``w x u`` of the new values."""
+    return 1.0 + (x - x * u - 1.0) * e_rec, big_u + u * (1.0 - big_u) * d_fac
+
+
+def tm3_factors(h, tau_psc, tau_rec, tau_facil):
+    """Three-state Tsodyks, Uziel & Markram (2000) model: the exact propagators of (y, z = 1 - x - y,
+    u) over ``h`` ms, (p_yy, p_xz, p_xy, p_uu); p_xy is written so that it stays exact when tau_psc
+    is close to or equal to tau_rec."""
+    p_yy = math.exp(-h / tau_psc)
+    p_zz = math.exp(-h / tau_rec)
+    p_xz = -math.expm1(-h / tau_rec)
+    p_xy = -math.expm1(-h / tau_psc) - (h / tau_psc) * max(p_yy, p_zz) * expm1_ratio(
+        -h * abs(1.0 / tau_psc - 1.0 / tau_rec))
+    p_uu = math.exp(-h / tau_facil) if tau_facil > 0.0 else 0.0
+    return p_yy, p_xz, p_xy, p_uu
+
+
+def tm3_spike(x, y, u, big_u, p_yy, p_xz, p_xy, p_uu):
+    """(x, y, u, delta) of a three-state synapse propagated by :func:`tm3_factors` and then hit by
+    a spike: u += U (1 - u), delta = u x moves from x to y; the spike transmits ``w delta``."""
+    z = 1.0 - x - y
+    x = x + p_xy * y + p_xz * z
+    y = y * p_yy
+    u = u * p_uu
+    u = u + big_u * (1.0 - u)
+    delta = u * x
+    return x - delta, y + delta, u, delta
+
+
 FUNCTIONS = ("exp_poly", "exp_scalar", "mix64", "step_base", "uniform_at", "uniform", "binomial_p0", "binomial_at",
              "binomial", "mg_block_denominator", "nmda_gating_step", "soft_bound", "soft_bound_plus",
              "soft_bound_minus", "clip", "potentiate", "depress", "triplet_amplitude", "trace_jump",
              "dopamine_factor", "eligibility_decay", "modulator_gain", "advanced_pointer", "table_value",
-             "sample_index", "monitor_value", "normal_at", "gamma_at", "renewal_isi", "renewal_first", "ac_value")
+             "sample_index", "monitor_value", "normal_at", "gamma_at", "renewal_isi", "renewal_first", "ac_value",
+             "expm1_ratio", "tm2_factors", "tm2_spike", "tm3_factors", "tm3_spike")
 
 
 def compile_all(wrap, special=None):

@@ -9,17 +9,8 @@ synapse of a row spikes with its pre neuron, so all of them hold the same ``last
 propagators are computed once per call.  With several threads each synapse is updated by the one
 thread that owns its target, exactly once per spike.
 """
-import math
-
 from .jit import kernel
-
-
-@kernel(inline="always")
-def _phi(c):
-    """expm1(c)/c, 1 at c = 0 (c <= 0)."""
-    if c > -1e-300:
-        return 1.0
-    return math.expm1(c) / c
+from .maths import tm2_factors, tm2_spike, tm3_factors, tm3_spike
 
 
 @kernel(inline="always")
@@ -57,17 +48,14 @@ def short_term_range(syn, stp, b, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, s
                 last[c] = step
                 _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, wr[k] * (u[c] * x[c]))
             return
-        h = (step - l0) * stp.dt[0]
-        e_rec = math.exp(-h / stp.tau_rec[r])
-        d_fac = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
+        e_rec, d_fac = tm2_factors((step - l0) * stp.dt[0], stp.tau_rec[r], stp.tau_facil[r])
         if syn.proj_direct[q] and not syn.proj_rise[q]:
-            # the common case, a direct single-exponential channel: the same arithmetic as below
-            # with the delivery written out (a loop without branches: 1.2-1.3x faster on COBA_TM_4000)
+            # the common case, a direct single-exponential channel: the delivery written out (a
+            # loop without branches: 1.2-1.3x faster on COBA_TM_4000)
             norm = syn.proj_norm[q]
             for k in range(ka, kb):
                 c = k + off
-                xc = 1.0 + (x[c] - x[c] * u[c] - 1.0) * e_rec
-                uc = big_u + u[c] * (1.0 - big_u) * d_fac
+                xc, uc = tm2_spike(x[c], u[c], big_u, e_rec, d_fac)
                 x[c] = xc
                 u[c] = uc
                 last[c] = step
@@ -75,8 +63,7 @@ def short_term_range(syn, stp, b, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, s
             return
         for k in range(ka, kb):
             c = k + off
-            xc = 1.0 + (x[c] - x[c] * u[c] - 1.0) * e_rec
-            uc = big_u + u[c] * (1.0 - big_u) * d_fac
+            xc, uc = tm2_spike(x[c], u[c], big_u, e_rec, d_fac)
             x[c] = xc
             u[c] = uc
             last[c] = step
@@ -85,26 +72,12 @@ def short_term_range(syn, stp, b, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, s
     # three states (Tsodyks, Uziel & Markram 2000; NEST tsodyks_synapse): exact propagation of
     # (x, y, z = 1 - x - y) and u over h, then the spike
     y = stp.y[b]
-    h = (step - l0) * stp.dt[0]
-    tau_p = stp.tau_psc[r]
-    tau_r = stp.tau_rec[r]
-    p_yy = math.exp(-h / tau_p)
-    p_zz = math.exp(-h / tau_r)
-    p_xz = -math.expm1(-h / tau_r)
-    p_xy = -math.expm1(-h / tau_p) - (h / tau_p) * max(p_yy, p_zz) * _phi(-h * abs(1.0 / tau_p - 1.0 / tau_r))
-    p_uu = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
+    p_yy, p_xz, p_xy, p_uu = tm3_factors((step - l0) * stp.dt[0], stp.tau_psc[r], stp.tau_rec[r], stp.tau_facil[r])
     for k in range(ka, kb):
         c = k + off
-        xc = x[c]
-        yc = y[c]
-        zc = 1.0 - xc - yc
-        xc = xc + p_xy * yc + p_xz * zc
-        yc = yc * p_yy
-        uc = u[c] * p_uu
-        uc = uc + big_u * (1.0 - uc)
-        delta = uc * xc
-        x[c] = xc - delta
-        y[c] = yc + delta
+        xc, yc, uc, delta = tm3_spike(x[c], y[c], u[c], big_u, p_yy, p_xz, p_xy, p_uu)
+        x[c] = xc
+        y[c] = yc
         u[c] = uc
         last[c] = step
         _deliver(syn, ring, gdb, grb, q, k, cur, n_slots, wr[k] * delta)

@@ -2,17 +2,9 @@
 (same formulas, same order), called by the propagation kernel's thread that walks the synapse, so
 each synapse is updated by one thread.  The propagators are computed per synapse here (one row's
 synapses are spread over the threads of a block)."""
-import math
-
 from numba import cuda
 
-
-@cuda.jit(device=True, inline=True)
-def _phi(c):
-    """expm1(c)/c, 1 at c = 0 (c <= 0)."""
-    if c > -1e-300:
-        return 1.0
-    return math.expm1(c) / c
+from .maths import tm2_factors, tm2_spike, tm3_factors, tm3_spike
 
 
 @cuda.jit(device=True)
@@ -27,33 +19,14 @@ def short_term_amount(stp, b, q, k, step):
     if stp.states[r] == 2:
         if l0 < 0:
             return stp.u[b, c] * stp.x[b, c]
-        h = (step - l0) * stp.dt[0]
-        e_rec = math.exp(-h / stp.tau_rec[r])
-        d_fac = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
-        xo = stp.x[b, c]
-        uo = stp.u[b, c]
-        xc = 1.0 + (xo - xo * uo - 1.0) * e_rec
-        uc = big_u + uo * (1.0 - big_u) * d_fac
+        e_rec, d_fac = tm2_factors((step - l0) * stp.dt[0], stp.tau_rec[r], stp.tau_facil[r])
+        xc, uc = tm2_spike(stp.x[b, c], stp.u[b, c], big_u, e_rec, d_fac)
         stp.x[b, c] = xc
         stp.u[b, c] = uc
         return xc * uc
-    h = (step - l0) * stp.dt[0]
-    tau_p = stp.tau_psc[r]
-    tau_r = stp.tau_rec[r]
-    p_yy = math.exp(-h / tau_p)
-    p_zz = math.exp(-h / tau_r)
-    p_xz = -math.expm1(-h / tau_r)
-    p_xy = -math.expm1(-h / tau_p) - (h / tau_p) * max(p_yy, p_zz) * _phi(-h * abs(1.0 / tau_p - 1.0 / tau_r))
-    p_uu = math.exp(-h / stp.tau_facil[r]) if stp.tau_facil[r] > 0.0 else 0.0
-    xc = stp.x[b, c]
-    yc = stp.y[b, c]
-    zc = 1.0 - xc - yc
-    xc = xc + p_xy * yc + p_xz * zc
-    yc = yc * p_yy
-    uc = stp.u[b, c] * p_uu
-    uc = uc + big_u * (1.0 - uc)
-    delta = uc * xc
-    stp.x[b, c] = xc - delta
-    stp.y[b, c] = yc + delta
+    p_yy, p_xz, p_xy, p_uu = tm3_factors((step - l0) * stp.dt[0], stp.tau_psc[r], stp.tau_rec[r], stp.tau_facil[r])
+    xc, yc, uc, delta = tm3_spike(stp.x[b, c], stp.y[b, c], stp.u[b, c], big_u, p_yy, p_xz, p_xy, p_uu)
+    stp.x[b, c] = xc
+    stp.y[b, c] = yc
     stp.u[b, c] = uc
     return delta
