@@ -40,7 +40,7 @@ import numpy as np
 
 from . import validate as V
 from .distributions import Distribution
-from .neurons import RULES as LIF_RULES, _Neuron, _nonzero, _check_v_init, check_param
+from .neurons import RULES as LIF_RULES, _Neuron, _nonzero
 
 MAX_EXP_ARG = 50.0   # largest (v_peak - v_t)/delta_t: exp(50) ~ 5e21, far from overflow in float32 too
 
@@ -127,10 +127,11 @@ class AdEx(_Neuron):
     RULES = RULES
 
     def __post_init__(self):
-        for k in self.PARAMETERS:
-            object.__setattr__(self, k, check_param("AdEx", k, getattr(self, k), RULES))
-        check_adex("AdEx", {k: getattr(self, k) for k in ("v_t", "v_peak", "delta_t", "v_reset")})
-        object.__setattr__(self, "v_init", _check_v_init("AdEx", self.v_init))
+        self._check_all()
+
+    def _check_relations(self, m):
+        """v_reset < v_peak, v_t <= v_peak, (v_peak - v_t)/delta_t <= 50 (:func:`check_adex`)."""
+        check_adex(m, {k: getattr(self, k) for k in ("v_t", "v_peak", "delta_t", "v_reset")})
 
     @property
     def v_th(self):

@@ -133,8 +133,12 @@ class _Neuron:
         m = type(self).__name__
         for k in self.PARAMETERS:
             object.__setattr__(self, k, check_param(m, k, getattr(self, k), self.RULES))
-        _voltages_ordered(m, self.v_th, self.v_reset)
+        self._check_relations(m)
         object.__setattr__(self, "v_init", _check_v_init(m, self.v_init))
+
+    def _check_relations(self, m):
+        """Checks between parameters (after each is in range): v_reset < v_th."""
+        _voltages_ordered(m, self.v_th, self.v_reset)
 
     def sizes(self) -> dict:
         """{parameter: length} of the parameters given as per-neuron arrays (``v_init`` included)."""

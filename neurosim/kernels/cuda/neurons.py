@@ -41,6 +41,22 @@ def _receptor_value(chans, neurons, b, cur, s, ch, v0):
     return gval
 
 
+@cuda.jit(device=True)
+def _fire_adapting(neurons, b, g, v1, jump, v_th, adapt):
+    """An active conductance-based or AdEx neuron: the membrane update ``v1`` plus its delta jumps
+    (mV), then threshold, reset and, with adaptation, the increment ``b`` (pA) of ``w``; writes ``v``
+    and returns whether it spiked (kernels/cpu/block_params.fire_and_adapt)."""
+    if jump != 0.0:
+        v1 += jump
+    spiked = v1 > v_th
+    if spiked:
+        v1 = neurons.v_reset[g]
+        if adapt:
+            neurons.w_adapt[b, g] += neurons.b_adapt[g]
+    neurons.v[b, g] = v1
+    return spiked
+
+
 @cuda.jit
 def _update(pops, chans, neurons, step, dt):
     x = cuda.grid(1)
@@ -88,15 +104,7 @@ def _update(pops, chans, neurons, step, dt):
         if adapt:
             neurons.w_adapt[b, g] = w0 + neurons.dt_tau_w[g] * (neurons.a_adapt[g] * (v0 - v_rest) - w0)
         if step - neurons.last_spike[b, g] >= ref:
-            v1 = v0 + neurons.dt_c_m[g] * i_tot
-            if jump != 0.0:
-                v1 += jump
-            if v1 > v_th:
-                v1 = neurons.v_reset[g]
-                spiked = True
-                if adapt:
-                    neurons.w_adapt[b, g] += neurons.b_adapt[g]
-            neurons.v[b, g] = v1
+            spiked = _fire_adapting(neurons, b, g, v0 + neurons.dt_c_m[g] * i_tot, jump, v_th, adapt)
     elif pops.kind[p] == KIND_LIF_COND:
         g_leak = neurons.g_leak[g]
         adapt = pops.has_adapt[p] != 0
@@ -119,15 +127,8 @@ def _update(pops, chans, neurons, step, dt):
             neurons.w_adapt[b, g] = wa + (w0 - wa) * neurons.decay_w[g]
         if step - neurons.last_spike[b, g] >= ref:
             v_inf = I / G
-            v1 = v_inf + (v0 - v_inf) * exp_scalar(-neurons.dt_c_m[g] * G)
-            if jump != 0.0:
-                v1 += jump
-            if v1 > v_th:
-                v1 = neurons.v_reset[g]
-                spiked = True
-                if adapt:
-                    neurons.w_adapt[b, g] += neurons.b_adapt[g]
-            neurons.v[b, g] = v1
+            spiked = _fire_adapting(neurons, b, g, v_inf + (v0 - v_inf) * exp_scalar(-neurons.dt_c_m[g] * G), jump,
+                                    v_th, adapt)
     else:
         D = 0.0
         for c in range(pops.n_ch[p]):
