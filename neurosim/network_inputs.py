@@ -26,9 +26,7 @@ class InputsMixin:
         self._check_name(name, "population")
         n = V.positive_int(f"poisson {name!r}: n", n)
         as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0, dt=self.dt)
-        pop = Population(self, len(self.populations), name, n, PoissonSource(n, rate))
-        self.populations.append(pop)
-        return pop
+        return self._add_source(name, n, PoissonSource(n, rate))
 
     def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
         """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
@@ -53,10 +51,7 @@ class InputsMixin:
             if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
                 raise SpecError(f"spike_generator {name!r}: trials must match ids and lie in [0, {self.batch - 1}]")
             trials = trials.astype(np.int64)
-        pop = Population(self, len(self.populations), name, n,
-                         SpikeGenerator(n, times, ids.astype(np.int64), trials))
-        self.populations.append(pop)
-        return pop
+        return self._add_source(name, n, SpikeGenerator(n, times, ids.astype(np.int64), trials))
 
     def inject(self, pop, amplitude, indices=None):
         """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
@@ -84,9 +79,7 @@ class InputsMixin:
         self._check_open()
         self._check_name(name, "population")
         model = GammaSource.make(name, n, shape, rate, start, stop, self.dt)
-        pop = Population(self, len(self.populations), name, model.n, model)
-        self.populations.append(pop)
-        return pop
+        return self._add_source(name, model.n, model)
 
     def poisson_refractory(self, name: str, n: int, rate, dead_time: float, start: float = 0.0,
                            stop: Optional[float] = None) -> Population:
@@ -98,7 +91,11 @@ class InputsMixin:
         self._check_open()
         self._check_name(name, "population")
         model = PoissonRefractorySource.make(name, n, rate, dead_time, start, stop, self.dt)
-        pop = Population(self, len(self.populations), name, model.n, model)
+        return self._add_source(name, model.n, model)
+
+    def _add_source(self, name: str, n: int, model) -> Population:
+        """Append source population ``name`` of ``n`` sources described by ``model``; returns it."""
+        pop = Population(self, len(self.populations), name, n, model)
         self.populations.append(pop)
         return pop
 
