@@ -67,7 +67,8 @@ class Population:
         whose times are absolute, ms from t = 0).  Every value is checked before anything changes."""
         from .state.neuron_params import settable, realise_params
         if isinstance(self.model, SpikeGenerator):
-            raise SpecError(f"population {self.name!r} is a spike generator; its spike times cannot be set")
+            self._set_spikes(**values)
+            return
         if isinstance(self.model, RENEWAL_SOURCES):
             raise SpecError(f"population {self.name!r} is a {type(self.model).__name__}; its parameters are fixed "
                             "when it is added (add another source for other values)")
@@ -105,6 +106,24 @@ class Population:
         if self.net.simulation is not None:
             from .sim.changes import write_params
             write_params(self.net.simulation, self, vals)
+
+    def _set_spikes(self, times=None, ids=None, trials=None, **other):
+        """``set(times=..., ids=..., trials=None)`` of a spike generator: its spikes replaced (ms, as
+        :meth:`Network.spike_generator` takes them).  On a network under way, spikes before the
+        current step are not emitted (they are past)."""
+        from .network_inputs import generator_model
+        if other or times is None or ids is None:
+            raise SpecError(f"population {self.name!r} is a spike generator: set(times=..., ids=..., trials=None) "
+                            f"replaces its spikes; got {sorted(other) + [k for k, v in (('times', times), ('ids', ids)) if v is None]}")
+        model = generator_model(f"population {self.name!r}", self.n, times, ids, trials, self.net.batch)
+        old, self.model = self.model, model
+        try:
+            if self.net.simulation is not None:
+                from .sim.changes import write_generators
+                write_generators(self.net.simulation)
+        except SpecError:
+            self.model = old
+            raise
 
     def get(self, name: str) -> np.ndarray:
         """The per-neuron values (shape (n,), float64) of parameter ``name`` (also ``tau_m`` of an

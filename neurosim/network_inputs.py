@@ -30,28 +30,13 @@ class InputsMixin:
 
     def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
         """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
-        ``trials`` optionally gives each spike's batch row (default: all rows)."""
+        ``trials`` optionally gives each spike's batch row (default: all rows).  The spikes can be
+        replaced before a run or between runs: ``pop.set(times=..., ids=...)``."""
         self._check_open()
         self._check_name(name, "population")
         n = V.positive_int(f"spike_generator {name!r}: n", n)
-        times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
-        ids = np.asarray(ids).reshape(-1)
-        if times.shape != ids.shape:
-            raise SpecError(f"spike_generator {name!r}: times and ids must have equal length, got "
-                            f"{times.size} and {ids.size}")
-        if times.size:
-            if not np.all(np.isfinite(times)) or times.min() < 0:
-                bad = times[~np.isfinite(times) | (times < 0)]
-                raise SpecError(f"spike_generator {name!r}: times must be finite and >= 0 ms, got {bad[0]!r}")
-            if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
-                raise SpecError(f"spike_generator {name!r}: ids must be integers in [0, {n - 1}], got dtype "
-                                f"{ids.dtype} with range [{ids.min()}, {ids.max()}]")
-        if trials is not None:
-            trials = np.asarray(trials).reshape(-1)
-            if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= self.batch)):
-                raise SpecError(f"spike_generator {name!r}: trials must match ids and lie in [0, {self.batch - 1}]")
-            trials = trials.astype(np.int64)
-        return self._add_source(name, n, SpikeGenerator(n, times, ids.astype(np.int64), trials))
+        return self._add_source(name, n, generator_model(f"spike_generator {name!r}", n, times, ids, trials,
+                                                         self.batch))
 
     def inject(self, pop, amplitude, indices=None):
         """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
@@ -240,4 +225,24 @@ class InputsMixin:
         return mon
 
 
+def generator_model(where: str, n: int, times, ids, trials, batch: int) -> SpikeGenerator:
+    """A checked :class:`SpikeGenerator` of ``n`` sources: ``times`` (ms, finite, >= 0), ``ids`` (integers
+    in [0, n-1]) and optional ``trials`` (batch rows in [0, batch-1]) of equal length."""
+    times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
+    ids = np.asarray(ids).reshape(-1)
+    if times.shape != ids.shape:
+        raise SpecError(f"{where}: times and ids must have equal length, got {times.size} and {ids.size}")
+    if times.size:
+        if not np.all(np.isfinite(times)) or times.min() < 0:
+            bad = times[~np.isfinite(times) | (times < 0)]
+            raise SpecError(f"{where}: times must be finite and >= 0 ms, got {bad[0]!r}")
+        if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= n:
+            raise SpecError(f"{where}: ids must be integers in [0, {n - 1}], got dtype "
+                            f"{ids.dtype} with range [{ids.min()}, {ids.max()}]")
+    if trials is not None:
+        trials = np.asarray(trials).reshape(-1)
+        if trials.shape != ids.shape or (trials.size and (trials.min() < 0 or trials.max() >= batch)):
+            raise SpecError(f"{where}: trials must match ids and lie in [0, {batch - 1}]")
+        trials = trials.astype(np.int64)
+    return SpikeGenerator(n, times, ids.astype(np.int64), trials)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import arrays as A
-from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT
+from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT, generator_arrays
 from ..state.neuron_params import (neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params,
                                    is_uniform)
 
@@ -88,6 +88,16 @@ def rebuild_inputs(sim):
     inputs = st.inputs._replace(cur_table=cur_table, drv_table=drv_table,
                                 cur_seen=np.full_like(st.inputs.cur_seen, -2))
     sim.replace_state(st._replace(tables=tables, inputs=inputs, pops=st.pops._replace(table=pop_table)))
+
+
+def write_generators(sim):
+    """Lay the spike generators' spikes out anew after ``set(times=..., ids=...)``; the pointer
+    restarts and the kernels skip the spikes of steps already simulated."""
+    st = sim.backend.download()
+    sources = [p for p in sim.net.populations if p.is_source]
+    gs, gi, gt = generator_arrays(sources, sim.layout.pop_start, sim.net.dt)
+    inputs = st.inputs._replace(gen_step=gs, gen_id=gi, gen_trial=gt, gen_ptr=np.zeros(1, np.int64))
+    sim.replace_state(st._replace(inputs=inputs))
 
 
 def reset(sim, restore_weights: bool = False):

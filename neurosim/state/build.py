@@ -118,6 +118,27 @@ def schedule_tables(net, pos, dt, batch, fdt):
     return finish_tables(fdt), pop_table, np.asarray(cur_table, np.int64), np.asarray(drv_table, np.int64)
 
 
+def generator_arrays(pops, pop_start: dict, dt: float):
+    """(steps, global ids, trials) of every spike of the spike-generator populations among ``pops``,
+    sorted by step then id (the kernels walk them with one pointer); a source firing twice in one
+    step is refused."""
+    steps, ids_, trials = [], [], []
+    for p in pops:
+        if isinstance(p.model, SpikeGenerator):
+            m = p.model
+            st = round_steps(m.times, dt)   # spike times are data: nearest step, halves up
+            ids = np.asarray(m.ids, np.int64)
+            tr = np.full(st.size, -1, np.int64) if m.trials is None else np.asarray(m.trials, np.int64)
+            if st.size and np.unique(np.stack([st, ids, tr]), axis=1).shape[1] != st.size:
+                raise SpecError(f"spike_generator {p.name!r}: a source fires twice in one time step "
+                                f"(dt = {dt} ms); merge or separate those spikes")
+            steps.append(st); ids_.append(ids + pop_start[p.index]); trials.append(tr)
+    cat = lambda xs: np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, np.int64)  # noqa: E731
+    gs, gi, gt = cat(steps), cat(ids_), cat(trials)
+    o = np.lexsort((gi, gs))
+    return gs[o], gi[o], gt[o]
+
+
 def build_state(spec, seed=None):
     """Lay a :class:`~neurosim.spec.network.NetworkSpec` out as a
     :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`; ``seed`` (default the
@@ -324,20 +345,7 @@ def build_state(spec, seed=None):
         prop_d=cat(prop_d, fdt), prop_r=cat(prop_r, fdt), **pcat)
 
     # --- inputs
-    gen_steps, gen_ids, gen_trials = [], [], []
-    for p in source_pops:
-        if isinstance(p.model, SpikeGenerator):
-            m = p.model
-            st = round_steps(m.times, dt)   # spike times are data: nearest step, halves up
-            ids = np.asarray(m.ids, np.int64)
-            tr = np.full(st.size, -1, np.int64) if m.trials is None else np.asarray(m.trials, np.int64)
-            key = np.stack([st, ids, tr]) if st.size else None
-            if st.size and np.unique(key, axis=1).shape[1] != st.size:
-                raise SpecError(f"spike_generator {p.name!r}: a source fires twice in one time step "
-                                f"(dt = {dt} ms); merge or separate those spikes")
-            gen_steps.append(st); gen_ids.append(ids + pop_start[p.index]); gen_trials.append(tr)
-    gs, gi, gt = cat(gen_steps, np.int64), cat(gen_ids, np.int64), cat(gen_trials, np.int64)
-    o = np.lexsort((gi, gs))
+    gs, gi, gt = generator_arrays(source_pops, pop_start, dt)
     tables, pop_table, cur_table, drv_table = schedule_tables(net, pos, dt, batch, fdt)
     pops.table[:] = pop_table
     cur_idx_off, cur_idx = [0], []
@@ -358,7 +366,7 @@ def build_state(spec, seed=None):
         drv["norm"].append(rec.peak_norm)
         drv["rise"].append(A.DRIVE_RISE if rec.is_alpha else A.DRIVE_BOTH if rec.tau_rise > 0 else A.DRIVE_DECAY)
     inputs = A.Inputs(
-        gen_step=gs[o], gen_id=gi[o], gen_trial=gt[o], gen_ptr=np.zeros(1, np.int64),
+        gen_step=gs, gen_id=gi, gen_trial=gt, gen_ptr=np.zeros(1, np.int64),
         cur_table=cur_table, cur_idx_off=np.asarray(cur_idx_off, np.int64),
         cur_idx=cat(cur_idx, np.int64), cur_seen=np.full(cur_table.size, -2, np.int64),
         drv_table=drv_table, drv_pop=np.asarray(drv["pop"], np.int64),

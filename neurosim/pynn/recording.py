@@ -1,0 +1,120 @@
+"""Recording for ``neurosim.pynn``: neurosim monitors read into PyNN's Neo structures.
+
+Spikes of every population are monitored (cheap), so ``record('spikes')`` may come at any time;
+state variables (``v`` mV, ``gsyn_exc``/``gsyn_inh`` µS, ``w`` nA) are monitored for the cells
+recorded when the network is laid out.  Samples follow PyNN/NEST: one at the start of the
+recording and one at the end of every sampling interval (neurosim samples the start of a step,
+so the end of the last interval is read from the current state)."""
+from __future__ import annotations
+
+import numpy as np
+
+from pyNN import recording
+
+from . import simulator
+
+NATIVE = {"v": "v", "gsyn_exc": "g_exc", "gsyn_inh": "g_inh", "w": "w_adapt"}
+SCALE = {"v": 1.0, "gsyn_exc": 1e-3, "gsyn_inh": 1e-3, "w": 1e-3}     # nS -> µS, pA -> nA
+
+
+class Recorder(recording.Recorder):
+    _simulator = simulator
+
+    def __init__(self, population, file=None):
+        recording.Recorder.__init__(self, population, file)
+        self._spikes = None      # neurosim SpikeMonitor of the whole population
+        self._states = None      # neurosim StateMonitor of the recorded cells (union over variables)
+        self._state_cells = np.zeros(0, np.int64)
+        self._every = None
+
+    # ------------------------------------------------------------------ what to record
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if variable.name == "spikes":
+            return
+        if variable.name not in NATIVE:
+            raise NotImplementedError(f"neurosim.pynn cannot record {variable.name!r}")
+        interval = sampling_interval or self._simulator.state.dt
+        if new_ids or interval != self.sampling_interval or self._states is None:
+            self._simulator.state.mark_structure_changed(f"recording {variable.name!r} of {self.population.label!r}")
+        self.sampling_interval = interval
+
+    def _reset(self):
+        if self._states is not None:
+            self._simulator.state.mark_structure_changed(f"record(None) on {self.population.label!r}")
+
+    def _add_monitors(self, net):
+        pop = self.population
+        self._spikes = net.monitor(pop._native, "spikes")
+        self._states, self._state_cells = None, np.zeros(0, np.int64)
+        variables = sorted(v.name for v, ids in self.recorded.items() if v.name != "spikes" and ids)
+        if variables:
+            ids = set().union(*[ids for v, ids in self.recorded.items() if v.name in variables])
+            cells = np.unique(pop.id_to_index(np.fromiter((int(i) for i in ids), dtype=np.int64)))
+            self._state_cells = cells
+            self._every = self.sampling_interval
+            self._states = net.monitor(pop._native, [NATIVE[v] for v in variables], indices=cells,
+                                       every=self.sampling_interval)
+
+    def _before_run(self):
+        pass
+
+    def _after_reset(self):
+        pass
+
+    # ------------------------------------------------------------------ reading
+    def _spike_arrays(self):
+        """(cell index, time ms in NEST's convention) of the population's monitored spikes since the
+        recording (re)started."""
+        mon = self._spikes
+        if mon is None or mon.net.simulation is None:
+            return np.zeros(0, np.int64), np.zeros(0)
+        i, t = np.asarray(mon.i, np.int64), np.asarray(mon.t, float)
+        from .translate import SOURCES, kind_of
+        if kind_of(self.population.celltype) not in SOURCES:
+            t = t + self._simulator.state.dt        # stamped at the end of the step
+        elif kind_of(self.population.celltype) == "SpikeSourceArray" and \
+                self._simulator.state.spike_precision == "off_grid":
+            t = self._given_times(i, t)
+        keep = t >= float(self._recording_start_time) - 1e-9
+        return i[keep], t[keep]
+
+    def _given_times(self, i, t):
+        """Grid times of a SpikeSourceArray's spikes replaced by the times as given (off_grid)."""
+        from .translate import array_spikes
+        dt = self._simulator.state.dt
+        grid, ids, given = array_spikes(self.population._parameters, dt, exact=True)
+        lookup = {(int(a), int(round(b / dt))): c for a, b, c in zip(ids, grid, given)}
+        return np.array([lookup.get((int(a), int(round(b / dt))), b) for a, b in zip(i, t)], dtype=float)
+
+    def _get_spiketimes(self, ids, clear=False):
+        i, t = self._spike_arrays()
+        id_array = np.asarray(self.population.all_cells, dtype=np.int64)[i]
+        mask = np.isin(id_array, np.asarray([int(x) for x in ids], dtype=np.int64))
+        return id_array[mask], t[mask]
+
+    def _get_all_signals(self, variable, ids, clear=False):
+        pop, state = self.population, self._simulator.state
+        if self._states is None or state.net is None or state.net.simulation is None:
+            return np.zeros((0, len(ids))), None
+        name = NATIVE[variable.name]
+        idx = pop.id_to_index(np.asarray([int(x) for x in ids], dtype=np.int64))
+        cols = np.searchsorted(self._state_cells, idx)
+        values = np.asarray(self._states.trace(name))[:, 0, :][:, cols]
+        times = np.asarray(self._states.t, float)
+        every_steps = int(round(self._every / state.dt))
+        now_step = int(round(state.t / state.dt))
+        if now_step > 0 and now_step % every_steps == 0:
+            last = np.asarray(state.net.get(pop._native, name), float)[0, idx]
+            values = np.vstack([values, last[None, :]])
+            times = np.append(times, state.t)
+        keep = times >= float(self._recording_start_time) - 1e-9
+        return values[keep] * SCALE[variable.name], None
+
+    def _local_count(self, variable, filter_ids=None):
+        i, _ = self._spike_arrays()
+        counts = np.bincount(i, minlength=self.population.size)
+        return {int(cell): int(counts[self.population.id_to_index(cell)])
+                for cell in self.filter_recorded(variable, filter_ids)}
+
+    def _clear_simulator(self):
+        pass
