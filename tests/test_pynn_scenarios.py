@@ -21,10 +21,16 @@ import pynn_harness as harness  # noqa: E402
 
 BACKEND = os.environ.get("NEUROSIM_PYNN_BACKEND", "neurosim.pynn")
 
-# {scenario name: why it does not pass with neurosim.pynn}; each entry also belongs in the
-# README's PyNN section.  Filled in by whoever lands neurosim.pynn, e.g.
-#   "test_scenario5": "multicompartment cell types are not supported",
-KNOWN_FAILURES = {}
+# {scenario name: why it does not pass with neurosim.pynn}; each entry is also in the README's
+# PyNN section.  (test_scenario5 needs morphio and multicompartment cells: PyNN skips it.)
+KNOWN_FAILURES = {
+    "test_HH_cond_exp": "no Hodgkin-Huxley cell type in neurosim",
+    "test_composed_neuron_model_homogeneous_receptors": "PyNN's composed PointNeuron(LIF/AdExp, named "
+                                                        "receptors) is not mapped yet",
+    "test_simple_stochastic_synapse": "no SimpleStochasticSynapse (probabilistic release) in neurosim",
+    "test_SpikeSourceGamma": "per-cell gamma shape (alpha) not yet supported",
+    "test_SpikeSourcePoissonRefractory": "per-cell dead time (tau_refrac) not yet supported",
+}
 
 
 def _load():

@@ -79,7 +79,7 @@ def _group_order(prj):
     return groups
 
 
-def _plasticity(prj, k, dt, neuron_source):
+def _plasticity(prj, k, dt, native_delays):
     """The neurosim STDP rule of an STDPMechanism projection's synapses ``k`` (or None)."""
     st = prj.synapse_type
     if T.kind_of(st) != "STDPMechanism":
@@ -99,9 +99,10 @@ def _plasticity(prj, k, dt, neuron_source):
             raise NotImplementedError("neurosim.pynn: GutigWeightDependence needs mu_plus == mu_minus (neurosim's "
                                       "Gütig rule has one exponent)")
     frac, delay = one("dendritic_delay_fraction"), one("delay")
-    # PyNN: Delta t = t_post + f d - (t_pre + (1 - f) d) with NEST's end-of-step stamps; neurosim
-    # pairs (post stamp + dendritic delay) with (pre stamp + transmission delay), see simulator.py
-    dendritic = 2.0 * frac * delay + dt
+    # PyNN: Delta t = t_post + f d - (t_pre + (1 - f) d) (NEST's end-of-step stamps; PyNN's default
+    # f = 1: the whole delay dendritic); neurosim pairs (post stamp + dendritic delay) with (pre
+    # stamp + its transmission delay d_ns), both stamps one step before NEST's: dd = (2f - 1) d + d_ns
+    dendritic = (2.0 * frac - 1.0) * delay + _one(prj, native_delays, "delay")
     return ns.STDP(tau_plus=one("tau_plus"), tau_minus=one("tau_minus"), a_plus=one("A_plus"),
                    a_minus=one("A_minus"), w_min=f * one("w_min"), w_max=f * one("w_max"), rule=rule, mu=mu,
                    dendritic_delay=dendritic)
@@ -131,13 +132,12 @@ def _add_projection(net, prj, dt):
     for a, b, k in _group_order(prj):
         pre_root, post_root = state.populations[a], state.populations[b]
         receptor = post_root._receptors[prj.receptor_type]
-        neuron_source = T.kind_of(pre_root.celltype) not in T.SOURCES
-        delay = prj._values["delay"][k] + (dt if neuron_source else 0.0)
+        delay = T.native_delay(prj._values["delay"][k], post_root, dt)
         weight = T.weight_factor(post_root) * prj._values["weight"][k]
         conn = ns.from_arrays(prj._pre_local[prj._pre[k]], prj._post_local[prj._post[k]], w=weight, delay=delay)
         name = f"q{len(net.projections)}"
         native = net.connect(pre_root._native, post_root._native, conn, receptor=receptor, weight=0.0, name=name,
-                             plasticity=_plasticity(prj, k, dt, neuron_source), short_term=_short_term(prj, k))
+                             plasticity=_plasticity(prj, k, dt, delay), short_term=_short_term(prj, k))
         prj._natives.append((native, k, T.weight_factor(post_root)))
 
 

@@ -17,6 +17,15 @@ NATIVE = {"v": "v", "gsyn_exc": "g_exc", "gsyn_inh": "g_inh", "w": "w_adapt"}
 SCALE = {"v": 1.0, "gsyn_exc": 1e-3, "gsyn_inh": 1e-3, "w": 1e-3}     # nS -> µS, pA -> nA
 
 
+def step_times(steps, dt):
+    """Times (ms) of the ends of steps ``steps`` (NEST's spike stamps), as the nearest doubles to
+    ``steps * dt`` in decimal when ``1/dt`` is a whole number (``12.0``, not ``12.000000000000002``)."""
+    per_ms = round(1.0 / dt)
+    if abs(per_ms * dt - 1.0) < 1e-12:
+        return np.asarray(steps, dtype=np.float64) / per_ms
+    return np.asarray(steps, dtype=np.float64) * dt
+
+
 class Recorder(recording.Recorder):
     _simulator = simulator
 
@@ -69,10 +78,9 @@ class Recorder(recording.Recorder):
         if mon is None or mon.net.simulation is None:
             return np.zeros(0, np.int64), np.zeros(0)
         i, t = np.asarray(mon.i, np.int64), np.asarray(mon.t, float)
-        from .translate import SOURCES, kind_of
-        if kind_of(self.population.celltype) not in SOURCES:
-            t = t + self._simulator.state.dt        # stamped at the end of the step
-        elif kind_of(self.population.celltype) == "SpikeSourceArray" and \
+        from .translate import kind_of
+        t = step_times(np.round(t / self._simulator.state.dt).astype(np.int64) + 1, self._simulator.state.dt)
+        if kind_of(self.population.celltype) == "SpikeSourceArray" and \
                 self._simulator.state.spike_precision == "off_grid":
             t = self._given_times(i, t)
         keep = t >= float(self._recording_start_time) - 1e-9
@@ -83,6 +91,7 @@ class Recorder(recording.Recorder):
         from .translate import array_spikes
         dt = self._simulator.state.dt
         grid, ids, given = array_spikes(self.population._parameters, dt, exact=True)
+        grid = grid + dt
         lookup = {(int(a), int(round(b / dt))): c for a, b, c in zip(ids, grid, given)}
         return np.array([lookup.get((int(a), int(round(b / dt))), b) for a, b in zip(i, t)], dtype=float)
 

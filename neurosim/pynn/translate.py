@@ -5,7 +5,9 @@ neurosim's pF, pA, nS/pA/mV (x 1000, x 1000, x 1000 / x 1000 / x 1); times (ms),
 rates (Hz) and the AdEx ``a`` (nS) stay.  Time conventions (NEST's, see
 :mod:`neurosim.pynn.simulator`): ``t_ref = tau_refrac + dt``; SpikeSourceArray times are moved to
 the end of the step they fall in (NEST's ``spike_generator``), a time on the grid staying where
-it is.
+it is; every spike, of a neuron or a source, is reported at the end of its step (neurosim's stamp
++ dt); a delay ``d`` becomes ``d + dt`` in neurosim (``d`` onto IF_curr_delta cells, whose jump
+NEST applies in the step the spike arrives).
 
 | PyNN cell type | neurosim model | receptors ``excitatory`` / ``inhibitory`` |
 |---|---|---|
@@ -47,6 +49,18 @@ def check_celltype(celltype, size):
     kind = kind_of(celltype)
     if kind not in SOURCES + NEURONS:
         raise NotImplementedError(f"neurosim.pynn has no {kind} cell type; available: {list(NEURONS + SOURCES)}")
+
+
+def is_delta(post_root) -> bool:
+    return kind_of(post_root.celltype) == "IF_curr_delta"
+
+
+def native_delay(delay, post_root, dt):
+    """neurosim delays (ms) of PyNN delays ``delay`` onto ``post_root``'s cells (see the module
+    docstring): a PyNN spike stamped at the end of step k is neurosim's spike of step k, and NEST
+    applies an arriving current after the step's membrane update (neurosim: during the next step),
+    but a delta jump in the arrival step itself."""
+    return np.asarray(delay, float) + (0.0 if is_delta(post_root) else dt)
 
 
 def weight_factor(post_root) -> float:
@@ -118,20 +132,23 @@ def on_grid_end(times, dt):
 
 
 def array_spikes(P, dt, exact=False):
-    """(times, ids) of a SpikeSourceArray population's ``spike_times`` (one Sequence per cell), on
-    the grid; with ``exact`` also the times as given (the first one given in each step)."""
+    """(neurosim times, ids) of a SpikeSourceArray population's ``spike_times`` (one Sequence per
+    cell); with ``exact`` also the times as given (the first one given in each step).  A time ``t``
+    is delivered at the end of the step it falls in (``on_grid_end``), the NEST stamp; neurosim
+    stamps the start of a step, so the generator fires one step before that stamp (as a neuron's
+    spike, reported ``+ dt``)."""
     times, ids, given = [], [], []
     for i, seq in enumerate(P["spike_times"]):
         t = np.sort(np.asarray(getattr(seq, "value", seq), dtype=float).reshape(-1))
         grid = on_grid_end(t, dt)
         grid, first = np.unique(grid, return_index=True)      # one spike per step and source
-        times.append(grid)
+        times.append(grid - dt)
         given.append(t[first])
         ids.append(np.full(grid.size, i, np.int64))
     if not times:
         out = (np.zeros(0), np.zeros(0, np.int64))
         return out + (np.zeros(0),) if exact else out
-    out = (np.concatenate(times), np.concatenate(ids))
+    out = (np.maximum(np.concatenate(times), 0.0), np.concatenate(ids))
     return out + (np.concatenate(given),) if exact else out
 
 
@@ -167,9 +184,10 @@ def check_parameters(pop, P):
         if kind == "SpikeSourceArray":
             for i, seq in enumerate(P["spike_times"]):
                 t = np.asarray(getattr(seq, "value", seq), dtype=float).reshape(-1)
-                if t.size and (np.any(np.diff(t) < 0) or not np.all(np.isfinite(t)) or t.min() < 0):
+                if t.size and (np.any(np.diff(t) < 0) or not np.all(np.isfinite(t)) or t.min() <= 0):
                     raise errors.InvalidParameterValueError(
-                        f"SpikeSourceArray {pop.label!r}: spike_times of cell {i} must be finite, >= 0 ms and in "
+                        f"SpikeSourceArray {pop.label!r}: spike_times of cell {i} must be finite, > 0 ms (a spike "
+                        f"is delivered at the end of its step, so t = 0 cannot be; NEST refuses it too) and in "
                         f"increasing order, got {t.tolist()[:10]}")
         elif kind in SOURCES:
             for name in P:
