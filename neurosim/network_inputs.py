@@ -54,24 +54,26 @@ class InputsMixin:
         self.currents.append((pop, inj))
         return inj
 
-    def gamma_source(self, name: str, n: int, shape: float, rate, start: float = 0.0,
+    def gamma_source(self, name: str, n: int, shape, rate, start: float = 0.0,
                      stop: Optional[float] = None) -> Population:
         """Add ``n`` gamma-process spike sources: ISIs ~ Gamma(``shape``, rate ``shape * rate``),
         mean rate ``rate`` (Hz, a number or (n,) values), ISI CV ``1/sqrt(shape)``; ``shape`` > 0
-        (any real; 1 is Poisson); spikes for ``start <= t < stop`` (ms, on the dt grid), stationary
-        from ``start``.  PyNN ``SpikeSourceGamma(alpha=shape, beta=shape*rate)``, NEST
+        (dimensionless, any real; 1 is Poisson), a number or (n,) per-source values; spikes for
+        ``start <= t < stop`` (ms, on the dt grid), stationary from ``start``.  PyNN
+        ``SpikeSourceGamma(alpha=shape, beta=shape*rate)`` (alpha per cell), NEST
         ``gamma_sup_generator`` (see :mod:`neurosim.spec.sources`)."""
         self._check_open()
         self._check_name(name, "population")
         model = GammaSource.make(name, n, shape, rate, start, stop, self.dt)
         return self._add_source(name, model.n, model)
 
-    def poisson_refractory(self, name: str, n: int, rate, dead_time: float, start: float = 0.0,
+    def poisson_refractory(self, name: str, n: int, rate, dead_time, start: float = 0.0,
                            stop: Optional[float] = None) -> Population:
-        """Add ``n`` Poisson sources with dead time ``dead_time`` (ms, >= 0): mean rate ``rate`` (Hz,
-        a number or (n,) values) including the dead time, hazard ``rate / (1 - rate*dead_time)``
-        outside it, ``rate * dead_time < 1``; spikes for ``start <= t < stop`` (ms).  PyNN
-        ``SpikeSourcePoissonRefractory(rate, tau_refrac)``, NEST ``ppd_sup_generator`` (see
+        """Add ``n`` Poisson sources with dead time ``dead_time`` (ms, >= 0, a number or (n,)
+        per-source values): mean rate ``rate`` (Hz, a number or (n,) values) including the dead
+        time, hazard ``rate / (1 - rate*dead_time)`` outside it, ``rate * dead_time < 1`` for every
+        source; spikes for ``start <= t < stop`` (ms).  PyNN ``SpikeSourcePoissonRefractory(rate,
+        tau_refrac)`` (tau_refrac per cell), NEST ``ppd_sup_generator`` (see
         :mod:`neurosim.spec.sources`)."""
         self._check_open()
         self._check_name(name, "population")

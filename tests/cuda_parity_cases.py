@@ -258,6 +258,19 @@ def case_sources():
     return net, [(e, "v"), (e, "i_ext")], {"sources": [g, g2, d]}
 
 
+def case_sources_per_source():
+    """Gamma sources with one shape per source (0.6 to 4, with per-source rates) and Poisson sources
+    with one dead time per source (0 to 3.05 ms, off the dt grid too), two trials, driving neurons."""
+    net = ns.Network(dt=0.1, seed=26, batch=2)
+    g = net.gamma_source("g", 10, [0.6, 1.0, 2.0, 4.0, 2.5, 0.8, 3.0, 1.0, 4.0, 1.5], np.linspace(150.0, 400.0, 10))
+    d = net.poisson_refractory("d", 8, [250.0, 100.0, 300.0, 200.0, 250.0, 150.0, 300.0, 100.0],
+                               [0.0, 2.0, 0.5, 3.05, 1.0, 0.25, 2.0, 5.0], start=1.0)
+    e = net.population("e", 12, ns.LIFCurr(tau_m=10.0, c_m=100.0, v_rest=-65.0, v_th=-55.0, v_reset=-65.0,
+                                            t_ref=1.0))
+    net.connect([g, d], e, ns.fixed_indegree(4), receptor=ns.ExpCurrent(2.0, name="ex"), weight=150.0)
+    return net, [(e, "v")], {"sources": [g, d]}
+
+
 def case_adex():
     """AdEx (kernels/cpu/adex.py and its CUDA branch): per-neuron parameters with conductance,
     alpha and delta receptors; a uniform EIF-like population (delta_t 0 in one, t_ref > 0) with a
@@ -313,6 +326,7 @@ CASES = {"cuba": case_cuba,
          "alpha_delta": case_alpha_delta,
          "total_number_redraw": case_total_number_redraw,
          "sources": case_sources,
+         "sources_per_source": case_sources_per_source,
          "adex": case_adex,
          "short_term": case_short_term}
 DURATION = {"cuba": 15.0,
@@ -329,6 +343,7 @@ DURATION = {"cuba": 15.0,
             "alpha_delta": 15.0,
             "total_number_redraw": 12.0,
             "sources": 12.0,
+            "sources_per_source": 12.0,
             "adex": 30.0,
             "short_term": 20.0}
 

@@ -16,6 +16,7 @@ False-failure rates (fixed seeds, so each test is deterministic): KS at alpha = 
 value from Kolmogorov's asymptotic tail P(sqrt(N) D > c) ~ 2 exp(-2 c^2); means and CVs at 5
 standard errors (two-sided ~6e-7 each).
 """
+import json
 import math
 import os
 import subprocess
@@ -80,13 +81,14 @@ def ks_discrete(k_obs, G):
     return float(np.max(np.abs(ecdf - G)))
 
 
-def isi_steps(mon, batch_row=None):
-    """Intervals (whole steps) between consecutive spikes of each source (and trial)."""
+def isi_steps(mon, batch_row=None, ids=None):
+    """Intervals (whole steps) between consecutive spikes of each source (and trial); only of the
+    sources ``ids`` when given."""
     out = []
     steps = np.rint(mon.t / DT).astype(np.int64)
     trials = mon.trial if batch_row is None else np.full(steps.size, batch_row)
     for b in np.unique(trials):
-        for i in np.unique(mon.i):
+        for i in (np.unique(mon.i) if ids is None else ids):
             s = np.sort(steps[(mon.i == i) & (trials == b)])
             out.append(np.diff(s))
     return np.concatenate(out)
@@ -118,18 +120,24 @@ def run_source(make, n, T, seed, batch=1):
 def test_gamma_isi_distribution_rate_and_cv(shape, rate, cdf):
     n, T = 200, 20000.0
     mon = run_source(lambda net, n: net.gamma_source("g", n, shape, rate), n, T, seed=41)
+    check_gamma(mon.num_spikes, isi_steps(mon), n, T, shape, rate, cdf)
+
+
+def check_gamma(num_spikes, k, n, T, shape, rate, cdf):
+    """n gamma sources of one shape and rate over T ms, ``num_spikes`` spikes with recorded
+    intervals ``k`` (steps): the count, the KS test of ``k`` against ``cdf`` (the unit-rate CDF of
+    the ISIs, scaled by beta) on the grid, and the CV against 1/sqrt(shape)."""
     # the rate (stationary from t = 0: the expected count is exactly n rate T)
     cv = 1.0 / math.sqrt(shape)
-    assert abs(mon.num_spikes - n * rate * T * 1e-3) < count_bound(n, rate, T, cv), mon.num_spikes
-    k = isi_steps(mon)
+    assert abs(num_spikes - n * rate * T * 1e-3) < count_bound(n, rate, T, cv), (num_spikes, shape)
     beta = shape * rate * 1e-3                  # 1/ms
     G = grid_cdf(lambda x: cdf(beta * x), int(k.max()))
     D = ks_discrete(k, G)
-    assert D < ks_critical(k.size), (D, ks_critical(k.size), k.size)
+    assert D < ks_critical(k.size), (D, ks_critical(k.size), k.size, shape)
     # the CV of the intervals is 1/sqrt(shape) (the grid adds dt^2/6 to the variance: < 1e-5 relative)
     isi = k * DT
     cv_hat = isi.std(ddof=1) / isi.mean()
-    assert abs(cv_hat - cv) < Z * cv_se(cv, k.size, shape), (cv_hat, cv)
+    assert abs(cv_hat - cv) < Z * cv_se(cv, k.size, shape), (cv_hat, cv, shape)
 
 
 def _reference_gamma_steps(shape, rate, n, T, rng):
@@ -187,16 +195,22 @@ def test_gamma_stationary_start_and_window():
 def test_dead_time_isis_rate():
     rate, dead, n, T = 50.0, 5.0, 200, 20000.0
     mon = run_source(lambda net, n: net.poisson_refractory("d", n, rate, dead), n, T, seed=45)
-    k = isi_steps(mon)
+    check_dead_time(mon.num_spikes, isi_steps(mon), n, T, rate, dead)
+
+
+def check_dead_time(num_spikes, k, n, T, rate, dead):
+    """n sources of one rate (Hz) and dead time (ms, a multiple of dt) over T ms: no recorded
+    interval ``k`` (steps) below the dead time, the KS test of ``k`` - dead time against the
+    exponential of the hazard on the grid, the count."""
     d_steps = int(round(dead / DT))
-    assert k.min() >= d_steps                        # no interval shorter than the dead time
-    assert np.any(k == d_steps)                      # ... and the dead time is not longer
+    assert k.min() >= d_steps, (k.min(), dead)       # no interval shorter than the dead time
+    assert np.any(k == max(d_steps, 1)), dead        # ... and the dead time is not longer (1 spike a step)
     lam = rate / (1.0 - rate * dead * 1e-3) * 1e-3   # hazard, 1/ms
     G = grid_cdf(lambda x: np.where(x > 0, -np.expm1(-lam * x), 0.0), int(k.max() - d_steps))
     D = ks_discrete(k - d_steps, G)
-    assert D < ks_critical(k.size), (D, ks_critical(k.size))
+    assert D < ks_critical(k.size), (D, ks_critical(k.size), dead)
     cv = 1.0 - rate * dead * 1e-3
-    assert abs(mon.num_spikes - n * rate * T * 1e-3) < count_bound(n, rate, T, cv), mon.num_spikes
+    assert abs(num_spikes - n * rate * T * 1e-3) < count_bound(n, rate, T, cv), (num_spikes, dead)
 
 
 def test_dead_time_stationary_start():
@@ -210,6 +224,86 @@ def test_dead_time_stationary_start():
     net.run(4.0)
     expected = n * rate * 4.0 * 1e-3
     assert abs(mon.num_spikes - expected) < Z * math.sqrt(expected), (mon.num_spikes, expected)
+
+
+# ------------------------------------------------------------------------------------ per-source shape, dead time
+def _groups(values, m):
+    """Each value repeated for a group of m consecutive sources, and the ids of each group."""
+    return np.repeat(np.asarray(values, np.float64), m), [np.arange(g * m, (g + 1) * m) for g in range(len(values))]
+
+
+@pytest.mark.parametrize("interleave", [False, True])
+def test_gamma_per_source_shapes(interleave):
+    """Shapes 1, 2, 4 and rates 30, 20, 40 Hz per group of sources in one population (groups of
+    consecutive sources, or interleaved): each group is the homogeneous gamma process of its
+    shape and rate (count, KS against the Erlang CDF, CV 1/sqrt(k))."""
+    m, T = 100, 20000.0
+    shapes, rates = (1, 2, 4), (30.0, 20.0, 40.0)
+    shape, groups = _groups(shapes, m)
+    rate, _ = _groups(rates, m)
+    if interleave:     # source i in group i % 3
+        order = np.arange(3 * m).reshape(3, m).T.ravel()
+        shape, rate = shape[order], rate[order]
+        groups = [np.flatnonzero(np.arange(3 * m) % 3 == g) for g in range(3)]
+    mon = run_source(lambda net, n: net.gamma_source("g", n, shape, rate), 3 * m, T, seed=52 + interleave)
+    for k_shape, r, ids in zip(shapes, rates, groups):
+        check_gamma(int(np.isin(mon.i, ids).sum()), isi_steps(mon, ids=ids), m, T, k_shape, r,
+                    lambda x, k_shape=k_shape: erlang_cdf(x, k_shape))
+
+
+def test_dead_time_per_source():
+    """Dead times 0, 2, 5 ms per group of sources (20 Hz each; one group at 60 Hz, rate x dead_time
+    0.3): each group is the homogeneous process of its dead time (no interval below it, KS of
+    ISI - dead time against the exponential of its hazard, count)."""
+    m, T = 100, 20000.0
+    deads, rates = (0.0, 2.0, 5.0), (20.0, 20.0, 60.0)
+    dead, groups = _groups(deads, m)
+    rate, _ = _groups(rates, m)
+    mon = run_source(lambda net, n: net.poisson_refractory("d", n, rate, dead), 3 * m, T, seed=54)
+    for d, r, ids in zip(deads, rates, groups):
+        check_dead_time(int(np.isin(mon.i, ids).sum()), isi_steps(mon, ids=ids), m, T, r, d)
+
+
+def test_equal_per_source_values_give_the_scalar_spikes():
+    """A per-source shape or dead time whose values are all equal gives the spikes of the number,
+    bit for bit (same seed; two trials)."""
+    def spikes(shape, dead):
+        net = ns.Network(dt=DT, seed=55, batch=2)
+        g = net.gamma_source("g", 30, shape, np.linspace(20.0, 80.0, 30))
+        d = net.poisson_refractory("d", 30, 70.0, dead, start=5.0)
+        mg, md = net.monitor(g, "spikes"), net.monitor(d, "spikes")
+        net.run(400.0)
+        return [np.stack([m.trial, m.i, np.rint(m.t / DT)]) for m in (mg, md)]
+    scalar = spikes(1.7, 3.0)
+    assert scalar[0].shape[1] > 500 and scalar[1].shape[1] > 500
+    for a, b in zip(spikes(np.full(30, 1.7), [3.0] * 30), scalar):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_per_source_values_round_trip():
+    """``to_dict`` keeps a number a number and per-source values an array; JSON -> ``from_dict``
+    (and ``Network.from_spec``) give the same spec text and the same source arrays."""
+    from neurosim.spec.network import NetworkSpec
+    from neurosim.state.build import build_state
+    net = ns.Network(dt=DT, seed=56)
+    net.gamma_source("g", 3, [1.0, 2.5, 4.0], 20.0)
+    net.gamma_source("h", 2, 3.0, 10.0)
+    net.poisson_refractory("d", 3, [10.0, 20.0, 30.0], [0.0, 2.0, 5.0])
+    net.poisson_refractory("e", 2, 10.0, 1.5)
+    net.poisson_refractory("f", 2, [300.0, 10.0], [3.0, 50.0])     # rate x dead_time < 1 per source
+    d = {p["name"]: p for p in net.spec().to_dict()["populations"]}
+    np.testing.assert_array_equal(d["g"]["shape"], [1.0, 2.5, 4.0])
+    np.testing.assert_array_equal(d["d"]["dead_time"], [0.0, 2.0, 5.0])
+    assert type(d["h"]["shape"]) is float and type(d["e"]["dead_time"]) is float
+    text = net.to_json()
+    back = NetworkSpec.from_dict(text)
+    assert json.loads(back.to_json()) == json.loads(text)
+    assert json.loads(ns.Network.from_spec(json.loads(text)).to_json()) == json.loads(text)
+    a, b = build_state(net.spec())[0].inputs, build_state(back)[0].inputs
+    np.testing.assert_array_equal(a.rs_shape, [1.0, 2.5, 4.0, 3.0, 3.0] + [1.0] * 7)
+    np.testing.assert_array_equal(a.rs_dead, np.array([0.0] * 5 + [0.0, 2.0, 5.0, 1.5, 1.5, 3.0, 50.0]) / DT)
+    for f in ("rs_shape", "rs_dead", "rs_scale", "rs_off"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
 
 
 # ------------------------------------------------------------------------------------ batches, seeds
@@ -280,6 +374,11 @@ def test_inhomogeneous_poisson_uniform_within_segments():
     (dict(shape=2.0, rate=[1.0, 2.0]), "rate must be a number or 4 values"),
     (dict(shape=2.0, rate=10.0, start=0.05), "start 0.05 ms is not a multiple of dt"),
     (dict(shape=2.0, rate=10.0, start=5.0, stop=5.0), "stop must be > start"),
+    (dict(shape=[2.0, 1.0, -1.5, 3.0], rate=10.0), r"shape\[2\] must be > 0, got -1.5"),
+    (dict(shape=[2.0, 0.0, -1.5, 3.0], rate=10.0), r"shape\[1\] must be > 0, got 0.0"),
+    (dict(shape=[2.0, 1.0, 3.0, float("nan")], rate=10.0), r"shape\[3\] must be finite, got nan"),
+    (dict(shape=[2.0, 1.0, 3.0], rate=10.0), r"shape must be a number or 4 per-source values, got shape \(3,\)"),
+    (dict(shape=np.ones((2, 2)), rate=10.0), r"shape must be a number or 4 per-source values, got shape \(2, 2\)"),
 ])
 def test_gamma_bad_input(kwargs, match):
     net = ns.Network(dt=DT)
@@ -293,6 +392,10 @@ def test_gamma_bad_input(kwargs, match):
     (dict(rate=[10.0, 10.0, 10.0, 300.0], dead_time=4.0), "rate x dead_time must be < 1"),
     (dict(rate=-1.0, dead_time=1.0), "rate must be >= 0 Hz"),
     (dict(rate=10.0, dead_time=1.0, stop=-2.0), "stop must be > start"),
+    (dict(rate=10.0, dead_time=[1.0, 0.0, -2.0, 3.0]), r"dead_time\[2\] must be >= 0 \(ms\), got -2.0"),
+    (dict(rate=10.0, dead_time=[1.0, 2.0]), r"dead_time must be a number or 4 per-source values \(ms\), got shape"),
+    (dict(rate=100.0, dead_time=[1.0, 2.0, 10.0, 12.0]), r"< 1.*got 100 Hz x 10 ms = 1 at source 2"),
+    (dict(rate=[10.0, 100.0, 300.0, 10.0], dead_time=[4.0, 3.0, 4.0, 4.0]), r"got 300 Hz x 4 ms = 1.2 at source 2"),
 ])
 def test_dead_time_bad_input(kwargs, match):
     net = ns.Network(dt=DT)

@@ -17,6 +17,9 @@ exponential interval of hazard ``lambda = rate / (1 - rate d)``, so that the mea
 (dead time included).  PyNN ``SpikeSourcePoissonRefractory(rate, tau_refrac)``, NEST
 ``ppd_sup_generator(rate, dead_time)`` and ``poisson_generator_ps(rate, dead_time)``.
 
+The rate, the gamma ``shape`` and the ``dead_time`` are each a number or (n,) per-source values
+(PyNN's ``alpha`` and ``tau_refrac`` are per cell); every source is checked on its own.
+
 Both start *stationary* at ``start``: the first spike comes after the equilibrium
 forward-recurrence time of the process (density ``(1 - F(x)) / mean ISI``; for the gamma process
 ``U * Gamma(k + 1, beta)`` with U uniform on [0, 1); with a dead time, with probability
@@ -87,14 +90,34 @@ def _rates(what: str, rate, n: int, dt: float) -> np.ndarray:
     return r
 
 
+def _per_source(what: str, name: str, value, n: int, unit: str, check):
+    """A number, or (n,) per-source values (a list or array): the number as a float, checked by
+    ``check(f"{what}: {name}", value)``; the values as a float64 array, each checked the same way
+    under the name ``{name}[i]``, so that the error names the first bad source index and value."""
+    try:
+        arr = np.asarray(V.to_float(value, f"{what}: {name}", unit))
+    except ValueError:         # ragged nested lists
+        arr = np.asarray(None)
+    if arr.ndim == 0:
+        return check(f"{what}: {name}", value)
+    if arr.ndim > 1 or arr.shape[0] != n:
+        u = f" ({unit})" if unit else ""
+        raise SpecError(f"{what}: {name} must be a number or {n} per-source values{u}, got shape {arr.shape}")
+    out = np.empty(n, np.float64)
+    for i, v in enumerate(arr.tolist()):
+        out[i] = check(f"{what}: {name}[{i}]", v)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class GammaSource:
     """``n`` independent gamma-process spike sources (see the module docstring): ISIs ~
     Gamma(shape, rate ``shape * rate``), mean rate ``rate`` (Hz, a number or (n,) values), shape
-    > 0 (dimensionless), spikes for ``start <= t < stop`` (ms).  PyNN ``SpikeSourceGamma``:
-    ``alpha = shape``, ``beta = shape * rate`` (1/s); NEST ``gamma_sup_generator``."""
+    > 0 (dimensionless, a number or (n,) per-source values), spikes for ``start <= t < stop`` (ms).
+    PyNN ``SpikeSourceGamma``: ``alpha = shape`` (per cell), ``beta = shape * rate`` (1/s); NEST
+    ``gamma_sup_generator``."""
     n: int
-    shape: float
+    shape: Any
     rate: Any
     start: float = 0.0
     stop: Optional[float] = None
@@ -103,25 +126,27 @@ class GammaSource:
     def make(cls, name: str, n: int, shape, rate, start, stop, dt: float) -> "GammaSource":
         what = f"gamma_source {name!r}"
         n = V.positive_int(f"{what}: n", n)
-        shape = V.positive(f"{what}: shape", shape, "", " (the gamma order k > 0; 1 is Poisson)")
+        shape = _per_source(what, "shape", shape, n, "",
+                            lambda nm, v: V.positive(nm, v, "", " (the gamma order k > 0; 1 is Poisson)"))
         r = _rates(what, rate, n, dt)
         start, stop = _window(what, start, stop, dt)
         return cls(n, shape, r, start, stop)
 
     def to_dict(self) -> dict:
-        return {"source": "gamma", "shape": self.shape, "rate": np.asarray(self.rate), "start": self.start,
+        return {"source": "gamma", "shape": _desc(self.shape), "rate": np.asarray(self.rate), "start": self.start,
                 "stop": self.stop}
 
 
 @dataclass(frozen=True, eq=False)
 class PoissonRefractorySource:
     """``n`` independent Poisson sources with dead time (see the module docstring): mean rate
-    ``rate`` (Hz, a number or (n,) values) including the dead time ``dead_time`` (ms, >= 0),
-    ``rate * dead_time < 1``; hazard ``rate / (1 - rate * dead_time)`` outside the dead time.
-    PyNN ``SpikeSourcePoissonRefractory(rate, tau_refrac)``, NEST ``ppd_sup_generator``."""
+    ``rate`` (Hz, a number or (n,) values) including the dead time ``dead_time`` (ms, >= 0, a
+    number or (n,) per-source values), ``rate * dead_time < 1`` for every source; hazard ``rate /
+    (1 - rate * dead_time)`` outside the dead time.  PyNN ``SpikeSourcePoissonRefractory(rate,
+    tau_refrac)`` (tau_refrac per cell), NEST ``ppd_sup_generator``."""
     n: int
     rate: Any
-    dead_time: float
+    dead_time: Any
     start: float = 0.0
     stop: Optional[float] = None
 
@@ -130,17 +155,28 @@ class PoissonRefractorySource:
         what = f"poisson_refractory {name!r}"
         n = V.positive_int(f"{what}: n", n)
         r = _rates(what, rate, n, dt)
-        dead = V.non_negative(f"{what}: dead_time", dead_time, "ms")
-        if r.size and r.max() * dead * 1e-3 >= 1.0:
+        dead = _per_source(what, "dead_time", dead_time, n, "ms", lambda nm, v: V.non_negative(nm, v, "ms"))
+        rb, db = np.broadcast_arrays(np.atleast_1d(r), np.atleast_1d(dead))
+        bad = np.flatnonzero(rb * db * 1e-3 >= 1.0)
+        if bad.size:
+            i = int(bad[0])
+            ri, di = float(rb[i]), float(db[i])
+            at = f" at source {i}" if r.ndim or np.ndim(dead) else ""
             raise SpecError(f"{what}: rate x dead_time must be < 1 (a spike at most every dead_time), got "
-                            f"{r.max():g} Hz x {dead:g} ms = {r.max() * dead * 1e-3:g}; the largest rate for this "
-                            f"dead time is below {1000.0 / dead:g} Hz")
+                            f"{ri:g} Hz x {di:g} ms = {ri * di * 1e-3:g}{at}; the largest rate for this "
+                            f"dead time is below {1000.0 / di:g} Hz")
         start, stop = _window(what, start, stop, dt)
         return cls(n, r, dead, start, stop)
 
     def to_dict(self) -> dict:
-        return {"source": "poisson_refractory", "rate": np.asarray(self.rate), "dead_time": self.dead_time,
+        return {"source": "poisson_refractory", "rate": np.asarray(self.rate), "dead_time": _desc(self.dead_time),
                 "start": self.start, "stop": self.stop}
+
+
+def _desc(value):
+    """A per-source parameter for ``to_dict``: a number stays a float, per-source values a numpy
+    array (``json_default`` of spec/network.py writes it as a list)."""
+    return value if np.ndim(value) == 0 else np.asarray(value, np.float64)
 
 
 def source_from_dict(n: int, d: dict, name: str, dt: float):

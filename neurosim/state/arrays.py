@@ -153,11 +153,11 @@ class Inputs(NamedTuple):
     # renewal sources (gamma, Poisson with dead time; spec/sources.py, state/sources.py), one row each
     rs_pop: np.ndarray        # (n_rs,) int64 population row
     rs_kind: np.ndarray       # (n_rs,) int64 RENEWAL_GAMMA or RENEWAL_DEAD (kernels/scalar.py)
-    rs_shape: np.ndarray      # (n_rs,) float64 gamma shape k (dimensionless)
-    rs_dead: np.ndarray       # (n_rs,) float64 dead time (steps)
+    rs_shape: np.ndarray      # (n_cols,) float64 gamma shape k per source (dimensionless; 1 for dead-time sources)
+    rs_dead: np.ndarray       # (n_cols,) float64 dead time per source (steps; 0 for gamma sources)
     rs_start: np.ndarray      # (n_rs,) int64 first step
     rs_stop: np.ndarray       # (n_rs,) int64 first step without spikes
-    rs_off: np.ndarray        # (n_rs+1,) int64 columns of each source population in rs_scale / rs_next
+    rs_off: np.ndarray        # (n_rs+1,) int64 columns of each source population (source i of row r: rs_off[r] + i)
     rs_scale: np.ndarray      # (n_cols,) float64 gamma: 1/beta; dead time: 1/lambda (steps); inf at rate 0
     rs_next: np.ndarray       # (batch, n_cols) float64 time of the next event (steps), -1 before start, mutable
     # generated currents (spec/sources.py): AC (ac_*) and noise (nz_*), one row each

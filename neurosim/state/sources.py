@@ -21,7 +21,9 @@ def _window_steps(start, stop, dt):
 
 def source_input_arrays(net, pos, pop_start, batch, dt) -> dict:
     """The ``rs_*``, ``ac_*`` and ``nz_*`` fields of Inputs for network spec ``net`` (``pos``:
-    population index -> row, ``pop_start``: population index -> first global id)."""
+    population index -> row, ``pop_start``: population index -> first global id).  One row ``r``
+    per source population (``rs_pop``, ``rs_kind``, ``rs_start``, ``rs_stop``); one column
+    ``rs_off[r] + i`` per source ``i`` (``rs_shape``, ``rs_dead`` (steps), ``rs_scale``, ``rs_next``)."""
     rs = {k: [] for k in ("pop", "kind", "shape", "dead", "start", "stop")}
     off, scale = [0], []
     for p in sorted(net.populations, key=lambda q: pos[q.index]):
@@ -32,14 +34,15 @@ def source_input_arrays(net, pos, pop_start, batch, dt) -> dict:
         per_step = rate * dt * 1e-3            # mean events per step
         with np.errstate(divide="ignore"):
             if isinstance(m, GammaSource):
+                shape = np.broadcast_to(np.asarray(m.shape, np.float64), (p.n,))
                 rs["kind"].append(RENEWAL_GAMMA)
-                rs["shape"].append(m.shape)
-                rs["dead"].append(0.0)
-                sc = np.where(per_step > 0, 1.0 / (m.shape * per_step), np.inf)     # 1/beta in steps
+                rs["shape"].append(shape)
+                rs["dead"].append(np.zeros(p.n))
+                sc = np.where(per_step > 0, 1.0 / (shape * per_step), np.inf)      # 1/beta in steps
             else:
-                dead = m.dead_time / dt
+                dead = np.broadcast_to(np.asarray(m.dead_time, np.float64) / dt, (p.n,))
                 rs["kind"].append(RENEWAL_DEAD)
-                rs["shape"].append(1.0)
+                rs["shape"].append(np.ones(p.n))
                 rs["dead"].append(dead)
                 sc = np.where(per_step > 0, 1.0 / per_step - dead, np.inf)         # 1/lambda in steps
         a, e = _window_steps(m.start, m.stop, dt)
@@ -49,10 +52,12 @@ def source_input_arrays(net, pos, pop_start, batch, dt) -> dict:
         scale.append(sc)
         off.append(off[-1] + p.n)
     sc = np.concatenate(scale) if scale else np.zeros(0)
+    per_col = lambda xs: np.concatenate(xs) if xs else np.zeros(0)    # noqa: E731
     nxt = np.where(np.isinf(sc), np.inf, -1.0)[None, :].repeat(batch, axis=0)
     i64 = lambda x: np.asarray(x, np.int64)    # noqa: E731
     f64 = lambda x: np.asarray(x, np.float64)  # noqa: E731
-    out = dict(rs_pop=i64(rs["pop"]), rs_kind=i64(rs["kind"]), rs_shape=f64(rs["shape"]), rs_dead=f64(rs["dead"]),
+    out = dict(rs_pop=i64(rs["pop"]), rs_kind=i64(rs["kind"]), rs_shape=f64(per_col(rs["shape"])),
+               rs_dead=f64(per_col(rs["dead"])),
                rs_start=i64(rs["start"]), rs_stop=i64(rs["stop"]), rs_off=i64(off), rs_scale=f64(sc),
                rs_next=np.ascontiguousarray(nxt, np.float64))
     ac_off, ac_idx, ac_par, ac_win = [0], [], [], []

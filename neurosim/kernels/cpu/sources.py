@@ -10,10 +10,11 @@ from .maths import step_base, normal_at, renewal_isi, renewal_first, ac_value
 
 @kernel
 def renewal_sources(inputs, pops, neurons, key, step):
-    """Spikes of the gamma and dead-time sources in this step.  Each source keeps the time of its
-    next event (``rs_next``, steps, continuous); an event in [step, step + 1) is a spike in this
-    step, and the following intervals are drawn (from counter indices ``(b n + i) *
-    DRAWS_PER_SOURCE + j``, j = 0, 1, ...) until the next event lies after the step."""
+    """Spikes of the gamma and dead-time sources in this step.  Each source ``i`` of row ``r``
+    (column ``rs_off[r] + i``: its own shape, dead time and scale) keeps the time of its next
+    event (``rs_next``, steps, continuous); an event in [step, step + 1) is a spike in this step,
+    and the following intervals are drawn (from counter indices ``(b n + i) * DRAWS_PER_SOURCE +
+    j``, j = 0, 1, ...) until the next event lies after the step."""
     spiked = neurons.spiked
     nxt = inputs.rs_next
     end = step + 1.0
@@ -25,8 +26,6 @@ def renewal_sources(inputs, pops, neurons, key, step):
         off = inputs.rs_off[r]
         n = inputs.rs_off[r + 1] - off
         kind = inputs.rs_kind[r]
-        shape = inputs.rs_shape[r]
-        dead = inputs.rs_dead[r]
         base = step_base(key, STREAM_RENEWAL + p, step)
         for b in range(spiked.shape[0]):
             for i in range(n):
@@ -34,6 +33,8 @@ def renewal_sources(inputs, pops, neurons, key, step):
                 if t >= end:
                     continue
                 scale = inputs.rs_scale[off + i]
+                shape = inputs.rs_shape[off + i]       # per source (gamma order k)
+                dead = inputs.rs_dead[off + i]         # per source (steps)
                 j = np.int64(b * n + i) * DRAWS_PER_SOURCE
                 if t < 0.0:            # the process starts in this step, stationary
                     x, j = renewal_first(base, j, kind, shape, scale, dead)

@@ -29,8 +29,8 @@ def _renewal(inputs, pops, neurons, key, step):
     n = inputs.rs_off[r + 1] - off
     i = col - off
     kind = inputs.rs_kind[r]
-    shape = inputs.rs_shape[r]
-    dead = inputs.rs_dead[r]
+    shape = inputs.rs_shape[col]     # per source, column off + i (as the CPU kernel)
+    dead = inputs.rs_dead[col]
     scale = inputs.rs_scale[col]
     base = step_base(key, STREAM_RENEWAL + p, step)
     j = np.int64(b * n + i) * DRAWS_PER_SOURCE
