@@ -266,16 +266,17 @@ def test_dead_time_per_source():
 
 def test_equal_per_source_values_give_the_scalar_spikes():
     """A per-source shape or dead time whose values are all equal gives the spikes of the number,
-    bit for bit (same seed; two trials)."""
+    bit for bit (same seed; two trials), and the same next event times (steps, continuous)."""
     def spikes(shape, dead):
         net = ns.Network(dt=DT, seed=55, batch=2)
         g = net.gamma_source("g", 30, shape, np.linspace(20.0, 80.0, 30))
         d = net.poisson_refractory("d", 30, 70.0, dead, start=5.0)
         mg, md = net.monitor(g, "spikes"), net.monitor(d, "spikes")
         net.run(400.0)
-        return [np.stack([m.trial, m.i, np.rint(m.t / DT)]) for m in (mg, md)]
+        return [np.stack([m.trial, m.i, np.rint(m.t / DT)]) for m in (mg, md)] + \
+            [np.asarray(net._sim.backend.download().inputs.rs_next)]
     scalar = spikes(1.7, 3.0)
-    assert scalar[0].shape[1] > 500 and scalar[1].shape[1] > 500
+    assert scalar[0].shape[1] > 500 and scalar[1].shape[1] > 500 and scalar[2].shape == (2, 60)
     for a, b in zip(spikes(np.full(30, 1.7), [3.0] * 30), scalar):
         np.testing.assert_array_equal(a, b)
 
