@@ -28,8 +28,6 @@ KNOWN_FAILURES = {
     "test_composed_neuron_model_homogeneous_receptors": "PyNN's composed PointNeuron(LIF/AdExp, named "
                                                         "receptors) is not mapped yet",
     "test_simple_stochastic_synapse": "no SimpleStochasticSynapse (probabilistic release) in neurosim",
-    "test_SpikeSourceGamma": "per-cell gamma shape (alpha) not yet supported",
-    "test_SpikeSourcePoissonRefractory": "per-cell dead time (tau_refrac) not yet supported",
 }
 
 

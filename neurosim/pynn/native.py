@@ -38,11 +38,11 @@ def _add_population(net, pop, dt):
         return net.spike_generator(name, n, times, ids)
     if kind == "SpikeSourceGamma":
         start, stop = T.source_window(pop, P, dt)
-        alpha = T._uniform(pop, P, "alpha")
+        alpha = np.asarray(P["alpha"], float)
         return net.gamma_source(name, n, alpha, np.asarray(P["beta"], float) / alpha, start, stop)
     if kind == "SpikeSourcePoissonRefractory":
         start, stop = T.source_window(pop, P, dt)
-        return net.poisson_refractory(name, n, np.asarray(P["rate"], float), T._uniform(pop, P, "tau_refrac"),
+        return net.poisson_refractory(name, n, np.asarray(P["rate"], float), np.asarray(P["tau_refrac"], float),
                                       start, stop)
     native = net.population(name, n, T.neuron_model(kind, P, dt))
     pop._receptors = T.receptors(pop)
