@@ -122,7 +122,7 @@ def _short_term(prj, k):
     import neurosim as ns
     v = prj._values
     return ns.TsodyksMarkram(U=_one(prj, v["U"][k], "U"), tau_rec=_one(prj, v["tau_rec"][k], "tau_rec"),
-                             tau_facil=_one(prj, v["tau_facil"][k], "tau_facil"), states=2)
+                             tau_facil=_one(prj, v["tau_facil"][k], "tau_facil"), states=3)
 
 
 def _add_projection(net, prj, dt):
