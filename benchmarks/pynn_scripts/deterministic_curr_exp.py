@@ -1,6 +1,6 @@
 """A deterministic current-based network as a simulator-independent PyNN script.
 
-40 ``IF_curr_exp`` cells (or ``IF_curr_delta`` with ``celltype="IF_curr_delta"``), tau_refrac 2 ms,
+40 ``IF_curr_exp`` cells (or ``IF_curr_delta`` / ``IF_curr_alpha`` with ``celltype=...``), tau_refrac 2 ms,
 four groups of ten with i_offset 0, 0.2, 0.5 and 0.9 nA (the last fire tonically), initial v
 from -65 to -55 mV; driven by 24 excitatory and 8 inhibitory ``SpikeSourceArray`` trains (20 Hz,
 half of the trains on the 0.1 ms grid, half off it by 0.013-0.087 ms); every cell receives 6
@@ -36,7 +36,7 @@ I_OFFSET_GROUPS = (0.0, 0.2, 0.5, 0.9)      # nA, ten cells each
 DELAYS = (0.1, 0.2, 0.5, 1.0, 1.5, 2.2, 3.0)   # ms
 SOURCE_RATE = 20.0                           # Hz
 DELTA_MV_PER_NA = 2.0                        # IF_curr_delta weight (mV) per IF_curr_exp weight (nA)
-CELLTYPES = ("IF_curr_exp", "IF_curr_delta")
+CELLTYPES = ("IF_curr_exp", "IF_curr_delta", "IF_curr_alpha")
 
 
 def _trains(rng, n, duration, off_grid):
