@@ -21,7 +21,7 @@ from pyNN.parameters import Sequence                                    # noqa: 
 from pyNN.standardmodels import StandardCellType
 
 from .standardmodels import *                                           # noqa: F401,F403
-from .standardmodels import StaticSynapse
+from .standardmodels import StaticSynapse, PointNeuron
 from .electrodes import DCSource, StepCurrentSource, ACSource, NoisyCurrentSource   # noqa: F401
 from .populations import Population, PopulationView, Assembly           # noqa: F401
 from .projections import Projection
@@ -35,4 +35,4 @@ Projection._static_synapse_class = StaticSynapse
 def list_standard_models():
     """The names of the standard cell types this backend provides."""
     return [obj.__name__ for obj in globals().values()
-            if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj is not StandardCellType]
+            if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj not in (StandardCellType, PointNeuron)]

@@ -44,7 +44,7 @@ def _add_population(net, pop, dt):
         start, stop = T.source_window(pop, P, dt)
         return net.poisson_refractory(name, n, np.asarray(P["rate"], float), np.asarray(P["tau_refrac"], float),
                                       start, stop)
-    native = net.population(name, n, T.neuron_model(kind, P, dt))
+    native = net.population(name, n, T.neuron_model(T.neuron_kind(pop.celltype), P, dt))
     pop._receptors = T.receptors(pop)
     init = _initial(pop)
     if init:
@@ -218,11 +218,11 @@ def push_parameters(pop, old, names):
         elif kind in T.SOURCES:
             state.mark_structure_changed(f"changing {names} of {kind} {pop.label!r}")
         else:
-            if any(n in T.RECEPTOR_PARAMETERS for n in names):
+            if any(T.receptor_parameter(n) for n in names):
                 if T.receptors(pop, P) != T.receptors(pop, old):
                     state.mark_structure_changed(f"changing {names} of population {pop.label!r} (synaptic time "
                                                  "constants and reversal potentials are laid out when neurosim builds)")
-            native.set(**T.neuron_values(kind, P, dt))
+            native.set(**T.neuron_values(T.neuron_kind(pop.celltype), P, dt))
     except SpecError as e:
         raise errors.InvalidParameterValueError(str(e)) from e
 

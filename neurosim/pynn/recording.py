@@ -17,6 +17,17 @@ NATIVE = {"v": "v", "gsyn_exc": "g_exc", "gsyn_inh": "g_inh", "w": "w_adapt"}
 SCALE = {"v": 1.0, "gsyn_exc": 1e-3, "gsyn_inh": 1e-3, "w": 1e-3}     # nS -> µS, pA -> nA
 
 
+def native_variable(name: str):
+    """(neurosim variable, scale to PyNN units) of a PyNN recordable (a PointNeuron's receptor
+    variables as ``"AMPA.gsyn"`` (µS) / ``"AMPA.isyn"`` (nA)), or None."""
+    if name in NATIVE:
+        return NATIVE[name], SCALE[name]
+    receptor, _, var = name.partition(".")
+    if var in ("gsyn", "isyn") and receptor:
+        return f"g_{receptor}", 1e-3
+    return None
+
+
 def step_times(steps, dt):
     """Times (ms) of the ends of steps ``steps`` (NEST's spike stamps), as the nearest doubles to
     ``steps * dt`` in decimal when ``1/dt`` is a whole number (``12.0``, not ``12.000000000000002``)."""
@@ -40,7 +51,7 @@ class Recorder(recording.Recorder):
     def _record(self, variable, new_ids, sampling_interval=None):
         if variable.name == "spikes":
             return
-        if variable.name not in NATIVE:
+        if native_variable(variable.name) is None:
             raise NotImplementedError(f"neurosim.pynn cannot record {variable.name!r}")
         interval = sampling_interval or self._simulator.state.dt
         if new_ids or interval != self.sampling_interval or self._states is None:
@@ -61,7 +72,7 @@ class Recorder(recording.Recorder):
             cells = np.unique(pop.id_to_index(np.fromiter((int(i) for i in ids), dtype=np.int64)))
             self._state_cells = cells
             self._every = self.sampling_interval
-            self._states = net.monitor(pop._native, [NATIVE[v] for v in variables], indices=cells,
+            self._states = net.monitor(pop._native, [native_variable(v)[0] for v in variables], indices=cells,
                                        every=self.sampling_interval)
 
     def _before_run(self):
@@ -105,7 +116,7 @@ class Recorder(recording.Recorder):
         pop, state = self.population, self._simulator.state
         if self._states is None or state.net is None or state.net.simulation is None:
             return np.zeros((0, len(ids))), None
-        name = NATIVE[variable.name]
+        name, scale = native_variable(variable.name)
         idx = pop.id_to_index(np.asarray([int(x) for x in ids], dtype=np.int64))
         cols = np.searchsorted(self._state_cells, idx)
         values = np.asarray(self._states.trace(name))[:, 0, :][:, cols]
@@ -117,7 +128,7 @@ class Recorder(recording.Recorder):
             values = np.vstack([values, last[None, :]])
             times = np.append(times, state.t)
         keep = times >= float(self._recording_start_time) - 1e-9
-        return values[keep] * SCALE[variable.name], None
+        return values[keep] * scale, None
 
     def _local_count(self, variable, filter_ids=None):
         i, _ = self._spike_arrays()

@@ -16,7 +16,8 @@ NotImplementedError when created.
 """
 from __future__ import annotations
 
-from pyNN.standardmodels import cells, synapses, build_translations
+from pyNN.parameters import ParameterSpace
+from pyNN.standardmodels import cells, synapses, receptors, build_translations
 from pyNN.standardmodels.base import ModelNotAvailable
 
 from .simulator import state
@@ -43,6 +44,70 @@ SpikeSourcePoisson = _cell(cells.SpikeSourcePoisson)
 SpikeSourceArray = _cell(cells.SpikeSourceArray)
 SpikeSourceGamma = _cell(cells.SpikeSourceGamma)
 SpikeSourcePoissonRefractory = _cell(cells.SpikeSourcePoissonRefractory)
+
+
+# components of PyNN's composed PointNeuron(neuron, **named receptors)
+LIF = _cell(cells.LIF)
+AdExp = _cell(cells.AdExp)
+
+
+def _psr(base):
+    """A receptor component recording its state (``gsyn`` µS or ``isyn`` nA)."""
+    cls = _cell(base)
+    cls.recordable = list(base.default_initial_values)
+    return cls
+
+
+CurrExpPostSynapticResponse = _psr(receptors.CurrExpPostSynapticResponse)
+CondExpPostSynapticResponse = _psr(receptors.CondExpPostSynapticResponse)
+CondAlphaPostSynapticResponse = _psr(receptors.CondAlphaPostSynapticResponse)
+CondBetaPostSynapticResponse = _psr(receptors.CondBetaPostSynapticResponse)
+AlphaPSR = CondAlphaPostSynapticResponse
+ExpPSR = CondExpPostSynapticResponse
+
+
+class PointNeuron(cells.PointNeuron):
+    """PyNN's composed point neuron: a ``LIF`` or ``AdExp`` neuron with named post-synaptic
+    receptors (``AMPA=CondAlphaPostSynapticResponse(tau_syn=1.0, e_syn=0.0), ...``), each a
+    neurosim receptor channel of that name (``receptor_type="AMPA"``; recorded as
+    ``"AMPA.gsyn"`` or ``"AMPA.isyn"``).  Parameters are flat: the neuron's by name, a
+    receptor's as ``"AMPA.tau_syn"``."""
+
+    @property
+    def native_parameters(self):
+        values = {name: value for name, value in self.neuron.parameter_space.items()}
+        for rname, psr in self.post_synaptic_receptors.items():
+            for name, value in psr.parameter_space.items():
+                if name != "locations":
+                    values[f"{rname}.{name}"] = value
+        return ParameterSpace(values, schema=None, shape=self.parameter_space.shape)
+
+    def get_schema(self):
+        schema = dict(self.neuron.get_schema())
+        for rname, psr in self.post_synaptic_receptors.items():
+            schema.update({f"{rname}.{k}": v for k, v in psr.get_schema().items() if k != "locations"})
+        return schema
+
+    def get_parameter_names(self):
+        return list(self.get_schema())
+
+    def has_parameter(self, name):
+        return name in self.get_schema()
+
+    def translate(self, parameters, copy=True):
+        return ParameterSpace(dict(parameters.items()), schema=None, shape=parameters.shape)
+
+    def reverse_translate(self, native_parameters):
+        return ParameterSpace(dict(native_parameters.items()), schema=None, shape=native_parameters.shape)
+
+    def get_native_names(self, *names):
+        return list(names) if names else list(self.get_schema())
+
+    def computed_parameters(self):
+        return []
+
+    def computed_parameters_include(self, parameter_names):
+        return False
 
 
 class HH_cond_exp(ModelNotAvailable):

@@ -41,14 +41,42 @@ RECEPTOR_PARAMETERS = ("tau_syn_E", "tau_syn_I", "e_rev_E", "e_rev_I")
 NEVER = 1e9   # ms: start/stop times beyond this are "never" (PyNN's defaults are 1e10 and 1e12)
 
 
+PSRS = ("CurrExpPostSynapticResponse", "CondExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
+        "CondBetaPostSynapticResponse")
+
+
 def kind_of(celltype) -> str:
     return type(celltype).__name__
 
 
+def neuron_kind(celltype) -> str:
+    """The standard cell type whose neuron equations ``celltype`` has (a PointNeuron's LIF is an
+    IF_curr or IF_cond cell by its receptors, its AdExp an EIF cell)."""
+    kind = kind_of(celltype)
+    if kind != "PointNeuron":
+        return kind
+    if kind_of(celltype.neuron) == "AdExp":
+        return "EIF_cond_point"
+    return "IF_cond_point" if celltype.conductance_based else "IF_curr_point"
+
+
 def check_celltype(celltype, size):
     kind = kind_of(celltype)
+    if kind == "PointNeuron":
+        if kind_of(celltype.neuron) not in ("LIF", "AdExp"):
+            raise NotImplementedError(f"neurosim.pynn: PointNeuron needs a LIF or AdExp neuron, got "
+                                      f"{kind_of(celltype.neuron)}")
+        for name, psr in celltype.post_synaptic_receptors.items():
+            if kind_of(psr) not in PSRS:
+                raise NotImplementedError(f"neurosim.pynn: receptor {name!r} is a {kind_of(psr)}; available: {PSRS}")
+            if not name.replace("_", "a").isalnum():
+                raise errors.InvalidParameterValueError(f"receptor name {name!r}: letters, digits and '_' only")
+        if kind_of(celltype.neuron) == "AdExp" and not celltype.conductance_based:
+            raise NotImplementedError("neurosim.pynn: an AdExp PointNeuron needs conductance-based receptors")
+        return
     if kind not in SOURCES + NEURONS:
-        raise NotImplementedError(f"neurosim.pynn has no {kind} cell type; available: {list(NEURONS + SOURCES)}")
+        raise NotImplementedError(f"neurosim.pynn has no {kind} cell type; available: {list(NEURONS + SOURCES)}"
+                                  " and PointNeuron(LIF | AdExp, receptors)")
 
 
 def is_delta(post_root) -> bool:
@@ -109,9 +137,12 @@ def _uniform(pop, P, name) -> float:
 
 
 def receptors(pop, P=None) -> dict:
-    """{'excitatory': Receptor, 'inhibitory': Receptor} of a PyNN neuron population."""
+    """{receptor type: Receptor} of a PyNN neuron population ('excitatory'/'inhibitory', or a
+    PointNeuron's receptor names)."""
     P = pop._parameters if P is None else P
     kind = kind_of(pop.celltype)
+    if kind == "PointNeuron":
+        return {name: _psr(pop, P, name, psr) for name, psr in pop.celltype.post_synaptic_receptors.items()}
     if kind == "IF_curr_delta":
         return {"excitatory": Delta("exc"), "inhibitory": Delta("inh")}
     taus = [_uniform(pop, P, "tau_syn_E"), _uniform(pop, P, "tau_syn_I")]
@@ -121,6 +152,24 @@ def receptors(pop, P=None) -> dict:
     else:
         made = [Receptor(n, tau_decay=t, e_rev=e) for n, t, e in zip(("exc", "inh"), taus, erev)]
     return {"excitatory": made[0], "inhibitory": made[1]}
+
+
+def _psr(pop, P, name, psr) -> Receptor:
+    """A PointNeuron's receptor ``name`` as a neurosim channel of that name."""
+    kind = kind_of(psr)
+    one = lambda key: _uniform(pop, P, f"{name}.{key}")   # noqa: E731
+    if kind == "CurrExpPostSynapticResponse":
+        return Receptor(name, tau_decay=one("tau_syn"), e_rev=None)
+    if kind == "CondExpPostSynapticResponse":
+        return Receptor(name, tau_decay=one("tau_syn"), e_rev=one("e_syn"))
+    if kind == "CondAlphaPostSynapticResponse":
+        return Alpha(name, one("tau_syn"), one("e_syn"))
+    return Receptor(name, tau_decay=one("tau_decay"), tau_rise=one("tau_rise"), e_rev=one("e_syn"))
+
+
+def receptor_parameter(name) -> bool:
+    """Is ``name`` a parameter of a population's receptors (laid out when neurosim builds)?"""
+    return name in RECEPTOR_PARAMETERS or "." in name
 
 
 # ---------------------------------------------------------------------------------- sources
@@ -197,7 +246,7 @@ def check_parameters(pop, P):
                         f"{kind} {pop.label!r}: {name} must be finite and >= 0, got {v.min():g}")
         else:
             from .simulator import state
-            neuron_model(kind, P, state.dt)
+            neuron_model(neuron_kind(pop.celltype), P, state.dt)
             receptors(pop, P)
     except SpecError as e:
         raise errors.InvalidParameterValueError(f"population {pop.label!r} ({kind}, PyNN units: cm nF, i_offset nA, "
