@@ -83,7 +83,8 @@ def run(sim, benchmark: str = "COBA", seed: int = 1, n_cells: int = 4000, durati
 
     Returns {"rates": {"exc", "inh", "all": mean rate Hz}, "spikes": {"exc", "inh": (n, 2) arrays
     (index, time ms)}, "meta": {simulator, benchmark, seed, n_cells, duration, connections,
-    build_s (setup + construction, s), run_s (sim.run, s)}}."""
+    build_s (setup + construction + ``sim.run(0.0)``, which lays the network out: neurosim builds its
+    arrays and loads or compiles its kernels, NEST connects its devices; s), run_s (sim.run, s)}}."""
     _check(benchmark, seed, n_cells, duration)
     net = draw_network(seed, n_cells, duration, p)
     par = COBA if benchmark == "COBA" else CUBA
@@ -119,6 +120,7 @@ def run(sim, benchmark: str = "COBA", seed: int = 1, n_cells: int = 4000, durati
     if record_spikes:
         exc.record("spikes")
         inh.record("spikes")
+    sim.run(0.0)
     t1 = time.perf_counter()
     sim.run(duration)
     t2 = time.perf_counter()

@@ -82,11 +82,15 @@ class Population(_ParameterMixin, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
+    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={}, label=None):
+        # refuse a new population in the middle of a simulation before PyNN registers anything of it
+        simulator.state.mark_structure_changed(f"creating population {label!r}" if label else "creating a population")
+        common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
+
     def _create_cells(self):
         state = simulator.state
         from .translate import check_celltype
         check_celltype(self.celltype, self.size)
-        state.mark_structure_changed(f"creating population {self.label!r}")
         ids = np.arange(state.id_counter, state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
         self._mask_local = np.ones(self.size, dtype=bool)

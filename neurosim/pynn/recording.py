@@ -55,7 +55,12 @@ class Recorder(recording.Recorder):
             raise NotImplementedError(f"neurosim.pynn cannot record {variable.name!r}")
         interval = sampling_interval or self._simulator.state.dt
         if new_ids or interval != self.sampling_interval or self._states is None:
-            self._simulator.state.mark_structure_changed(f"recording {variable.name!r} of {self.population.label!r}")
+            try:
+                self._simulator.state.mark_structure_changed(
+                    f"recording {variable.name!r} of {self.population.label!r}")
+            except Exception:
+                self.recorded[variable] = self.recorded[variable].difference(new_ids)   # as it was
+                raise
         self.sampling_interval = interval
 
     def _reset(self):
