@@ -30,8 +30,9 @@ def noise_current(net, current, steps, target: int = 0, trial: int = 0) -> np.nd
     every = int(round(current.dt_noise / net.dt))
     steps = np.asarray(steps, dtype=np.int64).reshape(-1)
     out = np.zeros(steps.size)
-    for k, s in enumerate(steps):
-        if a <= s < e:
-            base = step_base(sim.key, STREAM_NOISE + position, a + ((s - a) // every) * every)
-            out[k] = current.mean + current.std * normal_at(base, 2 * (trial * m + target))
+    with np.errstate(over="ignore"):   # the generator's uint64 wrap-around is intended (as in the kernels)
+        for k, s in enumerate(steps):
+            if a <= s < e:
+                base = step_base(sim.key, STREAM_NOISE + position, a + ((s - a) // every) * every)
+                out[k] = current.mean + current.std * normal_at(base, 2 * (trial * m + target))
     return out
