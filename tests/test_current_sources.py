@@ -249,6 +249,39 @@ def test_noise_bad_input(kwargs, match):
         net.inject_noise(e, **kwargs)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")   # no overflow warnings from the generator's uint64 maths
+def test_noise_current_equals_the_recorded_i_ext():
+    """``sim.currents.noise_current`` gives, step by step, the current the kernels injected: the
+    recorded ``i_ext`` (the value of each step, sampled at its start) of neurons whose only current
+    is that injection, for each target and trial; a second injection on the same population is
+    told apart from the first."""
+    from neurosim.sim.currents import noise_current
+    net = ns.Network(dt=DT, seed=11, batch=2)
+    e = net.population("e", 5, ns.LIFCurr(v_th=50.0))
+    first = net.inject_noise(e, 0.0, 30.0, 0.1, indices=[0])
+    second = net.inject_noise(e, 20.0, 50.0, 3 * DT, start=0.5, stop=7.3, indices=[2, 4])
+    mon = net.monitor(e, "i_ext")
+    with pytest.raises(SpecError, match="build or run the network first"):
+        noise_current(net, second, np.arange(10))
+    net.run(10.0)
+    x = np.asarray(mon.i_ext)                                  # (steps, batch, n)
+    steps = np.arange(x.shape[0])
+    a, b = round(0.5 / DT), round(7.3 / DT)
+    for trial in range(2):
+        for target, cell in enumerate([2, 4]):
+            got = noise_current(net, second, steps, target=target, trial=trial)
+            np.testing.assert_array_equal(got, x[:, trial, cell])
+            assert np.all(got[:a] == 0.0) and np.all(got[b:] == 0.0) and np.all(got[a:b] != 0.0)
+        np.testing.assert_array_equal(noise_current(net, first, steps, trial=trial), x[:, trial, 0])
+    assert not np.array_equal(x[:, 0, 2], x[:, 1, 2]) and not np.array_equal(x[:, 0, 2], x[:, 0, 4])
+    other = ns.Network(dt=DT, seed=11, batch=2)
+    foreign = other.inject_noise(other.population("e", 5, ns.LIFCurr(v_th=50.0)), 20.0, 50.0, 3 * DT)
+    with pytest.raises(SpecError, match="not a noise injection of this network"):
+        noise_current(net, foreign, steps)
+    with pytest.raises(SpecError, match=r"target must be in \[0, 1\]"):
+        noise_current(net, second, steps, target=2)
+
+
 # ------------------------------------------------------------------------------------ spec round trip
 def _all_sources(net):
     g = net.gamma_source("g", 10, 1.5, np.linspace(20.0, 200.0, 10), start=2.0, stop=80.0)
