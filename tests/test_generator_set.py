@@ -7,7 +7,8 @@ sim/changes.py ``write_generators``).
   "now" + new spikes from "now");
 * before the first run it simply replaces the spikes;
 * bad input (unequal lengths, negative times, ids out of range, a source twice in one step) raises
-  SpecError naming the population and leaves the old spikes in place;
+  SpecError naming the population and leaves the old spikes in place (in the running network and
+  in its description, which a reset replays);
 * ``Network.reset()`` afterwards replays the whole new list from t = 0.
 """
 import numpy as np
@@ -92,6 +93,9 @@ def test_bad_spikes_raise_and_keep_the_old_ones(times, ids, match):
         gen.set(times=times, ids=ids)
     assert "'gen'" in str(err.value)
     net.run(T2)
+    assert emitted(mons["gen"]) == steps_of(*OLD)
+    net.reset()                                  # the description kept the old spikes too
+    net.run(T1 + T2)
     assert emitted(mons["gen"]) == steps_of(*OLD)
 
 

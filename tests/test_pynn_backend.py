@@ -75,9 +75,9 @@ def test_curr_exp_v_under_dc_source_closed_form():
     sim.run(100.0)
     t, v = signal(p, "v")
     v_inf = v_rest + amp * tau_m / cm                        # R = tau_m / cm (MΩ), nA * MΩ = mV
-    on = relax(t, start, v_rest, v_inf, tau_m)
-    expected = np.where(t <= start, v_rest, np.where(t <= stop, on, relax(t, stop, relax(stop, start, v_rest, v_inf,
-                                                                                        tau_m), v_rest, tau_m)))
+    v_stop = relax(stop, start, v_rest, v_inf, tau_m)
+    expected = np.where(t <= start, v_rest, np.where(t <= stop, relax(t, start, v_rest, v_inf, tau_m),
+                                                     relax(t, stop, v_stop, v_rest, tau_m)))
     np.testing.assert_allclose(v[:, 1], expected, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(v[:, 0], v_rest)           # not injected
     k = int(round(start / DT))
@@ -140,7 +140,8 @@ def test_set_between_runs_changes_the_slope_from_the_next_step():
     t, v = signal(p, "v")
     r = tau_m / cm
     v1 = relax(t1, 0.0, v_rest, v_rest + r * i1, tau_m)
-    expected = np.where(t <= t1, relax(t, 0.0, v_rest, v_rest + r * i1, tau_m), relax(t, t1, v1, v_rest + r * i2, tau_m))
+    expected = np.where(t <= t1, relax(t, 0.0, v_rest, v_rest + r * i1, tau_m),
+                        relax(t, t1, v1, v_rest + r * i2, tau_m))
     np.testing.assert_allclose(v[:, 0], expected, rtol=0, atol=1e-9)
 
 
@@ -193,30 +194,44 @@ def test_reset_repeats_the_run():
     np.testing.assert_array_equal(signal(p, "v", 0)[1], signal(p, "v", 1)[1])
 
 
-def test_reset_keeps_stdp_weights_and_takes_new_structure():
-    noise, p = _driven()
+def _plastic(noise, p):
     stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.05,
                                                                  A_minus=0.06),
                              weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=0.03),
                              weight=0.015, delay=1.0)
-    plastic = sim.Projection(noise, p, sim.AllToAllConnector(), stdp)
-    w0 = plastic.get("weight", format="list", with_address=False)
+    return sim.Projection(noise, p, sim.AllToAllConnector(), stdp)
+
+
+def _weights(prj):
+    return np.array(prj.get("weight", format="list", with_address=False), dtype=float)
+
+
+def test_reset_keeps_stdp_weights_and_takes_new_structure():
+    plastic = _plastic(*_driven())
     sim.run(200.0)
-    w1 = np.array(plastic.get("weight", format="list", with_address=False))
-    assert np.max(np.abs(w1 - w0)) > 1e-3                    # it learnt
+    w_200 = _weights(plastic)                     # what the same network has learnt by 200 ms
+    sim.setup(timestep=DT)
+    noise, p = _driven()
+    plastic = _plastic(noise, p)
+    w0 = _weights(plastic)
+    sim.run(100.0)
+    w_100 = _weights(plastic)
+    sim.run(100.0)                                # learns on; not read back before the reset
     with pytest.raises(SpecError, match=r"reset\(\)"):
         sim.Projection(noise, p, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.01))
     sim.reset()
-    np.testing.assert_array_equal(plastic.get("weight", format="list", with_address=False), w1)
-    # new structure after reset: a population driven one to one from a spike array
+    # new structure after reset (the network is laid out again): a silent spike array -> cells
     src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[5.0], [12.0]]))
     q = sim.Population(2, sim.IF_curr_exp(tau_refrac=2.0))
     sim.Projection(src, q, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.0, delay=1.0))
     q.record("spikes")
-    np.testing.assert_array_equal(plastic.get("weight", format="list", with_address=False), w1)
+    sim.run(0.0)
+    w_reset = _weights(plastic)
+    assert np.max(np.abs(w_100 - w0)) > 1e-3 and np.max(np.abs(w_200 - w_100)) > 1e-3   # it learnt
+    np.testing.assert_array_equal(w_reset, w_200)
     sim.run(50.0)
     assert sum(map(len, spikes(q))) == 0                      # weight 0: the new projection exists but is silent
-    assert np.max(np.abs(np.array(plastic.get("weight", format="list", with_address=False)) - w1)) > 1e-3
+    assert np.max(np.abs(_weights(plastic) - w_200)) > 1e-3
 
 
 def test_structure_after_reset_delivers():
