@@ -165,6 +165,12 @@ def threaded_run(threads):
     return out, chunks
 
 
+def _max_threads():
+    import numba
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+@pytest.mark.skipif(_max_threads() < 2, reason="Numba allows one thread here (NUMBA_NUM_THREADS < 2)")
 def test_threads_do_not_change_the_spikes():
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx, max_tasks_per_child=1) as ex:
