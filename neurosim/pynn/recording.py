@@ -45,6 +45,7 @@ class Recorder(recording.Recorder):
         self._spikes = None      # neurosim SpikeMonitor of the whole population
         self._states = None      # neurosim StateMonitor of the recorded cells (union over variables)
         self._state_cells = np.zeros(0, np.int64)
+        self._state_variables = ()
         self._every = None
 
     # ------------------------------------------------------------------ what to record
@@ -54,7 +55,7 @@ class Recorder(recording.Recorder):
         if native_variable(variable.name) is None:
             raise NotImplementedError(f"neurosim.pynn cannot record {variable.name!r}")
         interval = sampling_interval or self._simulator.state.dt
-        if new_ids or interval != self.sampling_interval or self._states is None:
+        if not self._monitoring(variable.name, new_ids, interval):
             try:
                 self._simulator.state.mark_structure_changed(
                     f"recording {variable.name!r} of {self.population.label!r}")
@@ -63,15 +64,23 @@ class Recorder(recording.Recorder):
                 raise
         self.sampling_interval = interval
 
+    def _monitoring(self, name, ids, interval) -> bool:
+        """Does the laid-out network already monitor ``name`` of the cells ``ids`` every ``interval``?"""
+        if self._states is None or name not in self._state_variables or interval != self._every:
+            return False
+        idx = self.population.id_to_index(np.asarray([int(i) for i in ids], dtype=np.int64))
+        return bool(np.all(np.isin(idx, self._state_cells)))
+
     def _reset(self):
-        if self._states is not None:
-            self._simulator.state.mark_structure_changed(f"record(None) on {self.population.label!r}")
+        """``record(None)``: nothing is reported from now on; the monitors of a network under way
+        keep running (they are laid out anew at the next rebuild)."""
 
     def _add_monitors(self, net):
         pop = self.population
         self._spikes = net.monitor(pop._native, "spikes")
-        self._states, self._state_cells = None, np.zeros(0, np.int64)
+        self._states, self._state_cells, self._state_variables = None, np.zeros(0, np.int64), ()
         variables = sorted(v.name for v, ids in self.recorded.items() if v.name != "spikes" and ids)
+        self._state_variables = tuple(variables)
         if variables:
             ids = set().union(*[ids for v, ids in self.recorded.items() if v.name in variables])
             cells = np.unique(pop.id_to_index(np.fromiter((int(i) for i in ids), dtype=np.int64)))
