@@ -32,6 +32,13 @@ from .procedural_api import create, connect, record, record_v, record_gsyn, set 
 Projection._static_synapse_class = StaticSynapse
 
 
+class NativeRNG(NumpyRNG):
+    """neurosim's "native" random numbers, for scripts written for other backends
+    (``sim.NativeRNG(seed=...)``): neurosim draws with NumPy, so this is a :class:`NumpyRNG`
+    (Mersenne Twister, seeded by ``seed``) and its draws are made in Python, where PyNN's
+    connectors and random parameter values use them."""
+
+
 def list_standard_models():
     """The names of the standard cell types this backend provides."""
     return [obj.__name__ for obj in globals().values()
