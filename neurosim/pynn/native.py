@@ -131,14 +131,17 @@ def _add_projection(net, prj, dt):
     prj._natives = []
     for a, b, k in _group_order(prj):
         pre_root, post_root = state.populations[a], state.populations[b]
-        receptor = post_root._receptors[prj.receptor_type]
-        delay = T.native_delay(prj._values["delay"][k], post_root, dt)
-        weight = T.weight_factor(post_root) * prj._values["weight"][k]
-        conn = ns.from_arrays(prj._pre_local[prj._pre[k]], prj._post_local[prj._post[k]], w=weight, delay=delay)
-        name = f"q{len(net.projections)}"
-        native = net.connect(pre_root._native, post_root._native, conn, receptor=receptor, weight=0.0, name=name,
-                             plasticity=_plasticity(prj, k, dt, delay), short_term=_short_term(prj, k))
-        prj._natives.append((native, k, T.weight_factor(post_root)))
+        channels, cell_channel = post_root._receptors[prj.receptor_type]
+        channel_of = cell_channel[prj._post_local[prj._post[k]]]
+        for c in np.unique(channel_of):     # one neurosim projection per receptor channel
+            kc = k[channel_of == c]
+            delay = T.native_delay(prj._values["delay"][kc], post_root, dt)
+            weight = T.weight_factor(post_root) * prj._values["weight"][kc]
+            conn = ns.from_arrays(prj._pre_local[prj._pre[kc]], prj._post_local[prj._post[kc]], w=weight, delay=delay)
+            name = f"q{len(net.projections)}"
+            native = net.connect(pre_root._native, post_root._native, conn, receptor=channels[c], weight=0.0,
+                                 name=name, plasticity=_plasticity(prj, kc, dt, delay), short_term=_short_term(prj, kc))
+            prj._natives.append((native, kc, T.weight_factor(post_root)))
 
 
 # ---------------------------------------------------------------------------------- between runs
@@ -219,7 +222,7 @@ def push_parameters(pop, old, names):
             state.mark_structure_changed(f"changing {names} of {kind} {pop.label!r}")
         else:
             if any(T.receptor_parameter(n) for n in names):
-                if T.receptors(pop, P) != T.receptors(pop, old):
+                if not T.same_receptors(T.receptors(pop, P), T.receptors(pop, old)):
                     state.mark_structure_changed(f"changing {names} of population {pop.label!r} (synaptic time "
                                                  "constants and reversal potentials are laid out when neurosim builds)")
             native.set(**T.neuron_values(T.neuron_kind(pop.celltype), P, dt))

@@ -47,6 +47,7 @@ class Recorder(recording.Recorder):
         self._state_cells = np.zeros(0, np.int64)
         self._state_variables = ()
         self._every = None
+        self._names = {}         # PyNN variable -> neurosim variables summed into it
 
     # ------------------------------------------------------------------ what to record
     def _record(self, variable, new_ids, sampling_interval=None):
@@ -86,8 +87,23 @@ class Recorder(recording.Recorder):
             cells = np.unique(pop.id_to_index(np.fromiter((int(i) for i in ids), dtype=np.int64)))
             self._state_cells = cells
             self._every = self.sampling_interval
-            self._states = net.monitor(pop._native, [native_variable(v)[0] for v in variables], indices=cells,
-                                       every=self.sampling_interval)
+            self._names = {v: self._native_names(net, v) for v in variables}
+            names = list(dict.fromkeys(n for v in variables for n in self._names[v]))
+            self._states = net.monitor(pop._native, names, indices=cells, every=self.sampling_interval)
+
+    def _native_names(self, net, variable):
+        """The neurosim variables whose sum is PyNN's ``variable``: ``gsyn_exc``/``gsyn_inh`` of a
+        population with several receptor channels of a type (cells with different ``tau_syn``,
+        :func:`neurosim.pynn.translate.receptors`) add the channels that are connected (a cell's
+        other channels stay 0)."""
+        if variable not in ("gsyn_exc", "gsyn_inh"):
+            return [native_variable(variable)[0]]
+        from ..spec.channels import channels_of
+        pop = self.population
+        channels, _ = pop._receptors["excitatory" if variable == "gsyn_exc" else "inhibitory"]
+        present = channels_of(net, pop._native)
+        names = ["g_" + r.name for r in channels if r in present]
+        return names or [native_variable(variable)[0]]
 
     def _before_run(self):
         pass
@@ -130,15 +146,16 @@ class Recorder(recording.Recorder):
         pop, state = self.population, self._simulator.state
         if self._states is None or state.net is None or state.net.simulation is None:
             return np.zeros((0, len(ids))), None
-        name, scale = native_variable(variable.name)
+        names = self._names[variable.name]
+        scale = native_variable(variable.name)[1]
         idx = pop.id_to_index(np.asarray([int(x) for x in ids], dtype=np.int64))
         cols = np.searchsorted(self._state_cells, idx)
-        values = np.asarray(self._states.trace(name))[:, 0, :][:, cols]
+        values = sum(np.asarray(self._states.trace(name))[:, 0, :][:, cols] for name in names)
         times = np.asarray(self._states.t, float)
         every_steps = int(round(self._every / state.dt))
         now_step = int(round(state.t / state.dt))
         if now_step > 0 and now_step % every_steps == 0:
-            last = np.asarray(state.net.get(pop._native, name), float)[0, idx]
+            last = sum(np.asarray(state.net.get(pop._native, name), float)[0, idx] for name in names)
             values = np.vstack([values, last[None, :]])
             times = np.append(times, state.t)
         keep = times >= float(self._recording_start_time) - 1e-9

@@ -130,28 +130,47 @@ def _uniform(pop, P, name) -> float:
     v = np.asarray(P[name], dtype=float)
     if v.size and not np.all(v == v[0]):
         raise errors.InvalidParameterValueError(
-            f"neurosim.pynn: {name} of population {pop.label!r} must be the same for every cell (neurosim keeps "
-            f"one {name} per receptor channel of a population); got values from {v.min():g} to {v.max():g}. "
-            "Split the population into groups with one value each")
+            f"neurosim.pynn: {name} of {kind_of(pop.celltype)} population {pop.label!r} must be the same for every "
+            f"cell; got values from {v.min():g} to {v.max():g} ms. Split the population into groups with one "
+            "value each")
     return float(v[0]) if v.size else 0.0
 
 
 def receptors(pop, P=None) -> dict:
-    """{receptor type: Receptor} of a PyNN neuron population ('excitatory'/'inhibitory', or a
-    PointNeuron's receptor names)."""
+    """Receptor channels of a PyNN neuron population: ``{'excitatory': (channels, cell_channel),
+    'inhibitory': (...)}`` with ``channels`` a list of neurosim Receptors and ``cell_channel`` the
+    (n,) index of each cell's channel in it.  neurosim keeps one time constant (``tau_syn_*``, ms)
+    and reversal potential (``e_rev_*``, mV) per channel of a population, so cells that differ get
+    one channel per distinct value (named ``exc``/``inh`` when all cells agree, else ``exc0``,
+    ``exc1``, ...); a cell's synapses of that type all go to its own channel, so its conductance
+    (current) is the sum over the channels (the others stay 0).  A PointNeuron has one channel
+    per named receptor (``{'AMPA': ([Receptor 'AMPA'], zeros), ...}``)."""
     P = pop._parameters if P is None else P
     kind = kind_of(pop.celltype)
     if kind == "PointNeuron":
-        return {name: _psr(pop, P, name, psr) for name, psr in pop.celltype.post_synaptic_receptors.items()}
+        cells = np.zeros(pop.size, np.int64)
+        return {name: ([_psr(pop, P, name, psr)], cells) for name, psr in pop.celltype.post_synaptic_receptors.items()}
     if kind == "IF_curr_delta":
-        return {"excitatory": Delta("exc"), "inhibitory": Delta("inh")}
-    taus = [_uniform(pop, P, "tau_syn_E"), _uniform(pop, P, "tau_syn_I")]
-    erev = [None, None] if kind.startswith("IF_curr") else [_uniform(pop, P, "e_rev_E"), _uniform(pop, P, "e_rev_I")]
-    if "alpha" in kind:
-        made = [Alpha(n, t, e) for n, t, e in zip(("exc", "inh"), taus, erev)]
-    else:
-        made = [Receptor(n, tau_decay=t, e_rev=e) for n, t, e in zip(("exc", "inh"), taus, erev)]
-    return {"excitatory": made[0], "inhibitory": made[1]}
+        cells = np.zeros(pop.size, np.int64)
+        return {"excitatory": ([Delta("exc")], cells), "inhibitory": ([Delta("inh")], cells)}
+    out = {}
+    for ptype, short, suffix in (("excitatory", "exc", "E"), ("inhibitory", "inh", "I")):
+        tau = np.asarray(P[f"tau_syn_{suffix}"], dtype=float).reshape(-1)
+        erev = np.zeros_like(tau) if kind.startswith("IF_curr") else \
+            np.asarray(P[f"e_rev_{suffix}"], dtype=float).reshape(-1)
+        values, cells = np.unique(np.stack([tau, erev], axis=1), axis=0, return_inverse=True)
+        made = []
+        for g, (t, e) in enumerate(values):
+            name = short if len(values) == 1 else f"{short}{g}"
+            e = None if kind.startswith("IF_curr") else float(e)
+            made.append(Alpha(name, float(t), e) if "alpha" in kind else Receptor(name, tau_decay=float(t), e_rev=e))
+        out[ptype] = (made, np.asarray(cells, np.int64).reshape(-1))
+    return out
+
+
+def same_receptors(a: dict, b: dict) -> bool:
+    """Whether two :func:`receptors` layouts are equal (channels and each cell's channel)."""
+    return a.keys() == b.keys() and all(a[k][0] == b[k][0] and np.array_equal(a[k][1], b[k][1]) for k in a)
 
 
 def _psr(pop, P, name, psr) -> Receptor:
