@@ -117,6 +117,8 @@ def _one(prj, values, name) -> float:
 
 
 def _short_term(prj, k):
+    """TsodyksMarkramSynapse as neurosim's three-state model (NEST's ``tsodyks_synapse``, which
+    pyNN.nest uses), ``tau_psc`` the target channel's ``tau_syn`` (ms)."""
     if T.kind_of(prj.synapse_type) != "TsodyksMarkramSynapse":
         return None
     import neurosim as ns
