@@ -84,16 +84,15 @@ def _find_archive(folder: Path, version: str):
     return None
 
 
-def obtain_scenarios(version: str = None, folder: Path = None) -> Path:
-    """Folder ``test/system/scenarios`` of PyNN ``version``'s sdist (default: the installed version),
+def obtain_sdist(version: str = None, folder: Path = None) -> Path:
+    """Root folder of PyNN ``version``'s extracted sdist (default: the installed version),
     downloaded and extracted into ``folder`` (default :func:`cache_folder`) on first use.
     ScenarioSourceError when PyNN is missing or the download fails with nothing cached."""
     version = version or pynn_version()
     folder = Path(folder) if folder else cache_folder()
     root = folder / f"extracted-{version}"
-    scenarios = next(root.glob("*/test/system/scenarios"), None) if root.is_dir() else None
-    if scenarios is not None:
-        return scenarios
+    if root.is_dir():
+        return _single_top(root, root)
     folder.mkdir(parents=True, exist_ok=True)
     archive = _find_archive(folder, version)
     if archive is None:
@@ -110,10 +109,32 @@ def obtain_scenarios(version: str = None, folder: Path = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="extract-", dir=folder))
     safe_extract(archive, tmp)
     tmp.rename(root)   # atomic: a half-extracted tree is never taken for a cached one
-    scenarios = next(root.glob("*/test/system/scenarios"), None)
-    if scenarios is None:
-        raise ScenarioSourceError(f"{archive} has no test/system/scenarios folder")
-    return scenarios
+    return _single_top(root, archive)
+
+
+def _single_top(root: Path, origin) -> Path:
+    tops = [p for p in root.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise ScenarioSourceError(f"{origin} does not hold one top-level folder ({[p.name for p in tops]})")
+    return tops[0]
+
+
+def _sdist_subfolder(relative: str, version: str = None, folder: Path = None) -> Path:
+    path = obtain_sdist(version, folder) / relative
+    if not path.is_dir():
+        raise ScenarioSourceError(f"PyNN's sdist has no {relative} folder ({path})")
+    return path
+
+
+def obtain_scenarios(version: str = None, folder: Path = None) -> Path:
+    """Folder ``test/system/scenarios`` of PyNN ``version``'s sdist (see :func:`obtain_sdist`)."""
+    return _sdist_subfolder("test/system/scenarios", version, folder)
+
+
+def obtain_examples(version: str = None, folder: Path = None) -> Path:
+    """Folder ``examples`` of PyNN ``version``'s sdist (33 scripts in 0.13.0; see
+    :func:`obtain_sdist`)."""
+    return _sdist_subfolder("examples", version, folder)
 
 
 def load_scenarios(scenarios: Path) -> dict:
