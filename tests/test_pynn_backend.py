@@ -250,8 +250,8 @@ def test_structure_after_reset_delivers():
 # ---------------------------------------------------------------------------------- bad input
 def test_bad_input_raises_pynn_errors():
     tau = RandomDistribution("uniform", (2.0, 8.0), rng=NumpyRNG(seed=2))
-    with pytest.raises(errors.InvalidParameterValueError, match="tau_syn_E"):
-        sim.Population(4, sim.IF_cond_exp(tau_syn_E=tau))
+    with pytest.raises(errors.InvalidParameterValueError, match="tau_syn_E"):   # one channel per cell: refused
+        sim.Population(40, sim.IF_cond_exp(tau_syn_E=tau))
     for times in ([5.0, 3.0], [0.0, 4.0]):
         with pytest.raises(errors.InvalidParameterValueError, match="spike_times"):
             sim.Population(1, sim.SpikeSourceArray(spike_times=times))
@@ -301,3 +301,24 @@ end()
     blk = neo.get_io(str(tmp_path / "out.pkl")).read_block()
     sts = blk.segments[0].spiketrains
     assert len(sts) == 3 and all(len(st) >= 1 for st in sts)
+
+
+def test_cells_with_different_synaptic_time_constants_behave_as_separate_populations():
+    """One population whose cells have two tau_syn_E / e_rev_E values (two receptor channels, each
+    cell's synapses on its own) gives the v and gsyn of two homogeneous populations, cell for cell."""
+    times = [5.0, 7.5, 12.0, 30.0]
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=times))
+    mixed = sim.Population(4, sim.IF_cond_exp(tau_syn_E=[2.0, 6.0, 2.0, 6.0], e_rev_E=[0.0, -10.0, 0.0, -10.0]))
+    fast = sim.Population(2, sim.IF_cond_exp(tau_syn_E=2.0, e_rev_E=0.0))
+    slow = sim.Population(2, sim.IF_cond_exp(tau_syn_E=6.0, e_rev_E=-10.0))
+    for pop in (mixed, fast, slow):
+        sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.02, delay=1.0))
+        pop.record(["v", "gsyn_exc"])
+    sim.run(50.0)
+    for name in ("v", "gsyn_exc"):
+        _, m = signal(mixed, name)
+        _, f = signal(fast, name)
+        _, s = signal(slow, name)
+        assert np.ptp(f) > 0 and np.ptp(s) > 0
+        np.testing.assert_array_equal(m[:, [0, 2]], f)
+        np.testing.assert_array_equal(m[:, [1, 3]], s)

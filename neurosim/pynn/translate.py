@@ -38,7 +38,8 @@ SOURCES = ("SpikeSourcePoisson", "SpikeSourceArray", "SpikeSourceGamma", "SpikeS
 NEURONS = ("IF_curr_exp", "IF_curr_alpha", "IF_curr_delta", "IF_cond_exp", "IF_cond_alpha",
            "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista")
 RECEPTOR_PARAMETERS = ("tau_syn_E", "tau_syn_I", "e_rev_E", "e_rev_I")
-NEVER = 1e9   # ms: start/stop times beyond this are "never" (PyNN's defaults are 1e10 and 1e12)
+NEVER = 1e9   # ms
+MAX_CHANNELS = 16   # distinct (tau_syn, e_rev) pairs of one receptor type in one population: start/stop times beyond this are "never" (PyNN's defaults are 1e10 and 1e12)
 
 
 PSRS = ("CurrExpPostSynapticResponse", "CondExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
@@ -159,6 +160,12 @@ def receptors(pop, P=None) -> dict:
         erev = np.zeros_like(tau) if kind.startswith("IF_curr") else \
             np.asarray(P[f"e_rev_{suffix}"], dtype=float).reshape(-1)
         values, cells = np.unique(np.stack([tau, erev], axis=1), axis=0, return_inverse=True)
+        if len(values) > MAX_CHANNELS:
+            raise errors.InvalidParameterValueError(
+                f"neurosim.pynn: population {pop.label!r} has {len(values)} distinct (tau_syn_{suffix}, "
+                f"e_rev_{suffix}) pairs; neurosim keeps one receptor channel per distinct pair (each a state "
+                f"variable of every cell of the population), at most {MAX_CHANNELS}: give tau_syn_{suffix} and "
+                f"e_rev_{suffix} a few values (e.g. groups of cells), not one per cell")
         made = []
         for g, (t, e) in enumerate(values):
             name = short if len(values) == 1 else f"{short}{g}"
