@@ -32,6 +32,20 @@ from .procedural_api import create, connect, record, record_v, record_gsyn, set 
 Projection._static_synapse_class = StaticSynapse
 
 
+def _register_as_pynn_backend():
+    """Make this module importable as ``pyNN.neurosim`` too, so that scripts choosing their
+    simulator by name (``pyNN.utility.get_simulator``, which imports ``pyNN.<name>``) find it
+    once neurosim.pynn has been imported."""
+    import sys
+    module = sys.modules[__name__]
+    sys.modules.setdefault("pyNN.neurosim", module)
+    if not hasattr(pyNN, "neurosim"):
+        pyNN.neurosim = module
+
+
+_register_as_pynn_backend()
+
+
 class NativeRNG(NumpyRNG):
     """neurosim's "native" random numbers, for scripts written for other backends
     (``sim.NativeRNG(seed=...)``): neurosim draws with NumPy, so this is a :class:`NumpyRNG`
