@@ -1,7 +1,7 @@
 """A PyNN script with composed point neurons (PyNN's PointNeuron: a LIF neuron with three named
 current-based exponential receptors of different time constants), driven through each receptor
 by its own SpikeSourceArray, below threshold and then firing; returns the membrane traces, the
-receptors' currents and the spikes (run by tests/test_pynn_point_neuron_nest.py through
+receptors' currents and the spikes (run by tests/test_pynn_models_nest.py through
 neurosim.pynn and, in a fresh process, pyNN.nest: NEST's iaf_psc_exp_multisynapse)."""
 import importlib
 

@@ -1,5 +1,5 @@
 """A PyNN script with pair STDP between relay neurons, run through any PyNN backend (imported by
-tests/test_pynn_stdp_nest.py; NEST runs it in a fresh process).
+tests/test_pynn_models_nest.py; NEST runs it in a fresh process).
 
 Relay cells (IF_curr_exp driven by SpikeSourceArray trains through a strong synapse) give the
 pre- and postsynaptic spike trains; an STDPMechanism (SpikePairRule, AdditiveWeightDependence)

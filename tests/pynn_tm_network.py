@@ -1,7 +1,7 @@
 """A PyNN script with Tsodyks-Markram synapses (PyNN's TsodyksMarkramSynapse: the three-state model of
 Tsodyks, Uziel & Markram 2000 whose tau_psc is the target's synaptic time constant), a depressing
 and a facilitating one onto two IF_curr_exp cells held below threshold; returns the membrane
-traces (run by tests/test_pynn_tm_nest.py through neurosim.pynn and, in a fresh process, pyNN.nest)."""
+traces (run by tests/test_pynn_models_nest.py through neurosim.pynn and, in a fresh process, pyNN.nest)."""
 import importlib
 
 import numpy as np
