@@ -171,6 +171,7 @@ class Projection:
 
     plasticity = None
     short_term = None    # TsodyksMarkram short-term plasticity (None: static transmission)
+    release_probability = None   # stochastic release, dimensionless (spec/release.py; None: always)
     record_weights = False
     weight_set = False   # True once set(weight=...) replaced the connector's own weights
 
@@ -185,16 +186,25 @@ class Projection:
         names = "+".join(r.name for r, _ in self.receptors)
         return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
 
-    def set(self, weight=None):
+    def set(self, weight=None, release_probability=None):
         """Set the weights (nS or pA) before a run or between runs: a number, an (n_syn,) array in the
         order of :meth:`get` (sorted by pre, then post), an (n_pre, n_post) matrix read at each
         synapse, or a distribution.  A multi-receptor projection (``"glutamate"``) gets ``weight``
         on AMPA and ``nmda_ratio * weight`` on NMDA.  Plastic projections: inside [w_min, w_max].
         Spikes already on their way (emitted, not yet arrived after their delay) keep the weight
         they were emitted with: a spike's conductance increment is computed when it is sent (as in
-        NEST); Brian2 reads the weight at delivery instead."""
+        NEST); Brian2 reads the weight at delivery instead.
+
+        ``release_probability`` (dimensionless, in [0, 1]; same forms) replaces the release
+        probability of a projection connected with one (spec/release.py); it applies to the spikes
+        sent from then on."""
+        if weight is None and release_probability is None:
+            raise SpecError(f"projection {self.name!r}: set() takes weight=... and/or release_probability=...")
+        if release_probability is not None:
+            from .spec.release import set_release
+            set_release(self, release_probability)
         if weight is None:
-            raise SpecError(f"projection {self.name!r}: set() takes weight=...")
+            return
         net = self.net
         check_weight(self.name, weight, self.receptors)
         if not isinstance(weight, Distribution):
@@ -220,12 +230,14 @@ class Projection:
             raise
 
     def get(self, name: str = "weight", format: str = "list", receptor=None) -> np.ndarray:
-        """``"weight"`` (nS or pA, of ``receptor``: default the first, the weight given to connect)
-        or ``"delay"`` (ms, after rounding to steps) of every synapse: ``format="list"`` gives an
+        """``"weight"`` (nS or pA, of ``receptor``: default the first, the weight given to connect),
+        ``"delay"`` (ms, after rounding to steps) or ``"release_probability"`` (dimensionless; 1
+        without one) of every synapse: ``format="list"`` gives an
         (n_syn,) array sorted by pre, then post; ``"array"`` an (n_pre, n_post) matrix with NaN
         where there is no synapse (several synapses between one pair: their sum)."""
-        if name not in ("weight", "delay"):
-            raise SpecError(f"projection {self.name!r}: get() reads 'weight' or 'delay', got {name!r}")
+        if name not in ("weight", "delay", "release_probability"):
+            raise SpecError(f"projection {self.name!r}: get() reads 'weight', 'delay' or 'release_probability', "
+                            f"got {name!r}")
         if format not in ("list", "array"):
             raise SpecError(f"projection {self.name!r}: format must be 'list' or 'array', got {format!r}")
         c = self.net.connections(self)
@@ -236,6 +248,9 @@ class Projection:
             values = np.asarray(c["weight"][rec], dtype=np.float64)
             if values.ndim == 2:   # plastic with batch > 1: one row per trial
                 values = values[0] if values.shape[0] == 1 else values
+        elif name == "release_probability":
+            from .state.release import read_release
+            values = read_release(self.net.simulation, self)
         else:
             values = np.asarray(c["delay"], dtype=np.float64)
         if format == "list":

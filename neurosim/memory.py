@@ -151,6 +151,8 @@ def estimate_bytes(net) -> dict:
         conn_delay = q.connector.delay if q.connector.delay is not None else q.delay
         max_delay = max(max_delay, _max_delay(conn_delay, net.dt))
         channels.setdefault(q.post.index, set()).update(r.name for r, _ in q.receptors)
+    if any(getattr(q, "release_probability", None) is not None for q in net.projections):
+        syn_bytes += n_syn * 8   # one float64 release probability per synapse of the network (state/release.py)
     for pop, rec, _ in net.drives:
         channels.setdefault(pop.index, set()).add(rec.name)
     probe = _probe(type(net), dtype, batch, False)

@@ -123,7 +123,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
 
     def connect(self, pre, post, connector: Optional[Connector] = None, receptor: Union[str, Receptor] = "AMPA",
                 weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None,
-                plasticity=None, short_term=None):
+                plasticity=None, short_term=None, release_probability=None):
         """Connect ``pre`` to ``post`` (each a Population, a name, or a list of them).
 
         Parameters
@@ -148,6 +148,13 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             depression and facilitation, two- or three-state, per synapse): each spike transmits ``w`` times
             the fraction the synapse's state gives; not with ``plasticity`` nor a saturating receptor.
             None (default): every spike transmits ``w``
+        release_probability : stochastic (Bernoulli) release, dimensionless in [0, 1]: each spike is
+            transmitted by each synapse independently with this probability (full ``w``, or nothing),
+            drawn per synapse, spike and trial from the network seed (NEST's ``bernoulli_synapse``,
+            PyNN's ``SimpleStochasticSynapse``; spec/release.py).  A number, per-synapse array (order of
+            ``connections()``), (n_pre, n_post) matrix or distribution (clipped into [0, 1]), as ``weight``;
+            not with ``plasticity``, ``short_term`` nor a saturating receptor.  None (default): every
+            spike is transmitted
         Returns the Projection, or a list of them when ``pre`` or ``post`` is a list.
         """
         self._check_open()
@@ -158,11 +165,12 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             for b in posts:
                 out.append(self._connect1(self._pop(a, "connect: pre"), self._pop(b, "connect: post"),
                                           connector, receptor, weight, delay, nmda_ratio,
-                                          name if len(pres) * len(posts) == 1 else None, plasticity, short_term))
+                                          name if len(pres) * len(posts) == 1 else None, plasticity, short_term,
+                                          release_probability))
         return out[0] if len(out) == 1 else out
 
     def _connect1(self, pre, post, connector, receptor, weight, delay, nmda_ratio, name, plasticity=None,
-                  short_term=None):
+                  short_term=None, release_probability=None):
         if name is None:
             base = f"{pre.name}_to_{post.name}"
             name, k = base, 1
@@ -176,11 +184,13 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
         receptors = resolve(receptor, nmda_ratio)
         check_channel_names(self, post, [r for r, _ in receptors], "connect")
-        delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt, short_term)
+        delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt, short_term,
+                                 release_probability)
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
                           receptor if isinstance(receptor, str) else None, nmda_ratio)
         proj.plasticity = plasticity
         proj.short_term = short_term
+        proj.release_probability = release_probability
         self.projections.append(proj)
         return proj
 

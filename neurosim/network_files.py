@@ -105,7 +105,8 @@ class FilesMixin:
                 for p in self.populations}
         projs = {q.index: ProjectionSpec(q.index, q.name, pops[q.pre.index], pops[q.post.index], q.connector,
                                          tuple(q.receptors), q.receptor_arg, q.nmda_ratio, q.weight, q.delay,
-                                         q.weight_set, q.plasticity, q.record_weights, q.short_term)
+                                         q.weight_set, q.plasticity, q.record_weights, q.short_term,
+                                         q.release_probability)
                  for q in self.projections}
         mods = {m.index: ModulatorSpec(m.index, m.spec, None if m.source is None else pops[m.source.index],
                                        m.per_spike) for m in self.modulators}
@@ -166,7 +167,9 @@ class FilesMixin:
                                weight=undescribe(d["weight"]), delay=undescribe(d["delay"]),
                                nmda_ratio=d["nmda_ratio"], name=d["name"],
                                plasticity=None if pl is None else plasticity_from_dict(pl),
-                               short_term=short_term_from_dict(d.get("short_term")))
+                               short_term=short_term_from_dict(d.get("short_term")),
+                               release_probability=None if d.get("release_probability") is None
+                               else undescribe(d["release_probability"]))
             proj.weight_set = bool(d.get("weight_set", False))
         for d in spec.get("modulations", []):
             net.modulate(d["modulator"], d["pop"], d["quantity"], d["k"])

@@ -311,6 +311,30 @@ def case_short_term():
     return net, [(e, "v"), (e, "g_GABA_A"), (i, "v")]
 
 
+def case_release():
+    """Stochastic release (spec/release.py): sparse rows through the ring buffer, a direct channel,
+    a dense all-to-all block with an (n_pre, n_post) matrix of p, a "glutamate" pair (AMPA and NMDA
+    release together), a distribution; two trials with their own input; p set between the halves."""
+    net = ns.Network(dt=0.1, seed=61, batch=2)
+    e = net.population("e", 24, ns.LIFCond(i_bias=120.0, v_init=ns.Uniform(-60.0, -52.0)))
+    i = net.population("i", 8, ns.LIFCurr(i_bias=300.0, v_init=ns.Uniform(-66.0, -52.0)))
+    gen = net.spike_generator("gen", 4, times=[0.5, 1.0, 2.0, 2.0, 3.3, 5.0, 7.5, 9.0, 12.0, 14.0],
+                              ids=[0, 1, 2, 3, 0, 1, 2, 0, 3, 1], trials=[0, 1, 0, 1, 1, 0, 1, 0, 0, 1])
+    net.connect(gen, e, ns.fixed_outdegree(12), receptor="glutamate", weight=8.0, nmda_ratio=0.3, delay=0.4,
+                release_probability=0.5)
+    net.connect(e, e, ns.fixed_probability(0.3), receptor=ns.AMPA(tau_decay=3.0), weight=2.0, delay=0.5,
+                release_probability=ns.Uniform(0.2, 0.9))
+    net.connect(e, i, ns.fixed_probability(0.4), receptor=ns.ExpCurrent(4.0, name="I_exc"), weight=60.0,
+                release_probability=0.7)
+    q = net.connect(i, e, ns.all_to_all(), receptor=ns.GABA_A(tau_rise=0.5), weight=3.0, delay=0.3,
+                    release_probability=np.linspace(0.1, 1.0, 192).reshape(8, 24))
+
+    def between(net):
+        q.set(release_probability=0.25)
+
+    return net, [(e, "v"), (e, "g_GABA_A"), (e, "g_NMDA"), (i, "v")], {"between": between}
+
+
 # every case_<name> function above, with its duration (ms)
 CASES = {"cuba": case_cuba,
          "coba_nmda": case_coba_nmda,
@@ -328,7 +352,8 @@ CASES = {"cuba": case_cuba,
          "sources": case_sources,
          "sources_per_source": case_sources_per_source,
          "adex": case_adex,
-         "short_term": case_short_term}
+         "short_term": case_short_term,
+         "release": case_release}
 DURATION = {"cuba": 15.0,
             "coba_nmda": 15.0,
             "saturating_nmda": 15.0,
@@ -345,7 +370,8 @@ DURATION = {"cuba": 15.0,
             "sources": 12.0,
             "sources_per_source": 12.0,
             "adex": 30.0,
-            "short_term": 20.0}
+            "short_term": 20.0,
+            "release": 20.0}
 
 
 def run_case(name, backend):

@@ -123,8 +123,8 @@ def test_a_reordered_dropped_or_added_phase_is_caught():
     assert bad != cpu and runner_order(bad, "cpu") != S.order("cpu")
     bad = cuda.replace("from .neurons import update_neurons\n",
                        "from .neurons import update_neurons, homeostasis\n")
-    bad = bad.replace("        propagate(pops, st.syn, st.stp, neurons, step)\n",
-                      "        propagate(pops, st.syn, st.stp, neurons, step)\n        homeostasis(pops, neurons)\n")
+    bad = bad.replace("        propagate(pops, st.syn, st.stp, st.rel, neurons, key, step)\n",
+                      "        propagate(pops, st.syn, st.stp, st.rel, neurons, key, step)\n        homeostasis(pops, neurons)\n")
     assert runner_order(bad, "cuda") != S.order("cuda")
 
 

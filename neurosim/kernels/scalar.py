@@ -97,6 +97,7 @@ STREAM_POISSON = 1 << 32              # + p: the Poisson population p
 STREAM_DRIVE = 2 << 32                # + d: the Poisson drive d
 STREAM_RENEWAL = 13 << 32             # + p: the renewal (gamma, dead-time) source population p
 STREAM_NOISE = 14 << 32               # + c: the noise current c
+STREAM_RELEASE = 15 << 32             # stochastic release (spec/release.py): index b * n_syn + synapse
 DRAWS_PER_SOURCE = 1 << 16            # counter indices reserved per source and step (renewal draws)
 BINOMIAL_NORMAL_MEAN = 100.0          # above this mean, binomial draws use the normal approximation
 

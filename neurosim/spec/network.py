@@ -10,7 +10,8 @@ copied into Python lists each time a Result is made.
 
 The dict (``format: "neurosim-network"``, ``version`` :data:`VERSION`): dt, seed, batch, dtype,
 populations (name, n and a ``model`` with ``params`` and ``initial`` values, or a ``source``),
-projections, currents, drives, monitors, modulators, modulations, callbacks (names and intervals).
+projections (optional keys ``short_term`` and ``release_probability``, absent when None), currents,
+drives, monitors, modulators, modulations, callbacks (names and intervals).
 """
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ class ProjectionSpec:
     plasticity: Any = None
     record_weights: bool = False
     short_term: Any = None
+    release_probability: Any = None   # spec/release.py (None: every spike transmitted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +148,7 @@ class NetworkSpec:
         for q in self.projections:
             check_channel_names(seen, q.post, [r for r, _ in q.receptors], f"projection {q.name!r}")
             check_projection(q.name, q.pre, q.post, q.connector, q.receptors, q.weight, q.delay, q.plasticity,
-                             self.dt, getattr(q, "short_term", None))
+                             self.dt, getattr(q, "short_term", None), getattr(q, "release_probability", None))
             object.__setattr__(seen, "projections", seen.projections + (q,))
         return self
 
@@ -173,7 +175,9 @@ class NetworkSpec:
                   "nmda_ratio": q.nmda_ratio, "weight": describe_keep(q.weight), "weight_set": q.weight_set,
                   "delay": describe_keep(q.delay),
                   "plasticity": None if q.plasticity is None else q.plasticity.to_dict(),
-                  **({} if q.short_term is None else {"short_term": q.short_term.to_dict()})}
+                  **({} if q.short_term is None else {"short_term": q.short_term.to_dict()}),
+                  **({} if q.release_probability is None else
+                     {"release_probability": describe_keep(q.release_probability)})}
                  for q in self.projections]
         return {
             "format": FORMAT, "version": VERSION,
@@ -233,7 +237,8 @@ class NetworkSpec:
                 undescribe(q["weight"]), undescribe(q["delay"]), bool(q.get("weight_set", False)),
                 None if pl is None else plasticity_from_dict(pl),
                 any(m.get("what") == "weights" and m.get("projection") == q["name"] for m in d["monitors"]),
-                short_term_from_dict(q.get("short_term"))))
+                short_term_from_dict(q.get("short_term")),
+                None if q.get("release_probability") is None else undescribe(q["release_probability"])))
         mod = _lookup({m.name: m for m in mods}, "modulator")
         proj = _lookup({q.name: q for q in projs}, "projection")
         monitors = []

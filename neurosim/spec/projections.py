@@ -10,6 +10,7 @@ from . import validate as V
 from .distributions import Distribution
 from .plasticity import RULE_TYPES
 from .short_term import check_short_term
+from .release import check_release
 from .timegrid import to_steps
 from ..units import to_float
 
@@ -67,10 +68,12 @@ def check_delay(name, delay, dt):
     return d
 
 
-def check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, dt, short_term=None):
+def check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, dt, short_term=None,
+                     release_probability=None):
     """Every check of one projection ``pre`` -> ``post`` (populations or their specs) before it is
     built: the target can receive it, each receptor suits the target and the rule, the weights
-    (given or the connector's own) and the delays (given or the connector's own).  Returns the
+    (given or the connector's own), the delays (given or the connector's own) and the release
+    probability (spec/release.py).  Returns the
     checked delay (see :func:`check_delay`)."""
     from .neurons import LIFCurr
     if post.is_source:
@@ -87,6 +90,7 @@ def check_projection(name, pre, post, connector, receptors, weight, delay, plast
             raise SpecError(f"connect: receptor {rec.name!r} is saturating (Wang 2002): its gating is kept per "
                             f"presynaptic neuron, so delay must be one value (a scalar in ms), got {delay!r}")
     check_short_term(name, short_term, receptors, plasticity)
+    check_release(name, release_probability, pre.n, post.n, receptors, plasticity, short_term)
     own_w = getattr(connector, "w", None)
     for w in ([weight] + ([own_w] if own_w is not None else [])):
         check_weight(name, w, receptors)

@@ -315,6 +315,16 @@ class ShortTerm(NamedTuple):
     last: np.ndarray          # (batch, n_col) int64 step of the previous spike
 
 
+class Release(NamedTuple):
+    """Stochastic transmitter release (spec/release.py): synapse ``k`` of a Synapses block ``q``
+    with ``shift[q] >= 0`` transmits a spike of step ``step`` in trial ``b`` iff
+    ``uniform(key, STREAM_RELEASE, step, b * n_syn + k - shift[q]) < p[k]`` (``k - shift[q]``: the
+    same synapse in the projection's first block, so the receptors of one synapse release together).
+    Zero-length ``p`` (and ``shift`` all -1) when no projection has a release probability."""
+    shift: np.ndarray         # (n_proj,) int64 block offset to the projection's first block, -1: always transmits
+    p: np.ndarray             # (n_syn or 0,) float64 release probability of each synapse (1.0 outside such blocks)
+
+
 class SimState(NamedTuple):
     pops: Populations
     chans: Channels
@@ -326,3 +336,4 @@ class SimState(NamedTuple):
     plast: Plasticity
     sat: Saturating
     stp: ShortTerm
+    rel: Release

@@ -389,7 +389,9 @@ def build_state(spec, seed=None):
     sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
     from .short_term import build_short_term
     stp = build_short_term(net, layout, n_proj, batch, dt)
-    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp)
+    from .release import build_release
+    state = A.SimState(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp,
+                       build_release(net, layout, n_proj, syn.post, seed))
     return state, layout
 
 

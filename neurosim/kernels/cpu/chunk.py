@@ -73,17 +73,18 @@ def chunk_args(st):
     plastic = st.plast.pi.shape[0] > 0 or st.plast.mi.shape[0] > 0
     saturating = st.sat.grp_off.shape[0] > 0
     use_stp = mark(st.stp.U.shape[0] > 0)   # Tsodyks-Markram short-term plasticity (short_term.py)
+    use_rel = mark(st.rel.p.shape[0] > 0)   # stochastic release (release.py)
     parts = (pops, st.chans, st.neurons, st.syn, st.tables if uses_inputs or use_tables else None,
              st.inputs if uses_inputs else None, st.rec, st.plast if plastic else None,
-             st.sat if saturating else None, st.stp if use_stp else None)
-    return (parts + (use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp)
+             st.sat if saturating else None, st.stp if use_stp else None, st.rel if use_rel else None)
+    return (parts + (use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp, use_rel)
             + neuron_paths(pops, st.chans)
             + synapse_paths(st.syn))
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp,
-              use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp,
+def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, release,
+              use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp, use_rel,
               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise,
               use_unsorted,
               key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
@@ -153,14 +154,15 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp,
             if tid == 0:
                 collect_sources(neurons, first_source, total)
             barrier(sync, n_threads, tid)
-            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp, use_stp)
+            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp,
+                            use_stp, release, use_rel, key)
             if wait_after_propagation:
                 barrier(sync, n_threads, tid)
         else:
             barrier(sync, n_threads, tid)
             if tid == 0:
                 collect_spikes(neurons)
-                propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp)
+                propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp, release, use_rel, key)
         if tid == 0:
             if sat is not None:
                 saturating_arrivals(pops, sat, neurons, step)

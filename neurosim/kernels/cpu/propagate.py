@@ -13,9 +13,11 @@ its inputs in the serial order, bit for bit.
 
 Projections with Tsodyks-Markram short-term plasticity (``stp``, marker ``use_stp``; None when a
 network has none, and that code is left out) go through short_term.py instead, over the same
-synapse ranges."""
+synapse ranges; those with a release probability (``rel``, marker ``use_rel``) through
+release.py."""
 from .jit import kernel
 from .short_term import short_term_range
+from .release import release_range
 
 
 def synapse_paths(syn):
@@ -74,9 +76,10 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, u
 
 
 @kernel
-def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp):
+def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_stp, rel, use_rel, key):
     """All trials, all targets (one thread).  ``use_*``: see :func:`synapse_paths`; ``stp``: the
-    ShortTerm state (None with ``use_stp`` None)."""
+    ShortTerm state (None with ``use_stp`` None); ``rel``: the Release state (None with ``use_rel``
+    None), ``key`` the counter-based generator's key."""
     n_slots = neurons.ring.shape[1]
     cur = step % n_slots
     shared_w = syn.w.shape[0] == 1
@@ -101,6 +104,10 @@ def propagate(pops, syn, neurons, step, use_ring, use_dense, use_rise, stp, use_
                     if stp.proj_row[q] >= 0:
                         short_term_range(syn, stp, b, ring, gdb, grb, q, k0, k1, cur, n_slots, wr, step)
                         continue
+                if use_rel is not None:
+                    if rel.shift[q] >= 0:
+                        release_range(syn, rel, b, ring, gdb, grb, q, k0, k1, cur, n_slots, wr, key, step)
+                        continue
                 _add_range(syn, ring, gdb, grb, q, k0, k0, k1, cur, n_slots, wr, use_ring, use_dense, use_rise)
 
 
@@ -120,7 +127,7 @@ def _first_at_least(post, ka, kb, x):
 
 @kernel
 def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp,
-                    use_stp):
+                    use_stp, rel, use_rel, key):
     """Trial 0 only, targets restricted to local post indices ``own_lo[p] .. own_hi[p]-1`` of
     each population ``p`` (see the module docstring).  ``use_*``: see :func:`synapse_paths`."""
     n_slots = neurons.ring.shape[1]
@@ -162,6 +169,20 @@ def propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dens
                         for k in range(k0, k1):
                             if post[k] >= lo and post[k] < hi:
                                 short_term_range(syn, stp, 0, ring, gdb, grb, q, k, k + 1, cur, n_slots, wr, step)
+                    continue
+            if use_rel is not None:
+                if rel.shift[q] >= 0:
+                    # each synapse drawn by the thread that owns its target (the draw depends on k only)
+                    if syn.proj_dense[q]:
+                        release_range(syn, rel, 0, ring, gdb, grb, q, k0 + lo, k0 + hi, cur, n_slots, wr, key, step)
+                    elif syn.proj_sorted[q]:
+                        ka = k0 if post[k0] >= lo else _first_at_least(post, k0, k1, lo)
+                        kb = k1 if post[k1 - 1] < hi else _first_at_least(post, ka, k1, hi)
+                        release_range(syn, rel, 0, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, key, step)
+                    else:
+                        for k in range(k0, k1):
+                            if post[k] >= lo and post[k] < hi:
+                                release_range(syn, rel, 0, ring, gdb, grb, q, k, k + 1, cur, n_slots, wr, key, step)
                     continue
             if use_dense is not None and syn.proj_dense[q]:
                 _add_range(syn, ring, gdb, grb, q, k0, k0 + lo, k0 + hi, cur, n_slots, wr, use_ring, use_dense,

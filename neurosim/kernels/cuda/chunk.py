@@ -63,7 +63,7 @@ def run_chunk(st, key, dt, step0, n_steps, info, mon_first, mon_buf_off, out_sta
             saturating_step(st.sat, st.syn, neurons, step, dt, info.sat_sizes)
         sample_state(st.rec, st.chans, neurons, step, mon_first, mon_buf_off, out_state)
         update_neurons(pops, st.chans, neurons, step, dt, info.n_neurons)
-        propagate(pops, st.syn, st.stp, neurons, step)
+        propagate(pops, st.syn, st.stp, st.rel, neurons, key, step)
         if info.sat_sizes is not None:
             saturating_arrivals(pops, st.sat, neurons, step, info.n_total)
         plasticity(pops, st.syn, neurons, st.plast, step, info.plast)
