@@ -322,7 +322,7 @@ def case_release():
                               ids=[0, 1, 2, 3, 0, 1, 2, 0, 3, 1], trials=[0, 1, 0, 1, 1, 0, 1, 0, 0, 1])
     net.connect(gen, e, ns.fixed_outdegree(12), receptor="glutamate", weight=8.0, nmda_ratio=0.3, delay=0.4,
                 release_probability=0.5)
-    net.connect(e, e, ns.fixed_probability(0.3), receptor=ns.AMPA(tau_decay=3.0), weight=2.0, delay=0.5,
+    net.connect(e, e, ns.fixed_probability(0.3), receptor="AMPA", weight=2.0, delay=0.5,
                 release_probability=ns.Uniform(0.2, 0.9))
     net.connect(e, i, ns.fixed_probability(0.4), receptor=ns.ExpCurrent(4.0, name="I_exc"), weight=60.0,
                 release_probability=0.7)

@@ -288,3 +288,28 @@ def test_memory_estimate_counts_the_probabilities():
     a = estimate(_net(None, n=100)[0])["synapse_bytes"]
     b = estimate(_net(0.5, n=100)[0])["synapse_bytes"]
     assert b - a == pytest.approx(100 * 8)
+
+
+def test_receptors_of_one_synapse_release_together():
+    """A "glutamate" projection (AMPA + NMDA blocks): each synapse releases onto both or neither.
+    The AMPA jumps give each synapse's releases; the NMDA trace (linear, with a rise time) must be
+    the sum of one release's response shifted to exactly those arrivals."""
+    def run(p, times, n):
+        net = ns.Network(dt=DT, seed=3)
+        gen = net.spike_generator("gen", 1, times=times, ids=np.zeros(len(times), np.int64))
+        post = net.population("post", n, ns.LIFCond(v_th=50.0, v_init=-70.0, v_rest=-70.0))
+        net.connect(gen, post, receptor="glutamate", weight=1.0, release_probability=p)
+        ma, mn = net.monitor(post, "g_AMPA"), net.monitor(post, "g_NMDA")
+        net.run(TIMES[99] + 1.0)
+        ja = np.diff(ma.trace("g_AMPA")[:, 0], axis=0) > 1e-3      # (steps - 1, n): release arrived
+        return ja, mn.trace("g_NMDA")[:, 0]
+    ja, gn = run(P, TIMES[:100], 50)
+    assert 0.2 < ja.sum() / (100 * 50) < 0.4
+    one_a, one_n = run(None, TIMES[:1], 1)
+    s0 = int(np.flatnonzero(one_a[:, 0])[0])
+    kern = one_n[s0 + 1:, 0]
+    T = gn.shape[0]
+    for j in range(50):
+        pred = np.zeros(T)
+        pred[1:] = np.convolve(ja[:, j].astype(float), kern)[:T - 1]
+        np.testing.assert_allclose(gn[:, j], pred, rtol=1e-9, atol=1e-9 * kern.max())
