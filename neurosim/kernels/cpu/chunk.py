@@ -154,8 +154,7 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
             if tid == 0:
                 collect_sources(neurons, first_source, total)
             barrier(sync, n_threads, tid)
-            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp,
-                            use_stp, release, use_rel, key)
+            propagate_owned(pops, syn, neurons, step, own_lo, own_hi, use_ring, use_dense, use_rise, use_unsorted, stp, use_stp, release, use_rel, key)  # noqa: E501 (one line: tests/test_schedule.py swaps lines)
             if wait_after_propagation:
                 barrier(sync, n_threads, tid)
         else:
