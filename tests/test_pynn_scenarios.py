@@ -25,7 +25,6 @@ BACKEND = os.environ.get("NEUROSIM_PYNN_BACKEND", "neurosim.pynn")
 # PyNN section.  (test_scenario5 needs morphio and multicompartment cells: PyNN skips it.)
 KNOWN_FAILURES = {
     "test_HH_cond_exp": "no Hodgkin-Huxley cell type in neurosim",
-    "test_simple_stochastic_synapse": "no SimpleStochasticSynapse (probabilistic release) in neurosim",
 }
 
 

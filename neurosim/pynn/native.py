@@ -127,6 +127,13 @@ def _short_term(prj, k):
                              tau_facil=_one(prj, v["tau_facil"][k], "tau_facil"), states=3)
 
 
+def _release(prj, k):
+    """SimpleStochasticSynapse's release probabilities ``p`` of synapses ``k`` (or None)."""
+    if T.kind_of(prj.synapse_type) != "SimpleStochasticSynapse":
+        return None
+    return np.ascontiguousarray(prj._values["p"][k], dtype=float)
+
+
 def _add_projection(net, prj, dt):
     import neurosim as ns
     from .simulator import state
@@ -142,7 +149,8 @@ def _add_projection(net, prj, dt):
             conn = ns.from_arrays(prj._pre_local[prj._pre[kc]], prj._post_local[prj._post[kc]], w=weight, delay=delay)
             name = f"q{len(net.projections)}"
             native = net.connect(pre_root._native, post_root._native, conn, receptor=channels[c], weight=0.0,
-                                 name=name, plasticity=_plasticity(prj, kc, dt, delay), short_term=_short_term(prj, kc))
+                                 name=name, plasticity=_plasticity(prj, kc, dt, delay), short_term=_short_term(prj, kc),
+                                 release_probability=_release(prj, kc))
             prj._natives.append((native, kc, T.weight_factor(post_root)))
 
 
@@ -177,7 +185,7 @@ def write_attributes(prj, changes):
     read_weights(prj)
     for name, vals in new.items():
         prj._values[name][:] = vals
-    live = [n for n in new if n != "weight"]
+    live = [n for n in new if n not in ("weight", "p")]
     from .simulator import state
     if live and prj._natives:
         state.mark_structure_changed(f"setting {live} of projection {prj.label!r} (neurosim lays delays and synapse "
@@ -185,13 +193,16 @@ def write_attributes(prj, changes):
     if "weight" in new:
         for native, k, factor in prj._natives:
             native.set(weight=factor * prj._values["weight"][k])
+    if "p" in new:
+        for native, k, factor in prj._natives:
+            native.set(release_probability=prj._values["p"][k])
 
 
 def check_synapse_type(prj):
     kind = T.kind_of(prj.synapse_type)
-    if kind not in ("StaticSynapse", "TsodyksMarkramSynapse", "STDPMechanism"):
+    if kind not in ("StaticSynapse", "TsodyksMarkramSynapse", "STDPMechanism", "SimpleStochasticSynapse"):
         raise NotImplementedError(f"neurosim.pynn has no {kind}; available: StaticSynapse, TsodyksMarkramSynapse, "
-                                  "STDPMechanism")
+                                  "STDPMechanism, SimpleStochasticSynapse")
     if kind == "STDPMechanism" and T.kind_of(prj.synapse_type.timing_dependence) != "SpikePairRule":
         raise NotImplementedError("neurosim.pynn: STDPMechanism supports the SpikePairRule timing dependence")
 

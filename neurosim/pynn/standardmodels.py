@@ -9,7 +9,8 @@ exactly what was set.  The conversion to neurosim's units and models (nF -> pF, 
 Cell types: IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_cond_alpha, IF_curr_delta,
 EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista, SpikeSourcePoisson, SpikeSourceArray,
 SpikeSourceGamma, SpikeSourcePoissonRefractory.  Synapse types: StaticSynapse,
-TsodyksMarkramSynapse, STDPMechanism with SpikePairRule and AdditiveWeightDependence,
+TsodyksMarkramSynapse, SimpleStochasticSynapse (release probability p: neurosim's
+``release_probability``, NEST's ``bernoulli_synapse``), STDPMechanism with SpikePairRule and AdditiveWeightDependence,
 MultiplicativeWeightDependence, AdditivePotentiationMultiplicativeDepression or
 GutigWeightDependence.  Models neurosim does not have (HH_cond_exp, Izhikevich, ...) raise
 NotImplementedError when created.
@@ -139,6 +140,14 @@ class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
     __doc__ = synapses.TsodyksMarkramSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"), ("U", "U"),
                                       ("tau_rec", "tau_rec"), ("tau_facil", "tau_facil"))
+
+    def _get_minimum_delay(self):
+        return _minimum_delay()
+
+
+class SimpleStochasticSynapse(synapses.SimpleStochasticSynapse):
+    __doc__ = synapses.SimpleStochasticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), ("delay", "delay"), ("p", "p"))
 
     def _get_minimum_delay(self):
         return _minimum_delay()
