@@ -121,7 +121,7 @@ def test_counts_are_binomial(draws):
         expected = stats.binom.pmf(k, n, P) * counts.size
         observed = np.bincount(counts, minlength=n + 1).astype(float)
         # merge the tails (and thin bins) into neighbours until each expected count is >= 5
-        edges, e_acc, o_acc, e_bins, o_bins = [], 0.0, 0.0, [], []
+        e_acc, o_acc, e_bins, o_bins = 0.0, 0.0, [], []
         for e, o in zip(expected, observed):
             e_acc += e
             o_acc += o
