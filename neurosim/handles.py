@@ -201,8 +201,7 @@ class Projection:
         if weight is None and release_probability is None:
             raise SpecError(f"projection {self.name!r}: set() takes weight=... and/or release_probability=...")
         if release_probability is not None:
-            from .spec.release import set_release
-            set_release(self, release_probability)
+            self._set_release(release_probability)
         if weight is None:
             return
         net = self.net
@@ -227,6 +226,26 @@ class Projection:
                 write_weights(net.simulation, self)
         except SpecError:
             self.weight, self.weight_set = old
+            raise
+
+    def _set_release(self, p):
+        """``set(release_probability=p)``: check ``p``, keep it, and lay it out anew in a built network
+        (spikes sent from then on use it); on a SpecError nothing changes."""
+        from .spec.release import check_release, NAME
+        check_release(self.name, p, self.pre.n, self.post.n, self.receptors, self.plasticity, self.short_term)
+        arr = None if isinstance(p, Distribution) else np.asarray(to_float(p, NAME), dtype=np.float64)
+        if arr is not None and arr.ndim == 1 and self.net.simulation is None:
+            raise SpecError(f"projection {self.name!r}: one {NAME} per synapse needs the connectivity, which is drawn "
+                            f"when the network is built: call net.build() first, or give a number, an "
+                            f"({self.pre.n}, {self.post.n}) matrix or a distribution")
+        old = self.release_probability
+        self.release_probability = p
+        try:
+            if self.net.simulation is not None:
+                from .state.release import write_release
+                write_release(self.net.simulation)
+        except SpecError:
+            self.release_probability = old
             raise
 
     def get(self, name: str = "weight", format: str = "list", receptor=None) -> np.ndarray:

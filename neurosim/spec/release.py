@@ -77,24 +77,3 @@ def synapse_release(q, pre, post, rng) -> np.ndarray:
     and clipped into [0, 1]).  Used at build time and by ``Projection.set``."""
     return realise(f"projection {q.name!r}: {NAME}", q.release_probability, pre.size, rng, low=0.0, high=1.0,
                    unit="dimensionless", pairs=(pre, post, q.pre.n, q.post.n))
-
-
-
-def set_release(proj, p):
-    """``Projection.set(release_probability=p)``: check ``p``, keep it, and lay it out anew in a
-    built network (spikes sent from then on use it); on a SpecError nothing changes."""
-    check_release(proj.name, p, proj.pre.n, proj.post.n, proj.receptors, proj.plasticity, proj.short_term)
-    arr = None if isinstance(p, Distribution) else np.asarray(to_float(p, NAME), dtype=np.float64)
-    if arr is not None and arr.ndim == 1 and proj.net.simulation is None:
-        raise SpecError(f"projection {proj.name!r}: one {NAME} per synapse needs the connectivity, which is drawn "
-                        f"when the network is built: call net.build() first, or give a number, an "
-                        f"({proj.pre.n}, {proj.post.n}) matrix or a distribution")
-    old = proj.release_probability
-    proj.release_probability = p
-    try:
-        if proj.net.simulation is not None:
-            from ..state.release import write_release
-            write_release(proj.net.simulation)
-    except SpecError:
-        proj.release_probability = old
-        raise
