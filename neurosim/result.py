@@ -1,5 +1,6 @@
 """Result: what a run recorded (spikes, sampled state, population rates, weights), the model
-spec and run metadata.  Saved and loaded by :mod:`neurosim.io.hdf5`; plotted by
+spec and run metadata.  Saved and loaded by :mod:`neurosim.io.hdf5`, exported to Neo by
+:mod:`neurosim.io.neo`; plotted by
 :mod:`neurosim.plots`.  All times in ms, rates in Hz, voltages mV, conductances nS, currents pA.
 """
 from __future__ import annotations
@@ -225,6 +226,13 @@ class Result:
         """Write this result to an HDF5 file (see :func:`neurosim.io.hdf5.write_result`)."""
         from .io.hdf5 import write_result
         return write_result(self, path, **kw)
+
+    def to_neo(self, **kw):
+        """This result as a ``neo.Block``: one Segment per trial, one SpikeTrain (ms) per recorded
+        neuron, one AnalogSignal (mV, nS, pA) per recorded state variable; needs the optional
+        extra ``neurosim[neo]`` (see :func:`neurosim.io.neo.to_neo`)."""
+        from .io.neo import to_neo
+        return to_neo(self, **kw)
 
 
 def _threads_text(meta) -> str:
