@@ -20,6 +20,22 @@ from .spec.projections import check_weight, check_plasticity
 from .units import to_float
 
 
+def replace_then_write(handle, values: dict, write):
+    """Set the attributes ``values`` of ``handle`` (a Population or Projection) and, on a built
+    network, ``write(simulation)`` them into its state; on a SpecError the attributes are put back,
+    so a refused change leaves the description as it was."""
+    old = {k: getattr(handle, k) for k in values}
+    for k, v in values.items():
+        setattr(handle, k, v)
+    try:
+        if handle.net.simulation is not None:
+            write(handle.net.simulation)
+    except SpecError:
+        for k, v in old.items():
+            setattr(handle, k, v)
+        raise
+
+
 def rebuild_inputs_of(net):
     """Lay a built network's input tables out anew after a rate or current changed."""
     if net.simulation is not None:
@@ -115,15 +131,9 @@ class Population:
         if other or times is None or ids is None:
             raise SpecError(f"population {self.name!r} is a spike generator: set(times=..., ids=..., trials=None) "
                             f"replaces its spikes; got {sorted(other) + [k for k, v in (('times', times), ('ids', ids)) if v is None]}")
+        from .sim.changes import write_generators
         model = generator_model(f"population {self.name!r}", self.n, times, ids, trials, self.net.batch)
-        old, self.model = self.model, model
-        try:
-            if self.net.simulation is not None:
-                from .sim.changes import write_generators
-                write_generators(self.net.simulation)
-        except SpecError:
-            self.model = old
-            raise
+        replace_then_write(self, {"model": model}, write_generators)
 
     def get(self, name: str) -> np.ndarray:
         """The per-neuron values (shape (n,), float64) of parameter ``name`` (also ``tau_m`` of an
@@ -218,15 +228,8 @@ class Projection:
                                 f"{matrix} matrix or a distribution")
         if self.plasticity is not None:
             check_plasticity(self.name, self.plasticity, self.receptors, weight)
-        old = (self.weight, self.weight_set)
-        self.weight, self.weight_set = weight, True
-        try:
-            if net.simulation is not None:
-                from .sim.changes import write_weights
-                write_weights(net.simulation, self)
-        except SpecError:
-            self.weight, self.weight_set = old
-            raise
+        from .sim.changes import write_weights
+        replace_then_write(self, {"weight": weight, "weight_set": True}, lambda sim: write_weights(sim, self))
 
     def _set_release(self, p):
         """``set(release_probability=p)``: check ``p``, keep it, and lay it out anew in a built network
@@ -238,15 +241,8 @@ class Projection:
             raise SpecError(f"projection {self.name!r}: one {NAME} per synapse needs the connectivity, which is drawn "
                             f"when the network is built: call net.build() first, or give a number, an "
                             f"({self.pre.n}, {self.post.n}) matrix or a distribution")
-        old = self.release_probability
-        self.release_probability = p
-        try:
-            if self.net.simulation is not None:
-                from .state.release import write_release
-                write_release(self.net.simulation)
-        except SpecError:
-            self.release_probability = old
-            raise
+        from .state.release import write_release
+        replace_then_write(self, {"release_probability": p}, write_release)
 
     def get(self, name: str = "weight", format: str = "list", receptor=None) -> np.ndarray:
         """``"weight"`` (nS or pA, of ``receptor``: default the first, the weight given to connect),
