@@ -10,20 +10,31 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from cuda_parity_cases import CASES  # noqa: E402
+from cuda_parity_cases import CASES, DURATION  # noqa: E402
 
 
-def _run_cases(tmp_path, simulator: bool):
-    out = tmp_path / ("sim.npz" if simulator else "gpu.npz")
+def _run_cases(tmp_path, simulator: bool, workers: int = 1):
+    """Run every case of cuda_parity_cases.py in ``workers`` concurrent subprocesses (the CUDA
+    simulator interprets each kernel launch in Python: two processes use CI's two cores)."""
     env = dict(os.environ)
     if simulator:
         env["NUMBA_ENABLE_CUDASIM"] = "1"
     else:
         env.pop("NUMBA_ENABLE_CUDASIM", None)
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "cuda_parity_cases.py"), str(out)], env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return dict(np.load(out))
+    names = sorted(CASES, key=lambda n: -DURATION[n])
+    groups = [names[k::workers] for k in range(workers)]
+    procs = []
+    for k, group in enumerate(groups):
+        out = tmp_path / f"{'sim' if simulator else 'gpu'}{k}.npz"
+        procs.append((out, subprocess.Popen([sys.executable, os.path.join(HERE, "cuda_parity_cases.py"), str(out),
+                                             *group], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True)))
+    data = {}
+    for out, proc in procs:
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-3000:]
+        data.update(np.load(out))
+    return data
 
 
 def _check(data, v_tol):
@@ -50,7 +61,7 @@ def _check(data, v_tol):
 @pytest.mark.slow
 def test_cuda_simulator_matches_cpu(tmp_path):
     pytest.importorskip("numba.cuda")
-    _check(_run_cases(tmp_path, simulator=True), v_tol=1e-9)
+    _check(_run_cases(tmp_path, simulator=True, workers=2), v_tol=1e-9)
 
 
 def _gpu_present():
