@@ -8,6 +8,7 @@
     neurosim info FILE.h5
     neurosim plot raster|rates|traces|weights|isi|cv FILE.h5 [-o FIG.png] [--population P]
                           [--window T0 T1] [--trial N] [--projection NAME] [--dpi 10..1200]
+    neurosim export FILE.h5 --to nwb|neo-nix [-o OUT]      # see neurosim.cli_export
 
 ``run`` writes the HDF5 result (default ``results/<model>.h5``), a PNG next to it
 (``results/<model>.png``) and prints a summary table.  The PNG is the raster, unless the model
@@ -43,7 +44,7 @@ import os
 import signal
 import sys
 
-from . import interrupts
+from . import cli_export, interrupts
 from .atomic import atomic_path
 from .errors import NeurosimError
 from .outputs import DPI_RANGE, check_out as _check_out, check_image as _check_image, dpi as _dpi
@@ -402,7 +403,7 @@ def make_plot(kind: str, path: str, population=None, window=None, trial=None, pr
 
 def main(argv=None) -> int:
     """Entry point of the ``neurosim`` command."""
-    ap = _Parser(prog="neurosim", description="neurosim: run models, inspect and plot result files")
+    ap = _Parser(prog="neurosim", description="neurosim: run models, inspect, plot and export result files")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a model script, save results/<model>.h5 and .png, print a summary",
                        add_help=False)
@@ -421,9 +422,12 @@ def main(argv=None) -> int:
     p.add_argument("--projection", default=None, help="projection for 'weights' (default the first)")
     p.add_argument("--dpi", type=_dpi, default=110, help=f"image resolution, {DPI_RANGE[0]}-{DPI_RANGE[1]} "
                    "dots per inch (default 110)")
+    cli_export.add_parser(sub)
     args = ap.parse_args(argv)
 
     def go():
+        if args.cmd == "export":
+            return cli_export.run(args)
         if args.cmd == "run" and args.help:
             return _run_help(r, args.model)
         if args.cmd == "run" and not args.model:

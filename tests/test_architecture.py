@@ -39,7 +39,7 @@ LAYERS = {
     "network": 7, "network_inputs": 7, "network_modulation": 7, "network_files": 7, "handles": 7, "callbacks": 7,
     "repr": 7,
     # 8 applications on top: the package namespace, CLI, plots, bridge to ANNs, data sets
-    "": 8, "cli": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8, "baselines": 8, "data": 8,
+    "": 8, "cli": 8, "cli_export": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8, "baselines": 8, "data": 8,
     # the PyNN backend: an adapter at the edge, on the public API and the layers below
     "pynn": 8,
 }
