@@ -3,7 +3,7 @@
 * ``nwb``: Neurodata Without Borders 2.x (:func:`neurosim.io.nwb.write_nwb`; needs
   ``pip install neurosim[nwb]``), default output ``FILE.nwb``;
 * ``neo-nix``: the ``neo.Block`` of :meth:`Result.to_neo <neurosim.result.Result.to_neo>` written
-  by Neo's ``NixIO`` (needs ``pip install neurosim[neo] nixio``), default output ``FILE.nix``.
+  by Neo's ``NixIO`` (needs ``pip install neurosim[neo]``), default output ``FILE.nix``.
 
 Outputs are written atomically (a temporary file in the output's folder, renamed when complete):
 an error or Ctrl-C leaves an older file at the output untouched and no partial file.  A missing
@@ -21,7 +21,7 @@ from .outputs import check_out
 
 #: ``--to`` formats -> default extension of the output
 FORMATS = {"nwb": ".nwb", "neo-nix": ".nix"}
-_EXTRAS = {"nwb": "pip install 'neurosim[nwb]'", "neo-nix": "pip install 'neurosim[neo]' nixio"}
+_EXTRAS = {"nwb": "pip install 'neurosim[nwb]'", "neo-nix": "pip install 'neurosim[neo]'"}
 
 
 def add_parser(sub):

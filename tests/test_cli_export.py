@@ -98,7 +98,7 @@ def test_missing_extra_names_it(h5, tmp_path, capsys, monkeypatch):
     one_line_error(capsys, "pynwb", "pip install 'neurosim[nwb]'")
     monkeypatch.setitem(sys.modules, "nixio", None)
     assert main(["export", str(path), "--to", "neo-nix"]) == 1
-    one_line_error(capsys, "nixio", "pip install 'neurosim[neo]' nixio")
+    one_line_error(capsys, "nixio", "pip install 'neurosim[neo]'")
     assert sorted(os.listdir(tmp_path)) == ["run.h5"]
 
 
