@@ -135,8 +135,9 @@ def _synapse_kind(net, pop):
     kinds = {("delta", None) if q.receptors[0][0].is_delta else ("exp", float(q.receptors[0][0].tau_decay))
              for q in incoming}
     if len(kinds) > 1:
-        desc = ", ".join(f"{q.name}: {'Delta' if q.receptors[0][0].is_delta else 'ExpCurrent tau_decay=%g ms' % q.receptors[0][0].tau_decay}"
-                         for q in incoming)
+        def kind(rec):
+            return "Delta" if rec.is_delta else f"ExpCurrent tau_decay={rec.tau_decay:g} ms"
+        desc = ", ".join(f"{q.name}: {kind(q.receptors[0][0])}" for q in incoming)
         raise SpecError(f"to_nir: population {pop.name!r} receives synapses of different kinds ({desc}); an NIR "
                         "CubaLIF has one synaptic current and an LIF none.  Allowed: all Delta, or all ExpCurrent "
                         "with one tau_decay")
