@@ -42,6 +42,8 @@ LAYERS = {
     "": 8, "cli": 8, "cli_export": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8, "baselines": 8, "data": 8,
     # the PyNN backend: an adapter at the edge, on the public API and the layers below
     "pynn": 8,
+    # NIR import/export: an adapter at the edge like pynn (nir imported inside functions)
+    "nir": 8,
 }
 
 
