@@ -12,7 +12,7 @@ NIR node                       neurosim
 Input                          spike generator population (``net.nir.set_input(spikes)``)
 LIF, CubaLIF, IF               ``LIFCurr`` population, ``g_leak`` = 1 nS, 1 NIR volt = 1 mV,
                                ``t_ref`` = 0; synapses ``Delta`` (LIF, IF) or ``ExpCurrent``
-                               (CubaLIF, ``tau_syn``); IF: ``tau_m`` = 1e9 ms
+                               (CubaLIF, ``tau_syn``); IF: ``tau_m`` = 1e8 ms
 LI, CubaLI                     ``LIFCurr`` with ``v_th`` = 50 mV (out of reach), read out as ``v``
 Affine, Linear, Scale,         one projection per path between two populations, explicit
 Flatten, Conv2d, Delay         ``from_arrays(pre, post, w, delay)``; biases -> injected currents

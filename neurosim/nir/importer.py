@@ -104,7 +104,7 @@ def _safe_name(key, taken):
 
 
 def from_nir(graph, dt: float, *, integration: str = "exact", batch: int = 1, seed: int = 0,
-             dtype: str = "float64", record_v: bool = False) -> Network:
+             dtype: str = "float64", record_v: bool = False, t_ref=None) -> Network:
     """Build a :class:`~neurosim.Network` from a NIR graph.
 
     Parameters
@@ -119,6 +119,9 @@ def from_nir(graph, dt: float, *, integration: str = "exact", batch: int = 1, se
     batch : trials run side by side (one input sample per trial)
     seed, dtype : as :class:`~neurosim.Network`
     record_v : also record the membrane potential ``v`` of the output populations every step
+    t_ref : refractory period (ms) of every spiking population; default the node's metadata
+        ``{"neurosim": {"t_ref_ms": ...}}``, else 0.  snnTorch's ``Synaptic(reset_mechanism="zero")``
+        holds ``mem`` at 0 in the step after a spike: ``t_ref = 2 dt`` (docs/nir.md)
 
     Returns the Network; ``net.nir`` (:class:`~neurosim.nir.import_run.NIRModel`) sets the input
     spikes, runs with the latency added and reads the outputs.  Raises SpecError for node types
@@ -188,6 +191,8 @@ def from_nir(graph, dt: float, *, integration: str = "exact", batch: int = 1, se
         if kind in NEURON_TYPES:
             n = n_in if n_in is not None else max(np.size(getattr(node, a)) for a in ("r",))
             nm = map_neuron(key, node, n, dt, integration)
+            if t_ref is not None and nm.spiking:
+                nm.model["t_ref"] = t_ref
             name = _safe_name(key, taken)
             try:
                 model = LIFCurr(**nm.model)
@@ -219,6 +224,9 @@ def from_nir(graph, dt: float, *, integration: str = "exact", batch: int = 1, se
             if kind in ("Flatten",):
                 new_terms.append(t)
                 continue
+            elementwise = t.op is None or (t.op.n_out == t.op.n_in and np.array_equal(t.op.rows, t.op.cols))
+            if elementwise and kind != "Scale":      # delays still one per source neuron
+                t = _Term(t.src, t.op, t.d_pre + t.d_post, np.zeros_like(t.d_post))
             if kind != "Scale" and not _uniform(t.d_post):
                 raise SpecError(f"{where}: a Delay node with different delays per neuron lies between "
                                 f"{t.src!r} and this weight node; neurosim needs per-neuron delays right after "

@@ -23,8 +23,10 @@ nS, mV, pA).  The mapping, chosen once here (docs/nir.md has the derivation):
   a CubaLIF's ``I`` by ``w_in w dt / tau_syn`` (an :func:`~neurosim.ExpCurrent` synapse of
   ``g_leak r w_in w dt / tau_syn`` pA);
 * an Affine bias ``b`` is a constant input: ``g_leak r b`` pA (CubaLIF: ``g_leak r w_in b``);
-* IF has no leak: ``tau_m`` = :data:`IF_TAU_MS` (1e9 ms; over a 1 s run the leak changes ``v``
-  by 1e-6 of itself) and the LIF formulas with ``r tau`` in place of ``r``;
+* IF has no leak: ``tau_m`` = :data:`IF_TAU_MS` (1e8 ms, about 28 hours: over a 1 s run the leak
+  changes ``v`` by 1e-5 of itself; a longer one would lose precision in the step's bias increment
+  ``(1 - exp(-dt/tau_m)) R i``, about 1e-16 tau_m / dt relative) and the LIF formulas with
+  ``r tau`` in place of ``r``;
 * LI / CubaLI: ``v_th`` = :data:`LI_V_TH` (50 mV, the highest neurosim allows), out of reach for
   readouts that stay below it (the importer checks after a run that none fired).
 
@@ -47,7 +49,7 @@ import numpy as np
 from ..errors import SpecError
 
 G_LEAK = 1.0          # nS: the leak conductance of every imported neuron
-IF_TAU_MS = 1e9       # ms: membrane time constant standing for "no leak" (IF)
+IF_TAU_MS = 1e8       # ms: membrane time constant standing for "no leak" (IF)
 LI_V_TH = 50.0        # mV: threshold of the non-spiking leaky integrators (LI, CubaLI)
 INTEGRATIONS = ("exact", "euler")
 NEURON_TYPES = ("LIF", "CubaLIF", "LI", "CubaLI", "IF")
