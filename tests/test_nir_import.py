@@ -371,3 +371,35 @@ def test_snntorch_synaptic_network_spike_for_spike():
     counts = imported.nir.spike_counts()
     assert ref.sum() > 500
     assert np.mean(np.all(counts == ref, axis=1)) >= 0.99
+
+
+def test_snntorch_mnist_export_import_agrees():
+    """THE acceptance test: snnTorch 784-100-10 Leaky network, trained one epoch on 3000 MNIST
+    images (CPU, fixed seeds), exported with snntorch.export_to_nir, imported with from_nir
+    (integration="euler", dt = snnTorch's 0.1 ms), run on the first 1000 test images as one batch
+    of trials with the very same Bernoulli spike trains: predictions (argmax of output spike
+    counts) agree with snnTorch's own simulation on >= 99 % of the images."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("snntorch")
+    from snntorch.export_nir import export_to_nir
+    from neurosim.data import load_mnist, DataNotFoundError
+    import nir_helpers as H
+    try:
+        d = load_mnist(download=False)
+    except DataNotFoundError as e:
+        pytest.skip(f"MNIST not available: {str(e).splitlines()[0]}")
+    net = H.train(d.train_images[:H.N_TRAIN], d.train_labels[:H.N_TRAIN])
+    g = export_to_nir(net, torch.zeros(1, 784), ignore_dims=[0])
+    x = H.bernoulli_spikes(d.test_images[:1000])                        # (20, 1000, 784), one draw
+    ref = H.run_snntorch(net, x)
+    imported = from_nir(g, dt=0.1, integration="euler", batch=1000)
+    imported.nir.run(x)
+    counts = imported.nir.spike_counts()
+    y = d.test_labels[:1000]
+    agree = np.mean(counts.argmax(1) == ref.argmax(1))
+    acc_snntorch, acc_neurosim = np.mean(ref.argmax(1) == y), np.mean(counts.argmax(1) == y)
+    print(f"\nsnnTorch -> NIR -> neurosim, 1000 MNIST test images: prediction agreement {agree:.4f}, "
+          f"identical spike counts {np.mean(np.all(counts == ref, axis=1)):.4f}, accuracy snnTorch "
+          f"{acc_snntorch:.4f}, neurosim {acc_neurosim:.4f}, output spikes {ref.sum():.0f} / {counts.sum():.0f}")
+    assert ref.sum() > 5000 and acc_snntorch > 0.6                        # a trained, active network
+    assert agree >= 0.99
