@@ -196,6 +196,34 @@ def test_delay_node_shifts_each_input():
     np.testing.assert_allclose(v, ref, rtol=0, atol=1e-10)
 
 
+def test_skip_connection_is_aligned():
+    """Input -> LIF -> Linear -> LI and a skip Input -> Linear -> LI (paths of 1 and 2 layers): the
+    readout follows the snnTorch-style recursion (no delay on either path) step for step."""
+    rng = np.random.default_rng(5)
+    n_in, n_h, n_o = 6, 5, 3
+    w1, w2, ws = rng.normal(1.0, 0.8, (n_h, n_in)), rng.normal(0, 1, (n_o, n_h)), rng.normal(0, 1, (n_o, n_in))
+    beta1, beta2 = 0.8, 0.9
+    tau1, tau2 = DT_S / (1 - beta1), DT_S / (1 - beta2)         # snnTorch's export: r = tau/dt
+    nodes = {"in": nir.Input(input_type=np.array([n_in])), "w1": nir.Linear(weight=w1),
+             "h": nir.LIF(tau=np.full(n_h, tau1), r=np.full(n_h, tau1 / DT_S), v_leak=np.zeros(n_h),
+                          v_threshold=np.ones(n_h), v_reset=np.zeros(n_h)),
+             "w2": nir.Linear(weight=w2), "ws": nir.Linear(weight=ws),
+             "o": nir.LI(tau=np.full(n_o, tau2), r=np.full(n_o, tau2 / DT_S), v_leak=np.zeros(n_o)),
+             "out": nir.Output(output_type=np.array([n_o]))}
+    edges = [("in", "w1"), ("w1", "h"), ("h", "w2"), ("w2", "o"), ("in", "ws"), ("ws", "o"), ("o", "out")]
+    net = from_nir(nir.NIRGraph(nodes=nodes, edges=edges), dt=DT, integration="euler", record_v=True)
+    x = (rng.random((60, n_in)) < 0.3).astype(float)
+    net.nir.run(x)
+    v1, v2, ref = np.zeros(n_h), np.zeros(n_o), []
+    for t in range(x.shape[0]):
+        v1 = beta1 * v1 + w1 @ x[t]
+        s1 = (v1 > 1.0).astype(float)
+        v2 = beta2 * v2 + w2 @ s1 + ws @ x[t]
+        ref.append(v2)
+        v1 = np.where(s1 > 0, 0.0, v1)
+    assert net.nir.latency == {"in": 0, "h": 1, "o": 2}
+    np.testing.assert_allclose(net.nir.v_trace()[:, 0], np.array(ref), rtol=0, atol=1e-11)
+
 def test_hdf5_file_imports_like_the_graph(tmp_path):
     node = nir.CubaLIF(tau_syn=2e-3 * N3, tau_mem=5e-3 * N3, r=3.0 * N3, v_leak=0 * N3, w_in=1.5 * N3,
                        v_threshold=0.3 * N3, v_reset=0 * N3)

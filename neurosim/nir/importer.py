@@ -189,7 +189,7 @@ def from_nir(graph, dt: float, *, integration: str = "exact", batch: int = 1, se
             shapes[key] = in_shape
             continue
         if kind in NEURON_TYPES:
-            n = n_in if n_in is not None else max(np.size(getattr(node, a)) for a in ("r",))
+            n = n_in if n_in is not None else int(np.size(node.r))      # a node fed by nothing: its own size
             nm = map_neuron(key, node, n, dt, integration)
             if t_ref is not None and nm.spiking:
                 nm.model["t_ref"] = t_ref
