@@ -68,7 +68,8 @@ def test_tiny_network_structure_and_parameters(dt, origin):
     np.testing.assert_allclose(aff.bias, I_BIAS * dt ** 2 / (C_M * 2.0), rtol=1e-12, atol=1e-300)
     g_leak = C_M / TAU_M
     np.testing.assert_allclose((g_leak * a.r * a.w_in)[:, None] * aff.weight * dt / 2.0, W_EXP.T, rtol=1e-12)
-    # b: LIF (Delta): the jump r W dt / tau equals the neurosim weight in mV
+    # b: LIF (Delta): the jump r W dt / tau of a spike at the start of a step, decayed over the
+    # step (exp(-dt/tau)), equals the neurosim weight in mV (neurosim adds it at the step's end)
     b = n["b"]
     assert isinstance(b, nir.LIF)
     np.testing.assert_allclose(b.tau, 0.02)
@@ -77,7 +78,8 @@ def test_tiny_network_structure_and_parameters(dt, origin):
     assert isinstance(lin, nir.Linear)
     want = np.zeros((2, 4))
     want[POST, PRE] = W_DELTA
-    np.testing.assert_allclose(b.r[:, None] * lin.weight * (dt * 1e-3) / b.tau[:, None], want, rtol=1e-12)
+    decay = np.exp(-dt * 1e-3 / b.tau)[:, None]
+    np.testing.assert_allclose(b.r[:, None] * lin.weight * (dt * 1e-3) / b.tau[:, None] * decay, want, rtol=1e-12)
     assert b.metadata["neurosim"]["t_ref_ms"] == 0.0
     # delay beyond the network's one step, in seconds
     np.testing.assert_allclose(n["a_to_b_delay"].delay, np.full(4, 0.4e-3), rtol=1e-12)

@@ -33,8 +33,11 @@ the graph: a spike there is the value 1 held for one step, an area of ``dt``):
 * ExpCurrent weight ``w`` (pA): a spike of area ``dt`` through ``w_in`` adds ``w_in W dt /
   tau_syn`` to the NIR current, hence ``W = w tau_syn / (g_leak r w_in dt)`` (= ``w dt / c_m``,
   mV: the per-step increment of snnTorch's ``syn``).
-* Delta weight ``w`` (mV): an LIF node jumps by ``r W dt / tau``, hence ``W = w tau / (r dt)``
-  (= ``w``).
+* Delta weight ``w`` (mV): an input spike of step k is taken to arrive at the start of the step
+  (as an ExpCurrent input does) and moves an LIF node's ``v`` by ``r W dt / tau``, which then
+  decays over the step, while neurosim adds its jump at the end of the step; hence ``W = w tau
+  exp(dt/tau) / (r dt)`` (= ``w exp(dt/tau)``), the inverse of :func:`~neurosim.nir.from_nir`'s
+  exact mapping (``from_nir(to_nir(net))`` gives the same ``v``).
 * ``i_bias`` (pA) becomes the ``Affine`` bias ``b = i_bias / (g_leak r w_in)`` (CubaLIF) or
   ``i_bias / (g_leak r)`` (LIF).  In a CubaLIF the bias passes the synaptic filter: it reaches
   its full value after a few ``tau_syn`` instead of at once (neurosim adds it to the membrane).
@@ -231,8 +234,9 @@ def to_nir(source, *, dt, voltage_origin: str = "absolute", path=None, overwrite
             targets[p.name] = (g_leak * r * w_in, tau_s / (g_leak * r * w_in * dt))
         else:
             nodes[p.name] = nir.LIF(tau=tau_m * 1e-3, r=r, **volts, metadata=meta)
-            # jump r W dt / tau = w (mV): W = w tau / (r dt); b = i_bias / (g_leak r)
-            targets[p.name] = (g_leak * r, tau_m / (r * dt))
+            # jump r W dt / tau, decayed over the step, = w (mV): W = w tau exp(dt/tau) / (r dt);
+            # b = i_bias / (g_leak r)
+            targets[p.name] = (g_leak * r, tau_m / (r * dt) * np.exp(dt / tau_m))
         bias = p.get("i_bias")
         if np.any(bias != 0):
             targets[p.name] += (bias / targets[p.name][0],)
