@@ -8,15 +8,17 @@ the arrays of a built network are read and written through the network's simulat
 """
 from __future__ import annotations
 
+from typing import Any, Optional
+
 import numpy as np
 
 from .errors import SpecError
-from .spec.distributions import Distribution
-from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule
+from .spec.distributions import Distribution, in_unit
+from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule, plain
 from .spec.sources import RENEWAL_SOURCES
 from .spec.adex import AdEx
 from .spec.neurons import LIFCond, check_param
-from .spec.projections import check_weight, check_plasticity
+from .spec.projections import check_weight, check_plasticity, plain_weight
 from .units import to_float
 
 
@@ -54,7 +56,7 @@ class Population:
         self.params, self.initial = {}, {}
 
     @property
-    def i_bias(self):
+    def i_bias(self) -> Any:
         """The bias current (pA) set on the population (``population(i_bias=...)`` or ``set``), or
         None when it is the model's."""
         return self.params.get("i_bias")
@@ -70,7 +72,7 @@ class Population:
         return f"Population({self.name!r}, n={self.n}, model={type(self.model).__name__})"
 
     # ------------------------------------------------------------------ parameters
-    def set(self, **values):
+    def set(self, **values: Any) -> None:
         """Set parameters, before the first run or between runs (the next run continues from the
         current state with the new values).
 
@@ -92,7 +94,7 @@ class Population:
             if set(values) != {"rate"}:
                 raise SpecError(f"population {self.name!r} is a Poisson source: set(rate=...) only, got "
                                 f"{sorted(values)}")
-            rate = values["rate"]
+            rate = plain(f"population {self.name!r}: rate", values["rate"], "Hz")
             as_schedule(f"population {self.name!r}: rate", rate, self.n, self.net.batch, "Hz", low=0.0,
                         dt=self.net.dt)
             self.model = PoissonSource(self.n, rate)
@@ -148,7 +150,7 @@ class Population:
                             f"{sorted(k for k in vals if adapt or k not in ('a', 'b', 'tau_w'))}")
         return vals[name].copy()
 
-    def initialize(self, **values):
+    def initialize(self, **values: Any) -> None:
         """Initial values of state variables: ``v`` (mV) and, for LIFCond and AdEx, ``w_adapt`` (pA); each a
         number, an (n,) or (batch, n) array or a distribution.  They are used at the start of the
         first run and by every :meth:`Network.reset`; on a network already built they are also
@@ -156,12 +158,15 @@ class Population:
         if self.is_source:
             raise SpecError(f"population {self.name!r} is a spike source; it has no state to initialise")
         allowed = ("v", "w_adapt") if isinstance(self.model, (LIFCond, AdEx)) else ("v",)
+        checked = {}
         for key, value in values.items():
             if key not in allowed:
                 raise SpecError(f"population {self.name!r}: initialize() takes {list(allowed)}, got {key!r}")
-            if not isinstance(value, Distribution):
-                unit = "mV" if key == "v" else "pA"
-                arr = np.asarray(to_float(value, f"initialize: {key}", unit), dtype=np.float64)
+            unit = "mV" if key == "v" else "pA"
+            if isinstance(value, Distribution):
+                value = in_unit(value, f"population {self.name!r}: initialize: {key}", unit)
+            else:
+                arr = np.asarray(to_float(value, f"population {self.name!r}: initialize: {key}", unit), dtype=np.float64)
                 if arr.shape not in ((), (self.n,), (self.net.batch, self.n)):
                     raise SpecError(f"population {self.name!r}: initial {key} must be a number, a distribution or "
                                     f"an array of shape ({self.n},) or ({self.net.batch}, {self.n}) ({unit}), got "
@@ -169,7 +174,8 @@ class Population:
                 if not np.all(np.isfinite(arr)):
                     raise SpecError(f"population {self.name!r}: initial {key} must be finite ({unit})")
                 value = arr
-        self.initial.update(values)
+            checked[key] = value
+        self.initial.update(checked)
         if self.net.simulation is not None:
             from .sim.changes import write_initial
             write_initial(self.net.simulation, self, sorted(values))
@@ -196,7 +202,7 @@ class Projection:
         names = "+".join(r.name for r, _ in self.receptors)
         return f"Projection({self.name!r}, {self.pre.name}->{self.post.name}, {names})"
 
-    def set(self, weight=None, release_probability=None):
+    def set(self, weight: Any = None, release_probability: Any = None) -> None:
         """Set the weights (nS or pA) before a run or between runs: a number, an (n_syn,) array in the
         order of :meth:`get` (sorted by pre, then post), an (n_pre, n_post) matrix read at each
         synapse, or a distribution.  A multi-receptor projection (``"glutamate"``) gets ``weight``
@@ -215,9 +221,10 @@ class Projection:
         if weight is None:
             return
         net = self.net
+        weight = plain_weight(self.name, weight, self.receptors)   # quantities converted once, here
         check_weight(self.name, weight, self.receptors)
         if not isinstance(weight, Distribution):
-            arr = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+            arr = np.asarray(weight, dtype=np.float64)
             matrix = (self.pre.n, self.post.n)
             if arr.ndim == 2 and arr.shape != matrix or arr.ndim > 2:
                 raise SpecError(f"projection {self.name!r}: a weight matrix must have shape {matrix} (n_pre, n_post), "
@@ -234,9 +241,10 @@ class Projection:
     def _set_release(self, p):
         """``set(release_probability=p)``: check ``p``, keep it, and lay it out anew in a built network
         (spikes sent from then on use it); on a SpecError nothing changes."""
-        from .spec.release import check_release, NAME
+        from .spec.release import check_release, plain_release, NAME
+        p = plain_release(self.name, p)
         check_release(self.name, p, self.pre.n, self.post.n, self.receptors, self.plasticity, self.short_term)
-        arr = None if isinstance(p, Distribution) else np.asarray(to_float(p, NAME), dtype=np.float64)
+        arr = None if isinstance(p, Distribution) else np.asarray(p, dtype=np.float64)
         if arr is not None and arr.ndim == 1 and self.net.simulation is None:
             raise SpecError(f"projection {self.name!r}: one {NAME} per synapse needs the connectivity, which is drawn "
                             f"when the network is built: call net.build() first, or give a number, an "
@@ -244,7 +252,7 @@ class Projection:
         from .state.release import write_release
         replace_then_write(self, {"release_probability": p}, write_release)
 
-    def get(self, name: str = "weight", format: str = "list", receptor=None) -> np.ndarray:
+    def get(self, name: str = "weight", format: str = "list", receptor: Optional[str] = None) -> np.ndarray:
         """``"weight"`` (nS or pA, of ``receptor``: default the first, the weight given to connect),
         ``"delay"`` (ms, after rounding to steps) or ``"release_probability"`` (dimensionless; 1
         without one) of every synapse: ``format="list"`` gives an

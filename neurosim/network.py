@@ -15,7 +15,7 @@ Example::
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Optional, Union
 
 import numpy as np
 
@@ -28,11 +28,17 @@ from .spec.channels import check_channel_names
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.adex import AdEx
 from .spec.receptors import Receptor, resolve
-from .spec.projections import check_projection
+from .spec.projections import check_projection, plain_weight
+from .spec.release import plain_release
 from .handles import Population, Projection, Modulator, Modulation  # noqa: F401  (re-exported)
 from .network_inputs import InputsMixin
 from .network_modulation import ModulationMixin
 from .network_files import FilesMixin
+
+if TYPE_CHECKING:   # annotations only (these modules are imported when a network is built or run)
+    from .result import Result
+    from .sim.run import Simulation
+    from .sim.schedule import ScheduleSummary
 
 _MODELS = (LIFCond, LIFCurr, AdEx)
 
@@ -102,7 +108,8 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
     def _projection(self, q, what="projection") -> Projection:
         return self._find(q, self.projections, Projection, "projection", what)
 
-    def population(self, name: str, n: int, model=None, i_bias=None) -> Population:
+    def population(self, name: str, n: int, model: Union[LIFCond, LIFCurr, AdEx, None] = None,
+                   i_bias: Any = None) -> Population:
         """Add ``n`` neurons.  ``model`` is a :class:`LIFCond` (default), :class:`LIFCurr` or :class:`AdEx`, whose
         parameters may be numbers, (n,) arrays or distributions; ``i_bias`` (pA, a number, an (n,) array
         or a distribution) overrides the model's bias current (``pop.set(i_bias=...)``)."""
@@ -121,9 +128,10 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         self.populations.append(pop)
         return pop
 
-    def connect(self, pre, post, connector: Optional[Connector] = None, receptor: Union[str, Receptor] = "AMPA",
-                weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0, name: Optional[str] = None,
-                plasticity=None, short_term=None, release_probability=None):
+    def connect(self, pre: Any, post: Any, connector: Optional[Connector] = None,
+                receptor: Union[str, Receptor] = "AMPA", weight: Any = 1.0, delay: Any = None, nmda_ratio: float = 1.0,
+                name: Optional[str] = None, plasticity: Any = None, short_term: Any = None,
+                release_probability: Any = None) -> Union[Projection, List[Projection]]:
         """Connect ``pre`` to ``post`` (each a Population, a name, or a list of them).
 
         Parameters
@@ -183,7 +191,10 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         if not isinstance(connector, Connector):
             raise SpecError(f"connect: connector must be a Connector (e.g. fixed_probability(0.1)), got {connector!r}")
         receptors = resolve(receptor, nmda_ratio)
+        nmda_ratio = V.non_negative("nmda_ratio", nmda_ratio, "dimensionless")
         check_channel_names(self, post, [r for r, _ in receptors], "connect")
+        weight = plain_weight(name, weight, receptors)                  # quantities converted once, here
+        release_probability = plain_release(name, release_probability)
         delay = check_projection(name, pre, post, connector, receptors, weight, delay, plasticity, self.dt, short_term,
                                  release_probability)
         proj = Projection(self, len(self.projections), name, pre, post, connector, receptors, weight, delay,
@@ -194,7 +205,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         self.projections.append(proj)
         return proj
 
-    def reset(self, restore_weights: bool = False):
+    def reset(self, restore_weights: bool = False) -> None:
         """Back to t = 0: every state variable to its initial value (``v_init`` / ``initialize``,
         distributions drawn again from the same seed), synaptic and plasticity traces and
         neuromodulator concentrations to 0, inputs to their start, recordings begun anew (a Result
@@ -219,7 +230,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
 
     # ------------------------------------------------------------------ running
     @property
-    def simulation(self):
+    def simulation(self) -> Optional[Simulation]:
         """The built network (:class:`~neurosim.sim.run.Simulation`: state, layout, backend,
         recorder), None before the first run or :meth:`build`."""
         return self._sim
@@ -229,7 +240,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         """Simulated time so far (ms)."""
         return 0.0 if self._sim is None else self._sim.step * self.dt
 
-    def build(self, backend: str = "cpu"):
+    def build(self, backend: str = "cpu") -> Simulation:
         """Lay the network out as arrays and upload it to ``backend`` (done by the first ``run``)."""
         from .sim.run import Simulation
         if self._sim is None:
@@ -243,13 +254,13 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
                 self._open_stream()
         return self._sim
 
-    def schedule_summary(self, runner: Optional[str] = None):
+    def schedule_summary(self, runner: Optional[str] = None) -> ScheduleSummary:
         """One step's phases in order, those this network leaves out marked (sim/schedule.py)."""
         from .sim.schedule import summary
         return summary(self, runner)
 
-    def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None,
-            stream_to=None):
+    def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every: Any = None,
+            stream_to: Any = None) -> Result:
         """Simulate ``duration`` ms more (a multiple of dt, else a SpecError) and return the Result of
         everything recorded so far.  ``backend``: ``"cpu"``, ``"cuda"`` or ``"auto"``.  A progress bar
         appears for runs expected to take more than a few seconds (``progress`` forces it on/off).
@@ -272,7 +283,8 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
                 self._stream.abort()
             raise
 
-    def _run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every=None):
+    def _run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None,
+             report_every: Any = None) -> Result:
         n_steps = to_steps(V.positive("duration", duration, "ms"), self.dt, "duration")
         sim = self.build(backend)
         sim.check_backend(backend)
@@ -296,12 +308,12 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
                     cb(self)
         return self.result()
 
-    def result(self):
+    def result(self) -> Result:
         """The Result of everything recorded so far (spikes, states, rates, weights, metadata)."""
         from .sim.recorders import make_result
         return make_result(self)
 
-    def get(self, pop, variable: str = "v") -> np.ndarray:
+    def get(self, pop: Union[Population, str], variable: str = "v") -> np.ndarray:
         """Current values of ``variable`` (``v``, ``w_adapt``, ``g_<receptor>``) of ``pop``,
         shape (batch, n)."""
         pop = self._pop(pop, "get")
@@ -309,7 +321,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             self.build()
         return self._sim.get(pop, variable)
 
-    def connections(self, proj) -> dict:
+    def connections(self, proj: Union[Projection, str]) -> dict:
         """Synapses of a projection: ``pre``, ``post`` (local indices), ``weight`` (nS or pA, per
         receptor), ``delay`` (ms, after rounding to steps).  Builds the network if needed."""
         if self._sim is None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import numpy as np
 
 from .errors import SpecError
 from .spec import validate as V
-from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule
+from .spec.inputs import PoissonSource, SpikeGenerator, CurrentInjection, PoissonDrive, as_schedule, plain
 from .spec.sources import GammaSource, PoissonRefractorySource, ACCurrent, NoiseCurrent
 from .spec.timegrid import period_steps
 from .spec.channels import check_channel_names
@@ -18,17 +18,21 @@ from .spec.receptors import resolve
 from .units import to_float
 from .handles import Population, Projection, rebuild_inputs_of
 
+if TYPE_CHECKING:   # annotations only
+    from .sim.recorders import SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor
+
 
 class InputsMixin:
-    def poisson(self, name: str, n: int, rate) -> Population:
+    def poisson(self, name: str, n: int, rate: Any) -> Population:
         """Add ``n`` Poisson spike sources; ``rate`` in Hz: scalar, (n,), (batch, n) or a Schedule."""
         self._check_open()
         self._check_name(name, "population")
         n = V.positive_int(f"poisson {name!r}: n", n)
+        rate = plain(f"poisson {name!r}: rate", rate, "Hz")
         as_schedule(f"poisson {name!r}: rate", rate, n, self.batch, "Hz", low=0.0, dt=self.dt)
         return self._add_source(name, n, PoissonSource(n, rate))
 
-    def spike_generator(self, name: str, n: int, times, ids, trials=None) -> Population:
+    def spike_generator(self, name: str, n: int, times: Any, ids: Any, trials: Any = None) -> Population:
         """Add ``n`` sources that fire at ``times`` (ms, >= 0) with source ``ids`` (0..n-1);
         ``trials`` optionally gives each spike's batch row (default: all rows).  The spikes can be
         replaced before a run or between runs: ``pop.set(times=..., ids=...)``."""
@@ -38,7 +42,7 @@ class InputsMixin:
         return self._add_source(name, n, generator_model(f"spike_generator {name!r}", n, times, ids, trials,
                                                          self.batch))
 
-    def inject(self, pop, amplitude, indices=None):
+    def inject(self, pop: Union[Population, str], amplitude: Any, indices: Any = None) -> CurrentInjection:
         """Inject a current (pA): scalar, (n,), (batch, n) or a Schedule (steps, timed_array),
         into ``indices`` of ``pop`` (default all)."""
         self._check_open()
@@ -49,12 +53,13 @@ class InputsMixin:
         if idx.size == 0 or idx.min() < 0 or idx.max() >= pop.n:
             got = "none" if idx.size == 0 else f"[{idx.min()}, {idx.max()}]"
             raise SpecError(f"inject: indices must be in [0, {pop.n - 1}], got {got}")
+        amplitude = plain("inject: amplitude", amplitude, "pA")
         as_schedule("inject: amplitude", amplitude, idx.size, self.batch, "pA", dt=self.dt)
         inj = CurrentInjection(amplitude, idx)
         self.currents.append((pop, inj))
         return inj
 
-    def gamma_source(self, name: str, n: int, shape, rate, start: float = 0.0,
+    def gamma_source(self, name: str, n: int, shape: Any, rate: Any, start: float = 0.0,
                      stop: Optional[float] = None) -> Population:
         """Add ``n`` gamma-process spike sources: ISIs ~ Gamma(``shape``, rate ``shape * rate``),
         mean rate ``rate`` (Hz, a number or (n,) values), ISI CV ``1/sqrt(shape)``; ``shape`` > 0
@@ -67,7 +72,7 @@ class InputsMixin:
         model = GammaSource.make(name, n, shape, rate, start, stop, self.dt)
         return self._add_source(name, model.n, model)
 
-    def poisson_refractory(self, name: str, n: int, rate, dead_time, start: float = 0.0,
+    def poisson_refractory(self, name: str, n: int, rate: Any, dead_time: Any, start: float = 0.0,
                            stop: Optional[float] = None) -> Population:
         """Add ``n`` Poisson sources with dead time ``dead_time`` (ms, >= 0, a number or (n,)
         per-source values): mean rate ``rate`` (Hz, a number or (n,) values) including the dead
@@ -96,8 +101,9 @@ class InputsMixin:
             raise SpecError(f"{what}: indices must be in [0, {pop.n - 1}], got {got}")
         return pop, idx
 
-    def inject_ac(self, pop, amplitude: float, frequency: float, phase: float = 0.0, offset: float = 0.0,
-                  start: float = 0.0, stop: Optional[float] = None, indices=None):
+    def inject_ac(self, pop: Union[Population, str], amplitude: float, frequency: float, phase: float = 0.0,
+                  offset: float = 0.0, start: float = 0.0, stop: Optional[float] = None,
+                  indices: Any = None) -> ACCurrent:
         """Inject ``offset + amplitude sin(2 pi frequency t + phase)`` (pA; frequency Hz >= 0,
         phase degrees) into ``indices`` of ``pop`` (default all) for ``start <= t < stop`` (ms).
         The value is taken at the start of each step (t = step*dt, Brian2's convention) and held
@@ -108,8 +114,8 @@ class InputsMixin:
         self.generated_currents.append((pop, cur))
         return cur
 
-    def inject_noise(self, pop, mean: float, std: float, dt_noise: float, start: float = 0.0,
-                     stop: Optional[float] = None, indices=None):
+    def inject_noise(self, pop: Union[Population, str], mean: float, std: float, dt_noise: float,
+                     start: float = 0.0, stop: Optional[float] = None, indices: Any = None) -> NoiseCurrent:
         """Inject a noisy current ``mean + std N(0, 1)`` (pA; std >= 0) into ``indices`` of ``pop``
         (default all) for ``start <= t < stop`` (ms): a new independent value per neuron (and per
         trial) every ``dt_noise`` ms (a whole number of steps, counted from ``start``), constant in
@@ -121,7 +127,8 @@ class InputsMixin:
         self.generated_currents.append((pop, cur))
         return cur
 
-    def poisson_drive(self, pop, receptor, n_sources: int, rate, weight: float):
+    def poisson_drive(self, pop: Union[Population, str], receptor: Any, n_sources: int, rate: Any,
+                      weight: float) -> PoissonDrive:
         """Brian2-style PoissonInput: ``n_sources`` Poisson sources at ``rate`` Hz onto every neuron
         of ``pop`` through ``receptor``, each event adding ``weight`` (nS or pA)."""
         self._check_open()
@@ -139,6 +146,7 @@ class InputsMixin:
                             "presynaptic neurons; use a poisson population and net.connect for saturating input")
         n_sources = V.positive_int("poisson_drive: n_sources", n_sources)
         check_channel_names(self, pop, [rec], "poisson_drive")
+        rate = plain("poisson_drive: rate (per source)", rate, "Hz")
         as_schedule("poisson_drive: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
         weight = V.number("poisson_drive: weight", weight, "nS or pA")
         if rec.conductance_based and weight < 0:
@@ -147,7 +155,7 @@ class InputsMixin:
         self.drives.append((pop, rec, drv))
         return drv
 
-    def set_input(self, inp, amplitude=None, rate=None):
+    def set_input(self, inp: Union[CurrentInjection, PoissonDrive], amplitude: Any = None, rate: Any = None) -> None:
         """Change an input before a run or between runs: the ``amplitude`` (pA) of a current
         injection (:meth:`inject`'s return value) or the ``rate`` (Hz per source) of a Poisson drive
         (:meth:`poisson_drive`'s), in the forms those methods take.  A Schedule's times are
@@ -157,6 +165,7 @@ class InputsMixin:
             if cur is inp:
                 if amplitude is None or rate is not None:
                     raise SpecError("set_input: a current injection takes amplitude=... (pA)")
+                amplitude = plain("set_input: amplitude", amplitude, "pA")
                 as_schedule("set_input: amplitude", amplitude, np.asarray(cur.indices).size, self.batch, "pA",
                             dt=self.dt)
                 object.__setattr__(cur, "amplitude", amplitude)   # the handle the user holds stays valid
@@ -166,6 +175,7 @@ class InputsMixin:
             if drv is inp:
                 if rate is None or amplitude is not None:
                     raise SpecError("set_input: a Poisson drive takes rate=... (Hz per source)")
+                rate = plain("set_input: rate (per source)", rate, "Hz")
                 as_schedule("set_input: rate (per source)", rate, pop.n, self.batch, "Hz", low=0.0, dt=self.dt)
                 object.__setattr__(drv, "rate", rate)
                 rebuild_inputs_of(self)
@@ -173,8 +183,9 @@ class InputsMixin:
         raise SpecError(f"set_input: {inp!r:.80} is not a current injection or Poisson drive of this network "
                         "(for a Poisson population use pop.set(rate=...))")
 
-    def monitor(self, pop, what: Union[str, Sequence[str]] = "spikes", indices=None, every: Optional[float] = None,
-                trials=None):
+    def monitor(self, pop: Union[Population, Projection, str], what: Union[str, Sequence[str]] = "spikes",
+                indices: Any = None, every: Optional[float] = None, trials: Any = None
+                ) -> Union[SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor]:
         """Record from ``pop``.
 
         what : ``"spikes"`` -> SpikeMonitor (``.i``, ``.t``, ``.count``, ``spike_trains()``);
@@ -230,7 +241,7 @@ class InputsMixin:
 def generator_model(where: str, n: int, times, ids, trials, batch: int) -> SpikeGenerator:
     """A checked :class:`SpikeGenerator` of ``n`` sources: ``times`` (ms, finite, >= 0), ``ids`` (integers
     in [0, n-1]) and optional ``trials`` (batch rows in [0, batch-1]) of equal length."""
-    times = np.asarray(to_float(times, "times"), dtype=np.float64).reshape(-1)
+    times = np.asarray(to_float(times, f"{where}: times", "ms"), dtype=np.float64).reshape(-1)
     ids = np.asarray(ids).reshape(-1)
     if times.shape != ids.shape:
         raise SpecError(f"{where}: times and ids must have equal length, got {times.size} and {ids.size}")

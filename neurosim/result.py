@@ -6,7 +6,8 @@ spec and run metadata.  Saved and loaded by :mod:`neurosim.io.hdf5`, exported to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+import os
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -106,6 +107,8 @@ class PopulationRate:
 
     def rate_hz(self, window: float = 0.0) -> np.ndarray:
         """Instantaneous population rate (Hz), optionally smoothed with a flat window (ms)."""
+        from .units import to_float
+        window = to_float(window, "rate_hz: window", "ms")
         r = self.counts / (self.n * self.n_trials * self.dt * 1e-3)
         k = int(round(window / self.dt)) if window else 0
         if k > 1:
@@ -165,7 +168,7 @@ class Result:
         counts += [int(np.max(tr.trials)) + 1 for tr in self.states.values() if np.size(tr.trials)]
         return max(counts or [1])
 
-    def summary_rows(self):
+    def summary_rows(self) -> list:
         """(population, recorded neurons, spikes, mean rate Hz, mean CV ISI) for each spike record
         (the population's size is ``result.spikes[population].n``)."""
         rows = []
@@ -201,7 +204,7 @@ class Result:
                          f"[{lo:g}, {hi:g}]: " + " ".join(f"{f:.2f}" for f in frac))
         return "\n".join(lines)
 
-    def weight_rows(self):
+    def weight_rows(self) -> list:
         """(name, synapses, mean weight, unit, lo, hi, fractions in 10 equal bins of [lo, hi]) for
         each recorded WeightTable (all trials pooled); [lo, hi] are the plasticity rule's
         [w_min, w_max] when the spec has one, else the range of the weights."""
@@ -222,12 +225,12 @@ class Result:
             rows.append((name, int(np.asarray(t.weight).shape[-1]), float(w.mean()), t.unit, lo, hi, frac))
         return rows
 
-    def save(self, path, **kw):
+    def save(self, path: Union[str, "os.PathLike[str]"], **kw: Any) -> str:
         """Write this result to an HDF5 file (see :func:`neurosim.io.hdf5.write_result`)."""
         from .io.hdf5 import write_result
         return write_result(self, path, **kw)
 
-    def to_neo(self, **kw):
+    def to_neo(self, **kw: Any) -> Any:
         """This result as a ``neo.Block``: one Segment per trial, one SpikeTrain (ms) per recorded
         neuron, one AnalogSignal (mV, nS, pA) per recorded state variable; needs the optional
         extra ``neurosim[neo]`` (see :func:`neurosim.io.neo.to_neo`)."""

@@ -51,6 +51,7 @@ from ..spec.neurons import LIFCurr
 from ..spec.receptors import ExpCurrent
 from ..data.encoding import to_unit_interval
 from .rates import lif_current_for_rate_grid
+from ..units import to_float
 
 __all__ = ["to_network", "ConvertedNetwork", "ENCODINGS", "synaptic_weights", "readout_neuron",
            "OUTPUT_CURRENT"]
@@ -133,9 +134,9 @@ def to_network(model, images, encoding: str = "poisson", *, dt=None, input_rate=
     if x.shape[1] != model.sizes[0]:
         raise ValueError(f"images have {x.shape[1]} pixels, the model expects {model.sizes[0]}")
     batch = x.shape[0]
-    dt = float(model.dt if dt is None and model.dt is not None else (1.0 if dt is None else dt))
-    input_rate = float(model.max_rate if input_rate is None else input_rate)
-    tau_syn = float(tau_syn)
+    dt = float(model.dt if dt is None and model.dt is not None else (1.0 if dt is None else to_float(dt, "dt", "ms")))
+    input_rate = float(model.max_rate if input_rate is None else to_float(input_rate, "input_rate", "Hz"))
+    tau_syn = float(to_float(tau_syn, "tau_syn", "ms"))
     if sample_every is None:
         sample_every = dt
     net = _network.Network(dt=dt, seed=seed, batch=batch, dtype=dtype)

@@ -84,7 +84,9 @@ def poisson_rates(images, max_rate: float = 100.0, min_rate: float = 0.0) -> np.
     -------
     float64 array ``(n, n_pixels)`` of rates in Hz.
     """
-    _check_range("poisson_rates", float(min_rate), float(max_rate), "Hz", 1000.0)
+    min_rate = float(u.to_float(min_rate, "poisson_rates: min_rate", "Hz"))
+    max_rate = float(u.to_float(max_rate, "poisson_rates: max_rate", "Hz"))
+    _check_range("poisson_rates", min_rate, max_rate, "Hz", 1000.0)
     x = to_unit_interval(images)
     return min_rate + x * (max_rate - min_rate)
 
@@ -94,7 +96,8 @@ def spike_probability(rates, dt: float) -> np.ndarray:
 
     ``1 - exp(-rate*dt)``, which is ``rate*dt/1000`` for small values.
     """
-    r = np.asarray(rates, dtype=np.float64)
+    r = np.asarray(u.to_float(rates, "spike_probability: rates", "Hz"), dtype=np.float64)
+    dt = u.to_float(dt, "spike_probability: dt", "ms")
     if dt <= 0:
         raise SpecError(f"dt: must be > 0 ms, got {dt}")
     return -np.expm1(-r * (dt / u.second))
@@ -117,6 +120,8 @@ def constant_currents(images, max_current: float = 500.0 * u.pA,
     -------
     float64 array ``(n, n_pixels)`` of currents in pA.
     """
-    _check_range("constant_currents", float(min_current), float(max_current), "pA", 100.0 * u.nA)
+    min_current = float(u.to_float(min_current, "constant_currents: min_current", "pA"))
+    max_current = float(u.to_float(max_current, "constant_currents: max_current", "pA"))
+    _check_range("constant_currents", min_current, max_current, "pA", 100.0 * u.nA)
     x = to_unit_interval(images)
     return min_current + x * (max_current - min_current)

@@ -58,7 +58,8 @@ class SpikeMonitor(SpikeMonitorSpec):
         if self.net._sim is None:
             z = np.zeros(0, np.int64)
             return z, np.zeros(0), z
-        step0 = int(np.ceil(t / self.net.dt - 1e-9))
+        from ..units import to_float
+        step0 = int(np.ceil(to_float(t, "since: t", "ms") / self.net.dt - 1e-9))
         i, steps, tr = self.net._sim.recorder.spikes_since(self.pop, step0)
         return i, steps * self.net.dt, tr
 

@@ -75,7 +75,7 @@ def one_to_one() -> Connector:
 
 def fixed_probability(p: float, allow_autapses: bool = True) -> Connector:
     """Each (pre, post) pair is connected independently with probability ``p`` in [0, 1]."""
-    p = V.in_range("fixed_probability.p", p, 0.0, 1.0)
+    p = V.in_range("fixed_probability.p", p, 0.0, 1.0, "dimensionless")
     return Connector("fixed_probability", p=p, allow_autapses=bool(allow_autapses))
 
 

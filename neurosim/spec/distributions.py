@@ -25,6 +25,44 @@ import numpy as np
 
 from . import validate as V
 from ..errors import SpecError  # noqa: F401  (V.SpecError)
+from ..units import convert, rescale_factor
+
+
+def _quantities(self, cls: str, names) -> None:
+    """Arguments given as quantities (brian2, ``quantities``, ``pint``): each converted into the
+    coherent unit of its dimensions, which the distribution keeps (``_unit``) until it is given to
+    a parameter (:func:`in_unit` rescales it into the parameter's unit or refuses the dimension).
+    All arguments must then be quantities of one dimension."""
+    got = {}
+    for k in names:
+        v = getattr(self, k)
+        if v is not None:
+            num, label = convert(v, f"{cls}.{k}")
+            object.__setattr__(self, k, num)
+            if label is not None or num != 0:   # a plain 0 fits any unit
+                got[k] = label
+    labels = set(got.values())
+    if labels <= {None}:
+        return
+    if None in labels or len(labels) > 1:
+        raise SpecError(f"{cls}: give all of {', '.join(got)} as plain numbers (in the unit of the parameter) "
+                        "or all as quantities of one dimension, got "
+                        + ", ".join(f"{k} {'a plain number' if lab is None else 'in ' + (lab or 'dimensionless')}"
+                                  for k, lab in got.items()))
+    object.__setattr__(self, "_unit", labels.pop())
+
+
+def in_unit(value, name: str, unit: str):
+    """``value`` for parameter ``name`` documented in ``unit``: a distribution whose arguments were
+    quantities becomes the same distribution in plain numbers of ``unit`` (a SpecError when their
+    dimension is not ``unit``'s); anything else is returned as it is."""
+    have = getattr(value, "_unit", None)
+    if have is None or not isinstance(value, Distribution):
+        return value
+    f = rescale_factor(have, name, unit)
+    scale = {k: (None if getattr(value, k) is None else getattr(value, k) * f)
+             for k in ("low", "high", "mu", "sigma", "mean", "std") if hasattr(value, k)}
+    return replace(value, **scale)
 
 
 @dataclass(frozen=True)
@@ -32,8 +70,10 @@ class Uniform:
     """Uniform on [low, high) (in the unit of the quantity it parametrises)."""
     low: float
     high: float
+    _unit = None
 
     def __post_init__(self):
+        _quantities(self, "Uniform", ("low", "high"))
         lo = V.number("Uniform.low", self.low)
         hi = V.number("Uniform.high", self.high)
         if hi < lo:
@@ -129,8 +169,10 @@ class Normal(_Bounded):
     low: Optional[float] = None
     high: Optional[float] = None
     redraw: bool = True
+    _unit = None
 
     def __post_init__(self):
+        _quantities(self, "Normal", ("mu", "sigma", "low", "high"))
         object.__setattr__(self, "mu", V.number("Normal.mu", self.mu))
         object.__setattr__(self, "sigma", V.non_negative("Normal.sigma", self.sigma))
         _bounds(self, "Normal")
@@ -161,8 +203,10 @@ class LogNormal(_Bounded):
     low: Optional[float] = None
     high: Optional[float] = None
     redraw: bool = True
+    _unit = None
 
     def __post_init__(self):
+        _quantities(self, "LogNormal", ("mean", "std", "low", "high"))
         object.__setattr__(self, "mean", V.positive("LogNormal.mean", self.mean))
         object.__setattr__(self, "std", V.non_negative("LogNormal.std", self.std))
         _bounds(self, "LogNormal")
@@ -214,6 +258,7 @@ def realise(name: str, value, size: int, rng: np.random.Generator, low=None, hig
     [low, high] raise SpecError; distribution draws are clipped into it, or redrawn inside it
     when the distribution has bounds of its own and ``redraw`` (its bounds are narrowed to
     [low, high] first)."""
+    value = in_unit(value, name, unit)
     if isinstance(value, Distribution):
         if getattr(value, "redraw", False) and (value.low is not None or value.high is not None) \
                 and (low is not None or high is not None):

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import validate as V
 from .timegrid import times_to_steps, REL_TOL
+from ..units import library, has_quantity
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +38,26 @@ class Schedule:
         return {"times": np.asarray(self.times).tolist(), "values": np.asarray(self.values).tolist()}
 
 
+def _values(values):
+    """Schedule values as given: quantities are kept (converted by :func:`plain` once the unit of
+    the input is known), anything else becomes a float64 array."""
+    if library(values) is not None or (isinstance(values, (list, tuple)) and values and has_quantity(values)):
+        return values
+    return np.asarray(values, dtype=np.float64)
+
+
+def plain(name: str, value, unit: str):
+    """An input value as given (a number, an array or a :class:`Schedule`) with quantities converted
+    (once, here) into ``unit`` (Hz for rates, pA for currents) and a Schedule's times into ms."""
+    if isinstance(value, Schedule):
+        times = V.to_float(value.times, f"{name}: schedule times", "ms")
+        vals = V.to_float(value.values, name, unit)
+        if times is value.times and vals is value.values:
+            return value
+        return Schedule(np.asarray(times, dtype=np.float64), np.asarray(vals, dtype=np.float64))
+    return V.to_float(value, name, unit)
+
+
 def constant(value) -> Schedule:
     """A value that holds from t = 0 on (scalar, (n,) or (batch, n))."""
     v = np.asarray(value, dtype=np.float64)
@@ -45,16 +66,17 @@ def constant(value) -> Schedule:
 
 def steps(times, values) -> Schedule:
     """Piecewise-constant steps: ``values[k]`` from ``times[k]`` (ms) on."""
-    return Schedule(np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64))
+    return Schedule(np.asarray(V.to_float(times, "steps: times", "ms"), dtype=np.float64), _values(values))
 
 
 def timed_array(values, dt: float, start: float = 0.0) -> Schedule:
     """Samples every ``dt`` ms starting at ``start`` (ms) (like Brian2's TimedArray); the last
     sample holds after the end.  ``values`` has shape (T, n) or (T, batch, n).  ``dt`` and
     ``start`` must be multiples of the network's time step (schedule times lie on the grid)."""
-    values = np.asarray(values, dtype=np.float64)
+    values = _values(values)
     dt = V.positive("timed_array.dt", dt, "ms")
-    return Schedule(start + dt * np.arange(values.shape[0]), values)
+    start = V.number("timed_array.start", start, "ms")
+    return Schedule(start + dt * np.arange(np.shape(values)[0]), values)
 
 
 def as_schedule(name: str, value, n: int, batch: int, unit: str, low: Optional[float] = None,

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import validate as V
-from .distributions import Distribution, describe, undescribe
+from .distributions import Distribution, describe, undescribe, in_unit
 
 _INF = math.inf
 # parameter -> (unit, low, high, low allowed): the range every neuron's value must lie in
@@ -79,9 +79,9 @@ def check_values(where: str, key: str, arr: np.ndarray, rules=None) -> np.ndarra
 def check_param(where: str, key: str, value, rules=None):
     """A neuron parameter as given: a float, a read-only float64 1-D array (one value per neuron)
     or a distribution (checked per neuron once drawn).  ``rules``: as :func:`check_values`."""
-    if isinstance(value, Distribution):
-        return value
     unit = (rules or RULES)[key][0]
+    if isinstance(value, Distribution):
+        return in_unit(value, f"{where}.{key}", unit)
     if isinstance(value, (str, bytes, bool, np.bool_)):
         raise V.SpecError(f"{where}.{key} must be a number, a 1-D array or a distribution ({unit}), got {value!r}")
     arr = np.asarray(V.to_float(value, f"{where}.{key}", unit), dtype=np.float64)
@@ -109,7 +109,7 @@ def _voltages_ordered(where: str, v_th, v_reset):
 
 def _check_v_init(model: str, v_init):
     if v_init is None or isinstance(v_init, Distribution):
-        return v_init
+        return in_unit(v_init, f"{model}.v_init", "mV")
     arr = V.finite_array(f"{model}.v_init", v_init, unit="mV")
     if arr.ndim == 0:
         return V.physiological(f"{model}.v_init", float(arr), -200.0, 100.0, "mV")

@@ -7,12 +7,30 @@ import numpy as np
 
 from ..errors import SpecError
 from . import validate as V
-from .distributions import Distribution
+from .distributions import Distribution, in_unit
 from .plasticity import RULE_TYPES
 from .short_term import check_short_term
 from .release import check_release
 from .timegrid import to_steps
 from ..units import to_float
+
+
+def weight_unit(receptors) -> str:
+    """The unit of a projection's weights: nS for conductance-based receptors, pA for current-based
+    ones (``"nS or pA"`` if a list mixed them)."""
+    kinds = {r.conductance_based for r, _ in receptors}
+    return "nS" if kinds == {True} else "pA" if kinds == {False} else "nS or pA"
+
+
+def plain_weight(name, weight, receptors):
+    """``weight`` as given to ``connect`` / ``Projection.set`` with quantities converted (once, here)
+    into the receptors' unit (:func:`weight_unit`); a distribution of quantities rescaled into it."""
+    where = f"projection {name!r}: weight"
+    if isinstance(weight, Distribution):
+        return in_unit(weight, where, weight_unit(receptors))
+    if isinstance(weight, (str, bytes, bool, np.bool_)):
+        return weight   # refused by check_weight
+    return to_float(weight, where, weight_unit(receptors))
 
 
 def check_plasticity(name, rule, receptors, weight):
@@ -27,7 +45,7 @@ def check_plasticity(name, rule, receptors, weight):
         raise SpecError(f"projection {name!r}: {type(rule).__name__}.w_min must be >= 0 nS for the "
                         f"conductance-based receptor {receptors[0][0].name!r}, got {rule.w_min:g}")
     if not isinstance(weight, Distribution):
-        w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+        w = np.asarray(to_float(weight, f"projection {name!r}: weight", weight_unit(receptors)), dtype=np.float64)
         if w.size and (w.min() < rule.w_min or w.max() > rule.w_max):
             raise SpecError(f"projection {name!r}: initial weights must lie in [w_min, w_max] = "
                             f"[{rule.w_min:g}, {rule.w_max:g}] of its plasticity rule, got "
@@ -38,11 +56,11 @@ def check_weight(name, weight, receptors):
     conductance-based receptor (nS; inhibition comes from e_rev)."""
     if isinstance(weight, Distribution):
         return
-    if isinstance(weight, (str, bytes, bool, np.bool_)) or np.asarray(to_float(weight, "weight")).dtype.kind \
+    if isinstance(weight, (str, bytes, bool, np.bool_)) or np.asarray(to_float(weight, f"projection {name!r}: weight", weight_unit(receptors))).dtype.kind \
             not in "iuf":
         raise SpecError(f"projection {name!r}: weight must be a number, array or distribution (nS or pA), "
                         f"got {weight!r:.60}")
-    w = np.asarray(to_float(weight, "weight"), dtype=np.float64)
+    w = np.asarray(to_float(weight, f"projection {name!r}: weight", weight_unit(receptors)), dtype=np.float64)
     if not np.all(np.isfinite(w)):
         raise SpecError(f"projection {name!r}: weight must be finite (nS or pA), {V.first_bad(w)}")
     if any(r.conductance_based for r, _ in receptors) and w.size and w.min() < 0:
@@ -56,8 +74,8 @@ def check_delay(name, delay, dt):
     if delay is None:
         return dt
     if isinstance(delay, Distribution):
-        return delay
-    d = np.asarray(to_float(delay, "delay"), dtype=np.float64)
+        return in_unit(delay, f"projection {name!r}: delay", "ms")
+    d = np.asarray(to_float(delay, f"projection {name!r}: delay", "ms"), dtype=np.float64)
     if not np.all(np.isfinite(d)):
         raise SpecError(f"projection {name!r}: delay must be finite (ms), {V.first_bad(d)}")
     if d.size and d.min() < dt - 1e-9 * dt:

@@ -217,7 +217,7 @@ def resolve(receptor, nmda_ratio: float = 1.0):
         return [(receptor, 1.0)]
     if isinstance(receptor, str):
         if receptor == "glutamate":
-            ratio = V.non_negative("nmda_ratio", nmda_ratio)
+            ratio = V.non_negative("nmda_ratio", nmda_ratio, "dimensionless")
             return [(AMPA(), 1.0), (NMDA(), ratio)]
         if receptor in NAMED:
             return [(NAMED[receptor](), 1.0)]

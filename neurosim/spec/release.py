@@ -28,10 +28,21 @@ import numpy as np
 
 from ..errors import SpecError
 from . import validate as V
-from .distributions import Distribution, realise
+from .distributions import Distribution, realise, in_unit
 from ..units import to_float
 
 NAME = "release_probability"
+
+
+def plain_release(name, p):
+    """``p`` as given with quantities converted (once, here): dimensionless ones to their value, a
+    distribution of dimensionless quantities to plain numbers; others are a SpecError."""
+    where = f"projection {name!r}: {NAME}"
+    if p is None or isinstance(p, (str, bytes, bool, np.bool_)):
+        return p
+    if isinstance(p, Distribution):
+        return in_unit(p, where, "dimensionless")
+    return to_float(p, where, "dimensionless")
 
 
 def check_release(name, p, pre_n, post_n, receptors, plasticity, short_term):
@@ -56,7 +67,7 @@ def check_release(name, p, pre_n, post_n, receptors, plasticity, short_term):
         return
     if isinstance(p, (str, bytes, bool, np.bool_)):
         raise SpecError(f"{where} must be a number, array or distribution in [0, 1] (dimensionless), got {p!r:.60}")
-    arr = np.asarray(to_float(p, NAME), dtype=np.float64) if not isinstance(p, np.ndarray) else p
+    arr = np.asarray(to_float(p, where, "dimensionless"))
     if arr.dtype.kind not in "iuf":
         raise SpecError(f"{where} must be a number, array or distribution in [0, 1] (dimensionless), got {p!r:.60}")
     arr = np.asarray(arr, dtype=np.float64)
