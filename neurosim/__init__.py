@@ -14,7 +14,12 @@ Public API (importing neurosim loads no CUDA and no datasets)::
     Result, load                               results (HDF5 via neurosim.io)
     units, errors
 """
+import logging as _logging
+
 from ._version import __version__
+
+# a library logs and lets the application decide what to show (neurosim/logs.py)
+_logging.getLogger("neurosim").addHandler(_logging.NullHandler())
 
 
 def _use_versioned_numba_cache():
@@ -68,7 +73,7 @@ from .network import Network, Population, Projection
 from .result import Result
 
 
-def load(path):
+def load(path) -> Result:
     """Load a Result written by :meth:`Result.save` / ``neurosim run``."""
     from .io.hdf5 import read_result
     return read_result(path)

@@ -4,7 +4,8 @@ inherits them)."""
 from __future__ import annotations
 
 
-from typing import Optional, Union
+import os
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -17,13 +18,19 @@ from .spec.plasticity import plasticity_from_dict
 from .spec.short_term import short_term_from_dict
 from .spec.modulators import modulator_from_dict
 
+if TYPE_CHECKING:   # annotations only
+    from .result import Result
+    from .spec.network import NetworkSpec
+
+PathLike = Union[str, "os.PathLike[str]"]
+
 
 class FilesMixin:
     # ------------------------------------------------------------------ streaming to a file
     _stream = None            # sim.streaming.SpikeStreamer while spikes go to a file
     _stream_request = None    # (path, overwrite, compression) until the network is built
 
-    def stream_to(self, path, overwrite: bool = True, compression: Optional[str] = None):
+    def stream_to(self, path: PathLike, overwrite: bool = True, compression: Optional[str] = None) -> None:
         """Send recorded spikes to the result file ``path`` chunk by chunk instead of keeping them
         in memory (for long runs); :meth:`save` then completes the file.
 
@@ -70,7 +77,8 @@ class FilesMixin:
         self._stream = SpikeStreamer(self, self._sim.layout, self._sim.recorder, path, overwrite, compression)
         self._sim.recorder.stream = self._stream
 
-    def save(self, path=None, result=None, overwrite: bool = True, compression: Optional[str] = None) -> str:
+    def save(self, path: Optional[PathLike] = None, result: Optional[Result] = None, overwrite: bool = True,
+             compression: Optional[str] = None) -> str:
         """Write the result file and return its path.
 
         When streaming (:meth:`stream_to`), ``path`` may be omitted (it must otherwise be the
@@ -96,7 +104,7 @@ class FilesMixin:
                             compression=compression)
 
     # ------------------------------------------------------------------ spec
-    def spec(self):
+    def spec(self) -> NetworkSpec:
         """The network as data now: a frozen :class:`~neurosim.spec.network.NetworkSpec` (a snapshot;
         its arrays are the read-only arrays given to the builder, not copies)."""
         from .spec.network import (NetworkSpec, PopulationSpec, ProjectionSpec, ModulatorSpec, ModulationSpec)
@@ -132,7 +140,7 @@ class FilesMixin:
 
     @classmethod
     def from_spec(cls, spec: Union[dict, str], seed: Optional[int] = None,
-                  callbacks: Optional[dict] = None):
+                  callbacks: Optional[dict] = None) -> Any:
         """Rebuild a network (a ``cls``, with its monitors) from :meth:`to_spec` output or its JSON.  A spec
         that records :meth:`every` callbacks needs them back by name: ``callbacks={name: fn}``."""
         from .spec.network import read_dict, schedule_undesc as _sched_undesc

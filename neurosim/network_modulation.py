@@ -3,7 +3,7 @@ closed-loop callbacks (:class:`~neurosim.network.Network` inherits them)."""
 from __future__ import annotations
 
 
-from typing import Optional
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from .handles import Modulator, Modulation  # noqa: F401  (re-exported)
 
 class ModulationMixin:
     # ------------------------------------------------------------------ neuromodulation
-    def modulator(self, spec, source=None, per_spike: float = 0.0) -> Modulator:
+    def modulator(self, spec: Any, source: Any = None, per_spike: float = 0.0) -> Modulator:
         """Add a neuromodulator (a :class:`~neurosim.spec.modulators.Dopamine` or ``Acetylcholine``
         spec): a concentration per trial that decays with ``spec.tau``.  ``source``: a population
         whose every spike releases ``per_spike`` uM (optional; explicit releases with
@@ -42,7 +42,7 @@ class ModulationMixin:
                 return mod
         raise SpecError(f"{what}: unknown modulator {m!r}; known: {[x.name for x in self.modulators]}")
 
-    def modulate(self, modulator, pop, quantity: str, k: float) -> Modulation:
+    def modulate(self, modulator: Union[Modulator, str], pop: Any, quantity: str, k: float) -> Modulation:
         """Scale ``quantity`` of ``pop`` by ``max(0, 1 + k [modulator])`` (k in 1/uM):
         ``"b"`` (adaptation increment of an LIFCond population) or ``"g_<receptor>"`` (synaptic
         arrivals into that receptor channel).  Models, e.g., cholinergic modulation of excitability."""
@@ -61,7 +61,7 @@ class ModulationMixin:
         self.modulations.append(eff)
         return eff
 
-    def release(self, modulator, amount: float, trials=None):
+    def release(self, modulator: Union[Modulator, str], amount: float, trials: Any = None) -> None:
         """Release ``amount`` uM of ``modulator`` now (between runs; at the current time ``net.t``),
         into every trial or the given batch rows.  Negative amounts are refused."""
         mod = self._modulator(modulator, "release")
@@ -74,7 +74,7 @@ class ModulationMixin:
         else:
             self._apply_release(mod.index, amount, tr)
 
-    def reward(self, amount: float, trials=None, modulator=None):
+    def reward(self, amount: float, trials: Any = None, modulator: Union[Modulator, str, None] = None) -> None:
         """Deliver a reward: release ``amount`` uM of dopamine now (the network's only Dopamine
         modulator, or the one named by ``modulator``)."""
         if modulator is None:
@@ -90,7 +90,7 @@ class ModulationMixin:
         st.plast.mod_c[trials, m] += amount
         self.simulation.backend.push("plast")
 
-    def every(self, interval: float, callback, name: Optional[str] = None) -> str:
+    def every(self, interval: float, callback: Callable[[Any], Any], name: Optional[str] = None) -> str:
         """Call ``callback(net)`` every ``interval`` ms of simulated time (at t = interval,
         2 interval, ...), between steps, during :meth:`run` -- closed-loop control such as
         reward delivery.  The spec records its ``name`` (default ``callback.__qualname__``) and

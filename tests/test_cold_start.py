@@ -21,11 +21,16 @@ from neurosim.state.build import build_state
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SCRIPT = textwrap.dedent('''
-    import json, sys
+    import json, logging, sys
     from numba.core import event
     rec = event.RecordingListener()
     event.register("numba:compile", rec)
     import neurosim as ns
+    # the compile notice is an INFO record of the "neurosim" logger: shown as `neurosim run` shows it
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("neurosim: %(message)s"))
+    logging.getLogger("neurosim").addHandler(handler)
+    logging.getLogger("neurosim").setLevel(logging.INFO)
     net = ns.Network(dt=0.1, seed=3)
     cell = ns.LIFCond(i_bias=200.0, v_init=ns.Uniform(-60.0, -50.0))
     e = net.population("e", 400, cell)

@@ -16,6 +16,7 @@ This module imports no simulator code (see DESIGN.md).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from pathlib import Path
@@ -23,6 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
+from ..logs import progress_line
+
+LOG = logging.getLogger(__name__)
 
 __all__ = ["MLP", "train_mnist_mlp", "prepare_inputs", "MNIST_MLP_DEFAULTS"]
 
@@ -221,7 +225,8 @@ class MLP:
         restore_best : bool
             Keep the weights of the epoch with the best validation accuracy.
         verbose : bool
-            Print one line per epoch.
+            Print one line per epoch on stdout; without it the line is a DEBUG record of the
+            logger ``neurosim.baselines.mlp``.
         time_limit : float, optional
             Stop after the epoch during which this many seconds have passed.
 
@@ -313,10 +318,9 @@ class MLP:
                     best = (acc, ([w.copy() for w in self.weights], [b.copy() for b in self.biases]))
                     hist["best_epoch"] = epoch
             hist["epoch_time"].append(time.perf_counter() - t_ep)
-            if verbose:
-                va = f"  val_acc {hist['val_accuracy'][-1]:.4f}" if has_val else ""
-                print(f"epoch {epoch + 1:3d}/{epochs}  loss {hist['train_loss'][-1]:.4f}{va}  "
-                      f"lr {hist['lr'][-1]:.2e}  {hist['epoch_time'][-1]:.1f} s", flush=True)
+            va = f"  val_acc {hist['val_accuracy'][-1]:.4f}" if has_val else ""
+            progress_line(LOG, verbose, f"epoch {epoch + 1:3d}/{epochs}  loss {hist['train_loss'][-1]:.4f}{va}  "
+                          f"lr {hist['lr'][-1]:.2e}  {hist['epoch_time'][-1]:.1f} s")
             if time_limit is not None and time.perf_counter() - t_start > time_limit:
                 break
         if restore_best and best[1] is not None:

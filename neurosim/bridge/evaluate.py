@@ -20,12 +20,17 @@ Like the rest of the bridge, this module drives the simulator only through the p
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .convert import to_network
+from ..logs import progress_line
+from ..units import to_float
+
+LOG = logging.getLogger(__name__)
 
 __all__ = ["Evaluation", "evaluate", "latency", "predictions_over_time", "record_raster"]
 
@@ -156,13 +161,17 @@ def evaluate(model, images, labels, encoding: str = "poisson", *, duration: floa
     seed : network seed of the first batch (batch ``k`` uses ``seed + k``)
     every : spacing (ms) of the accuracy-against-time grid (default: every step)
     rate_model_predictions : optional predictions of the rate model, for the agreement
+    verbose : print one line per batch on stdout; without it the line is a DEBUG record of the
+        logger ``neurosim.bridge.evaluate``
     """
     labels = np.asarray(labels)
     n = len(labels)
     if n == 0:
         raise ValueError("no images to evaluate")
-    dt_ = float(model.dt if dt is None and model.dt is not None else (1.0 if dt is None else dt))
-    every = dt_ if every is None else float(every)
+    duration = float(to_float(duration, "evaluate: duration", "ms"))
+    dt_ = float(model.dt if dt is None and model.dt is not None else
+                (1.0 if dt is None else to_float(dt, "evaluate: dt", "ms")))
+    every = dt_ if every is None else float(to_float(every, "evaluate: every", "ms"))
     n_t = int(round(duration / every))
     times = every * np.arange(1, n_t + 1)
     n_steps = int(round(duration / dt_))
@@ -217,9 +226,9 @@ def evaluate(model, images, labels, encoding: str = "poisson", *, duration: floa
         wall += t_end - t0
         cpu += c_end - c0
         sim += res.meta["wall_time"]
-        if verbose:
-            print(f"  batch {k + 1}/{-(-n // batch_size)}: {nb} images, acc {np.mean(pb[-1] == labels[s:s + nb]):.4f}, "
-                  f"build {t_c - t_b:.2f} s, run {res.meta['wall_time']:.2f} s, total {t_end - t0:.2f} s", flush=True)
+        progress_line(LOG, verbose, f"  batch {k + 1}/{-(-n // batch_size)}: {nb} images, acc "
+                      f"{np.mean(pb[-1] == labels[s:s + nb]):.4f}, build {t_c - t_b:.2f} s, run "
+                      f"{res.meta['wall_time']:.2f} s, total {t_end - t0:.2f} s")
         del conv, net, res
     spikes_per_image = {k_: v / n for k_, v in spikes.items()}
     synops = sum(spikes_per_image[k_] * fan_out.get(k_, 0) for k_ in spikes_per_image)

@@ -18,9 +18,14 @@ Layout of :func:`to_neo`'s Block:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Optional
+
 import numpy as np
 
 from ..errors import SelectionError
+
+if TYPE_CHECKING:   # annotations only
+    from ..result import Result
 
 
 def _require_neo():
@@ -33,7 +38,7 @@ def _require_neo():
     return neo, pq
 
 
-def to_neo(result, name: str = "neurosim result"):
+def to_neo(result: Result, name: str = "neurosim result") -> Any:
     """The spikes and sampled states of ``result`` as a ``neo.Block`` (layout in the module
     docstring): one Segment per trial, one SpikeTrain (ms) per recorded neuron, one AnalogSignal
     per recorded state variable (mV, nS or pA)."""
@@ -96,7 +101,8 @@ def _segments(obj, trial):
                     f"neo.SpikeTrain, got {type(obj).__name__}")
 
 
-def from_neo(block_or_segment, population=None, trial=None, return_trials: bool = False):
+def from_neo(block_or_segment: Any, population: Optional[str] = None, trial: Optional[int] = None,
+             return_trials: bool = False) -> tuple:
     """Spike times (ms) and source ids from Neo spike trains, ready for
     ``Network.spike_generator(name, n, times=times, ids=ids)``.
 

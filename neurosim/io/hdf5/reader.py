@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Union
 import warnings
 
 import numpy as np
@@ -26,7 +27,7 @@ class _Reading:
         self.checksums = None
 
 
-def read_result(path) -> Result:
+def read_result(path: Union[str, "os.PathLike[str]"]) -> Result:
     """Load a :class:`~neurosim.result.Result` written by :func:`write_result`.
 
     Times come back in ms, node ids as int64, trials as int32, other arrays with the dtype they

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import tempfile
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -376,7 +376,7 @@ def _write_tree(group, tree: dict, compression):
         _write_item(group, k, v, compression)
 
 
-def write_result(result: Result, path, overwrite: bool = True, compression: Optional[str] = None) -> str:
+def write_result(result: Result, path: Union[str, "os.PathLike[str]"], overwrite: bool = True, compression: Optional[str] = None) -> str:
     """Write ``result`` to an HDF5 file at ``path`` atomically; returns the path.
 
     Everything a :class:`~neurosim.result.Result` holds is stored (spikes, state traces, population
