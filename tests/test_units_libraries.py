@@ -221,6 +221,19 @@ def test_wrong_dimension_names_the_parameter_and_unit(case, lib):
     assert name in msg and (unit if unit != "dimensionless" else "dimensionless") in msg, msg
 
 
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("unit,low,high", [("MOhm", 30.0, 50.0), ("Hz", 5.0, 20.0), ("uM", 0.1, 0.4)])
+def test_a_distribution_of_quantities_is_rescaled_into_the_parameters_unit(lib, unit, low, high):
+    """Distributions do not know their parameter: quantities are kept in the coherent unit of their
+    dimension (GOhm, 1/ms, mM) until the parameter's unit (MOhm, Hz, uM) is known."""
+    from neurosim.spec.distributions import in_unit
+    got = in_unit(ns.Normal(quantity(lib, low, unit), quantity(lib, high - low, unit), low=quantity(lib, low, unit)),
+                  "p", unit)
+    want = ns.Normal(low, high - low, low=low)
+    same([want.mu, want.sigma, want.low], [got.mu, got.sigma, got.low])
+    assert got.high is None and got.redraw
+
+
 def test_a_quantities_delay_array_in_seconds_is_milliseconds():
     """``delay=[2]*pq.s`` (an ndarray subclass) was taken as 2 ms before issue 15: it is 2000 ms."""
     net = ns.Network(dt=0.1)
@@ -257,3 +270,18 @@ def test_a_network_in_quantities_spikes_as_the_plain_one(lib):
     i1, t1 = _spikes(lib)
     np.testing.assert_array_equal(i1, i0)
     np.testing.assert_allclose(t1, t0, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_the_weight_unit_follows_the_receptor(lib):
+    """A conductance-based receptor takes nS, a current-based one pA: the other is refused."""
+    net = ns.Network()
+    a, b = net.population("a", 2), net.population("b", 2)
+    with pytest.raises(ns.SpecError, match=r"weight: expected a quantity in nS, got"):
+        net.connect(a, b, receptor="AMPA", weight=quantity(lib, 3.0, "pA"))
+    c, d = net.population("c", 2, ns.LIFCurr()), net.population("d", 2, ns.LIFCurr())
+    with pytest.raises(ns.SpecError, match=r"weight: expected a quantity in pA, got"):
+        net.connect(c, d, receptor=ns.ExpCurrent(), weight=quantity(lib, 3.0, "nS"))
+    proj = net.connect(c, d, receptor=ns.ExpCurrent(), weight=quantity(lib, -3.0, "pA"))
+    with pytest.raises(ns.SpecError, match=r"weight: expected a quantity in pA, got"):
+        proj.set(weight=quantity(lib, 1.0, "nS"))
