@@ -20,8 +20,8 @@ MAX_LINES = 500
 #: Layer of each top-level module or package of neurosim (its name after ``neurosim.``; ``""``
 #: is the package's own ``__init__``).  A module may import modules of its own layer or lower.
 LAYERS = {
-    # 0 base, usable by all: errors, unit conversion, version, atomic writes, Ctrl-C handling
-    "errors": 0, "units": 0, "_version": 0, "atomic": 0, "interrupts": 0,
+    # 0 base, usable by all: errors, unit conversion, version, atomic writes, Ctrl-C handling, logging
+    "errors": 0, "units": 0, "_version": 0, "atomic": 0, "interrupts": 0, "logs": 0,
     # 1 what a model is: neurons, receptors, connectors, inputs, plasticity, monitors (no arrays)
     "spec": 1,
     # 2 the simulation state: arrays laid out from a spec (build, connectivity, recording layout)
@@ -39,7 +39,8 @@ LAYERS = {
     "network": 7, "network_inputs": 7, "network_modulation": 7, "network_files": 7, "handles": 7, "callbacks": 7,
     "repr": 7,
     # 8 applications on top: the package namespace, CLI, plots, bridge to ANNs, data sets
-    "": 8, "cli": 8, "cli_export": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8, "baselines": 8, "data": 8,
+    "": 8, "__main__": 8, "cli": 8, "cli_export": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8,
+    "baselines": 8, "data": 8,
     # the PyNN backend: an adapter at the edge, on the public API and the layers below
     "pynn": 8,
     # NIR import/export: an adapter at the edge like pynn (nir imported inside functions)
