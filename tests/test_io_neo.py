@@ -11,21 +11,14 @@ elephant = pytest.importorskip("elephant")
 import neurosim as ns  # noqa: E402
 from neurosim.io.neo import from_neo, to_neo  # noqa: E402
 
+from export_fixture import BATCH, PERIOD, TRACED, traced_result  # noqa: E402
+
 DURATION = 500.0  # ms
-BATCH = 2
-PERIOD = 0.5  # ms, state sampling period
-TRACED = [0, 3, 5]
 
 
 @pytest.fixture(scope="module")
 def result():
-    net = ns.Network(dt=0.1, seed=3, batch=BATCH)
-    exc = net.population("exc", 20, ns.LIFCond())
-    drive = net.poisson("in", 50, 20.0)
-    net.connect(drive, exc, ns.fixed_probability(0.3), receptor="AMPA", weight=6.0)
-    net.monitor(exc, "spikes")
-    net.monitor(exc, ["v", "g_AMPA"], indices=TRACED, every=PERIOD)
-    res = net.run(DURATION)
+    res = traced_result(DURATION, "in", 50)
     assert res.spikes["exc"].num_spikes > 200  # enough spikes for the statistics to mean something
     return res
 

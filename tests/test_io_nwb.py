@@ -20,22 +20,14 @@ from neurosim.io.hdf5 import write_result  # noqa: E402
 from neurosim.io.nwb import read_nwb, write_nwb  # noqa: E402
 from neurosim.result import Result, SpikeTrains, StateTrace  # noqa: E402
 
+from export_fixture import BATCH, PERIOD, TRACED, traced_result  # noqa: E402
+
 DURATION = 200.0  # ms
-BATCH = 2
-PERIOD = 0.5  # ms, state sampling period
-TRACED = [0, 3, 5]
 
 
 @pytest.fixture(scope="module")
 def result():
-    net = ns.Network(dt=0.1, seed=3, batch=BATCH)
-    exc = net.population("exc", 20, ns.LIFCond())
-    drive = net.poisson("drive", 30, 20.0)
-    net.connect(drive, exc, ns.fixed_probability(0.3), receptor="AMPA", weight=6.0)
-    net.monitor(exc, "spikes")
-    net.monitor(drive, "spikes")
-    net.monitor(exc, ["v", "g_AMPA"], indices=TRACED, every=PERIOD)
-    res = net.run(DURATION)
+    res = traced_result(DURATION, "drive", 30, record_drive=True)
     assert res.spikes["exc"].num_spikes > 100
     return res
 
