@@ -47,7 +47,7 @@ import sys
 from . import cli_export, interrupts
 from .atomic import atomic_path
 from .errors import NeurosimError
-from .logs import log_to_stderr
+from .logs import stderr_logging
 from .outputs import DPI_RANGE, check_out as _check_out, check_image as _check_image, dpi as _dpi
 
 EXIT_ERROR = 1
@@ -293,7 +293,11 @@ def _guard(fn, process: bool = False):
 
 def script_main(path: str, argv=None) -> int:
     """Entry point of ``python models/X.py``: the same as ``neurosim run models/X.py``."""
-    log_to_stderr()   # the compile notice and other INFO records of the library, on stderr
+    with stderr_logging():   # the compile notice and other INFO records of the library, on stderr
+        return _script_main(path, argv)
+
+
+def _script_main(path: str, argv) -> int:
     ap = _Parser(prog=os.path.basename(path), description=f"run {os.path.basename(path)}, save and plot the result",
                  add_help=False)
     _add_run_args(ap)
@@ -405,7 +409,11 @@ def make_plot(kind: str, path: str, population=None, window=None, trial=None, pr
 
 def main(argv=None) -> int:
     """Entry point of the ``neurosim`` command."""
-    log_to_stderr()   # the compile notice and other INFO records of the library, on stderr
+    with stderr_logging():   # the compile notice and other INFO records of the library, on stderr
+        return _main(argv)
+
+
+def _main(argv) -> int:
     ap = _Parser(prog="neurosim", description="neurosim: run models, inspect, plot and export result files")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a model script, save results/<model>.h5 and .png, print a summary",

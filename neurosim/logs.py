@@ -5,6 +5,7 @@ application configures logging); ``neurosim run`` shows INFO records on stderr
 ``verbose=True`` progress lines that a caller asks for (:func:`progress_line`)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -36,6 +37,20 @@ def log_to_stderr(level: int = logging.INFO) -> None:
         h.setFormatter(logging.Formatter(f"{ROOT}: %(message)s"))
         log.addHandler(h)
     log.setLevel(level)
+
+
+@contextlib.contextmanager
+def stderr_logging(level: int = logging.INFO):
+    """:func:`log_to_stderr` for the duration of a ``with`` block (the command line's entry points):
+    afterwards the ``neurosim`` logger has its handlers and level back, so that calling
+    ``neurosim.cli.main([...])`` from Python leaves no handler behind."""
+    log = logging.getLogger(ROOT)
+    handlers, old_level = list(log.handlers), log.level
+    log_to_stderr(level)
+    try:
+        yield
+    finally:
+        log.handlers[:], log.level = handlers, old_level
 
 
 def progress_line(log: logging.Logger, verbose: bool, message: str) -> None:

@@ -95,13 +95,14 @@ def test_the_library_logger_has_a_null_handler():
 
 
 def test_no_print_outside_the_command_line():
-    """``print`` only in cli.py (the command's own output) and logs.py (verbose=True lines)."""
+    """``print`` only in cli.py and cli_export.py (the command's own output) and logs.py
+    (verbose=True lines)."""
     found = []
     for dirpath, _, files in os.walk(PKG):
         for fn in files:
             path = os.path.join(dirpath, fn)
             rel = os.path.relpath(path, PKG)
-            if not fn.endswith(".py") or rel in ("cli.py", "logs.py"):
+            if not fn.endswith(".py") or rel in ("cli.py", "cli_export.py", "logs.py"):
                 continue
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
@@ -119,3 +120,15 @@ def test_py_typed_ships_with_the_package():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
         cfg = tomllib.load(fh)
     assert "py.typed" in cfg["tool"]["setuptools"]["package-data"]["neurosim"]
+
+
+def test_the_command_line_leaves_no_handler_behind(tmp_path, capsys):
+    """``neurosim.cli.main([...])`` called from Python shows its records on stderr while it runs and
+    gives the ``neurosim`` logger its handlers back afterwards (else a later library call would
+    print: test order must not matter)."""
+    from neurosim.cli import main
+    log = logging.getLogger("neurosim")
+    before = (list(log.handlers), log.level)
+    assert main(["info", str(tmp_path / "missing.h5")]) != 0
+    assert (list(log.handlers), log.level) == before
+    capsys.readouterr()
