@@ -82,7 +82,13 @@ class Population:
         parameters, see :class:`~neurosim.spec.adex.AdEx`),
         each a number, an array of ``n`` values or a distribution (drawn per neuron from the
         network's seed).  Poisson sources: ``rate`` (Hz: scalar, (n,), (batch, n) or a Schedule,
-        whose times are absolute, ms from t = 0).  Every value is checked before anything changes."""
+        whose times are absolute, ms from t = 0).  Every value is checked before anything changes.
+
+        LIFCond and LIFCurr also take ``theta_plus`` (mV) and ``tau_theta`` (ms) of the adaptive
+        threshold, and the state ``theta`` itself (mV: a number, (n,) or (batch, n) array or a
+        distribution), which is ``initialize(theta=...)``: written into the current state now and
+        used again by :meth:`Network.reset`.  ``set(theta_plus=0.0, tau_theta=math.inf)`` freezes
+        theta (e.g. to test a trained network)."""
         from .state.neuron_params import settable, realise_params
         if isinstance(self.model, SpikeGenerator):
             self._set_spikes(**values)
@@ -101,6 +107,13 @@ class Population:
             rebuild_inputs_of(self.net)
             return
         allowed = settable(self.model)
+        if "theta" in values and "theta_plus" in allowed:
+            values = dict(values)
+            theta = values.pop("theta")
+            if values:
+                self.set(**values)
+            self.initialize(theta=theta)
+            return
         unknown = sorted(set(values) - set(allowed))
         if unknown:
             raise SpecError(f"population {self.name!r}: unknown parameter(s) {unknown} of "
@@ -139,10 +152,17 @@ class Population:
 
     def get(self, name: str) -> np.ndarray:
         """The per-neuron values (shape (n,), float64) of parameter ``name`` (also ``tau_m`` of an
-        LIFCond and ``g_leak`` of an LIFCurr population, derived), distributions drawn."""
-        from .state.neuron_params import realise_params
+        LIFCond and ``g_leak`` of an LIFCurr population, derived), distributions drawn.
+
+        ``"theta"`` (LIFCond, LIFCurr) reads the adaptive threshold's current state (mV): shape
+        (n,) with one trial, (batch, n) with several; its initial value before the network is built."""
+        from .state.neuron_params import realise_params, initial_theta
         if self.is_source:
             raise SpecError(f"population {self.name!r} is a spike source; it has no neuron parameters")
+        if name == "theta" and not isinstance(self.model, AdEx):
+            sim = self.net.simulation
+            th = (sim.get(self, "theta") if sim is not None else initial_theta(self, self.net.batch, self.net.seed))
+            return th[0].copy() if th.shape[0] == 1 else th
         vals = realise_params(self, self.net.seed)
         adapt = isinstance(self.model, (LIFCond, AdEx))
         if name not in vals or (not adapt and name in ("a", "b", "tau_w")):
@@ -151,18 +171,20 @@ class Population:
         return vals[name].copy()
 
     def initialize(self, **values: Any) -> None:
-        """Initial values of state variables: ``v`` (mV) and, for LIFCond and AdEx, ``w_adapt`` (pA); each a
+        """Initial values of state variables: ``v`` (mV), for LIFCond and AdEx ``w_adapt`` (pA), for LIFCond
+        and LIFCurr ``theta`` (mV, the adaptive threshold); each a
         number, an (n,) or (batch, n) array or a distribution.  They are used at the start of the
         first run and by every :meth:`Network.reset`; on a network already built they are also
         written into the current state now (as PyNN's ``initialize``)."""
         if self.is_source:
             raise SpecError(f"population {self.name!r} is a spike source; it has no state to initialise")
-        allowed = ("v", "w_adapt") if isinstance(self.model, (LIFCond, AdEx)) else ("v",)
+        allowed = (("v", "w_adapt") if isinstance(self.model, (LIFCond, AdEx)) else ("v",)) + \
+            (() if isinstance(self.model, AdEx) else ("theta",))
         checked = {}
         for key, value in values.items():
             if key not in allowed:
                 raise SpecError(f"population {self.name!r}: initialize() takes {list(allowed)}, got {key!r}")
-            unit = "mV" if key == "v" else "pA"
+            unit = "pA" if key == "w_adapt" else "mV"
             if isinstance(value, Distribution):
                 value = in_unit(value, f"population {self.name!r}: initialize: {key}", unit)
             else:

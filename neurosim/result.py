@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import SelectionError
 
-UNITS = {"v": "mV", "w_adapt": "pA", "i_ext": "pA"}
+UNITS = {"v": "mV", "w_adapt": "pA", "i_ext": "pA", "theta": "mV"}
 
 
 def unit_of(variable: str, conductance: bool = True) -> str:

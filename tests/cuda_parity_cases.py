@@ -335,6 +335,23 @@ def case_release():
     return net, [(e, "v"), (e, "g_GABA_A"), (e, "g_NMDA"), (i, "v")], {"between": between}
 
 
+def case_theta():
+    """Adaptive threshold (spec/neurons.py): LIFCond with per-neuron theta_plus / tau_theta and
+    an initial theta, LIFCurr with one value; theta switched on between runs on a third population."""
+    net = ns.Network(dt=0.1, seed=31, batch=2)
+    e = net.population("e", 12, ns.LIFCond(i_bias=np.linspace(220.0, 400.0, 12), theta_plus=np.linspace(0.5, 3.0, 12),
+                                           tau_theta=ns.Uniform(5.0, 40.0)))
+    e.initialize(theta=np.linspace(0.0, 2.0, 12))
+    c = net.population("c", 6, ns.LIFCurr(i_bias=700.0, theta_plus=1.5, tau_theta=8.0, t_ref=0.5))
+    late = net.population("late", 5, ns.LIFCond(i_bias=350.0))
+    net.connect(e, c, ns.fixed_probability(0.5), receptor=ns.ExpCurrent(3.0, name="ge"), weight=30.0)
+
+    def between(net):
+        late.set(theta_plus=2.0, tau_theta=10.0)
+
+    return net, [(e, "theta"), (e, "v"), (c, "theta"), (late, "theta")], {"between": between}
+
+
 # every case_<name> function above, with its duration (ms)
 CASES = {"cuba": case_cuba,
          "coba_nmda": case_coba_nmda,
@@ -353,7 +370,8 @@ CASES = {"cuba": case_cuba,
          "sources_per_source": case_sources_per_source,
          "adex": case_adex,
          "short_term": case_short_term,
-         "release": case_release}
+         "release": case_release,
+         "theta": case_theta}
 DURATION = {"cuba": 15.0,
             "coba_nmda": 15.0,
             "saturating_nmda": 15.0,
@@ -371,7 +389,8 @@ DURATION = {"cuba": 15.0,
             "sources_per_source": 12.0,
             "adex": 30.0,
             "short_term": 20.0,
-            "release": 20.0}
+            "release": 20.0,
+            "theta": 30.0}
 
 
 def run_case(name, backend):

@@ -118,9 +118,10 @@ def test_markers_name_exactly_the_updates_and_paths_in_use(kinds):
     curr_fused) and the propagation paths their projections take; every unmarked one is absent."""
     st, _ = build_state(_net(kinds))
     args = chunk_args(st)
-    use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise, \
-        use_unsorted = args[-10:]
+    use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta, use_ring, use_dense, \
+        use_rise, use_unsorted = args[-11:]
     assert use_adex is None                       # no AdEx population: its update is not compiled in
+    assert use_theta is None                      # no adaptive threshold: its update is not compiled in
     assert (use_cond is True) == ("cond" in kinds)
     assert (use_cond_fused is True) == ("cond_fused" in kinds)
     assert (use_curr is True) == ("curr" in kinds)

@@ -96,7 +96,7 @@ neu = A.NeuronState(v=z(batch, nt), w_adapt=z(batch, nt), last_spike=np.zeros((b
                     spiked=np.zeros((batch, nt), np.uint8), spike_list=lst, spike_count=np.array(counts, np.int64),
                     g_leak=z(nt), v_rest=z(nt), v_th=z(nt), v_reset=z(nt), ref_steps=np.zeros(nt, np.int64),
                     a_adapt=z(nt), b_adapt=z(nt), decay_w=z(nt), decay_m=z(nt), dt_c_m=z(nt), prop_d=z(1), prop_r=z(1),
-                    v_t=z(nt), delta_t=z(nt), dt_tau_w=z(nt))
+                    v_t=z(nt), delta_t=z(nt), dt_tau_w=z(nt), theta=z(batch, nt), theta_plus=z(nt), decay_theta=z(nt))
 d_neu = A.NeuronState(*[cuda.to_device(a) for a in neu])
 spk = cuda.to_device(np.full((batch, H, nt), -7, np.int64))
 spk_n = cuda.to_device(np.zeros((batch, H), np.int64))

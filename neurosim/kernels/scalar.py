@@ -24,7 +24,7 @@ import types
 import numpy as np
 
 from ..spec.receptors import MG_K, MG_VOLTAGE_SLOPE
-from ..state.arrays import RULE_PAIR, VAR_V, VAR_W_ADAPT, VAR_G
+from ..state.arrays import RULE_PAIR, VAR_V, VAR_W_ADAPT, VAR_G, VAR_THETA
 from ..state.sources import RENEWAL_GAMMA
 
 # ----------------------------------------------------------------------------- exp
@@ -388,6 +388,8 @@ def monitor_value(rec, chans, neurons, c, step):
         return neurons.v[b, idx]
     if var == VAR_W_ADAPT:
         return neurons.w_adapt[b, idx]
+    if var == VAR_THETA:
+        return neurons.theta[b, idx]
     if var == VAR_G:
         ch = rec.col_chan[c]
         if chans.couple[ch] > 0.0:     # alpha: g itself (arrivals enter h, not g)

@@ -13,7 +13,7 @@ import numpy as np
 from ..state import arrays as A
 from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT, generator_arrays
 from ..state.neuron_params import (neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params,
-                                   is_uniform)
+                                   is_uniform, initial_theta, theta_flag)
 
 
 def write_params(sim, pop, vals):
@@ -31,10 +31,10 @@ def write_params(sim, pop, vals):
         st.neurons.prop_d[off:off + pd.size] = pd
         st.neurons.prop_r[off:off + pr.size] = pr
     k = sim.layout.pos[pop.index]
-    was_uniform = st.pops.uniform[k]
+    was = (st.pops.uniform[k], st.pops.has_theta[k])
     st.pops.uniform[k] = int(is_uniform(arrays, pd, pr, n))
     _flags(sim, st, pop, vals)
-    if st.pops.uniform[k] != was_uniform:
+    if (st.pops.uniform[k], st.pops.has_theta[k]) != was:
         sim.replace_state(st)    # the kernels' markers change (kernels/cpu/neurons.neuron_paths)
     else:
         sim.backend.push("neurons", "pops")
@@ -46,6 +46,7 @@ def _flags(sim, st, pop, vals):
     st.pops.has_bias[k] = int(np.any(st.neurons.i_bias[s:s + n] != 0))
     st.pops.has_adapt[k] = int(st.pops.kind[k] in (A.KIND_LIF_COND, A.KIND_ADEX) and (
         np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(st.neurons.w_adapt[:, s:s + n] != 0)))
+    st.pops.has_theta[k] = theta_flag(pop, vals, st.neurons.theta[:, s:s + n])
 
 
 def write_initial(sim, pop, names):
@@ -57,8 +58,15 @@ def write_initial(sim, pop, names):
         st.neurons.v[:, s:s + n] = initial_v(pop, batch, rng_for(seed, PURPOSE_VINIT, pop.index), vals)
     if "w_adapt" in names:
         st.neurons.w_adapt[:, s:s + n] = initial_w_adapt(pop, batch, seed)
+    if "theta" in names:
+        st.neurons.theta[:, s:s + n] = initial_theta(pop, batch, seed)
+    k = sim.layout.pos[pop.index]
+    had_theta = st.pops.has_theta[k]
     _flags(sim, st, pop, vals)
-    sim.backend.push("neurons", "pops")
+    if st.pops.has_theta[k] != had_theta:
+        sim.replace_state(st)    # the kernels' markers change (kernels/cpu/neurons.neuron_paths)
+    else:
+        sim.backend.push("neurons", "pops")
 
 
 def write_weights(sim, proj):

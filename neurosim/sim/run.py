@@ -152,6 +152,8 @@ class Simulation:
             return st.neurons.w_adapt[:, base:base + n].astype(np.float64)
         if code == A.VAR_I_EXT:
             return st.neurons.i_ext[:, base:base + n].astype(np.float64)
+        if code == A.VAR_THETA:
+            return st.neurons.theta[:, base:base + n].astype(np.float64)
         if rec.saturating:   # the gating lives with the presynaptic neurons (kernels/cpu/saturating.py)
             from ..kernels.cpu.saturating import gating_conductance
             g = np.zeros_like(st.neurons.g_decay)

@@ -22,8 +22,22 @@ for the following ``n - 1`` steps and integrates again in step ``k + max(n, 1)``
 ``n = int((t_ref + 1e-3 dt) / dt)``: ``t_ref`` need not be a multiple of dt and is truncated to
 whole steps (2.05 ms at dt = 0.1 ms is 20 steps; :func:`neurosim.spec.timegrid.refractory_steps`).
 
+Adaptive threshold (both models; Diehl & Cook 2015, eqs. after their "Neuron and synapse model"):
+each neuron's threshold is ``v_th + theta``, with a state variable ``theta`` (mV) that decays
+exactly, ``theta <- theta exp(-dt / tau_theta)`` in the membrane step (also while refractory), is
+compared after that decay, and grows by ``theta_plus`` at each spike (after the threshold test)::
+
+    tau_theta dtheta/dt = -theta ;   theta += theta_plus at each spike ;   spike when v > v_th + theta
+
+(the order of Brian2's ``dtheta/dt = -theta/tau_theta``, threshold ``v > v_th + theta``, reset
+``theta += theta_plus``).  ``tau_theta = inf`` stops the decay; ``theta_plus = 0`` with
+``tau_theta = inf`` freezes theta (e.g. for testing a trained network).  ``theta`` starts at 0 or at
+``Population.initialize(theta=...)``; ``Population.get('theta')`` reads it and ``set(theta=...)``
+writes it; a state monitor records it.  A population whose ``theta_plus`` and ``theta`` are all 0
+takes the kernels without it (compiled out).
+
 Units: c_m pF, g_leak nS, tau_m ms, r_m MOhm, voltages mV, t_ref ms, currents pA,
-a nS, b pA, tau_w ms.
+a nS, b pA, tau_w ms, theta_plus mV, tau_theta ms.
 
 Every parameter may be one value for the whole population, a 1-D array with one value per
 neuron, or a distribution (:mod:`neurosim.spec.distributions`) drawn per neuron when the network
@@ -48,7 +62,10 @@ RULES = {
     "v_rest": ("mV", -150.0, 50.0, True), "v_th": ("mV", -150.0, 50.0, True), "v_reset": ("mV", -150.0, 50.0, True),
     "t_ref": ("ms", 0.0, 1e4, True), "i_bias": ("pA", -_INF, _INF, True),
     "a": ("nS", 0.0, _INF, True), "b": ("pA", 0.0, _INF, True), "tau_w": ("ms", 0.0, _INF, False),
+    "theta_plus": ("mV", 0.0, 100.0, True), "tau_theta": ("ms", 0.0, _INF, False),
 }
+# parameters that may be +inf (``tau_theta = inf``: theta does not decay)
+INF_ALLOWED = ("tau_theta",)
 
 
 def _range_text(key, rules=None) -> str:
@@ -63,7 +80,8 @@ def check_values(where: str, key: str, arr: np.ndarray, rules=None) -> np.ndarra
     allowed range; return ``arr`` (float64).  ``rules``: a model's own table (default RULES)."""
     unit, lo, hi, lo_ok = (rules or RULES)[key]
     arr = np.asarray(arr, dtype=np.float64)
-    ok = np.isfinite(arr) & (arr <= hi) & ((arr >= lo) if lo_ok else (arr > lo))
+    finite = np.isfinite(arr) | ((arr == _INF) if key in INF_ALLOWED else False)
+    ok = finite & (arr <= hi) & ((arr >= lo) if lo_ok else (arr > lo))
     if not np.all(ok):
         i = int(np.flatnonzero(~ok.reshape(-1))[0])
         val = float(arr.reshape(-1)[i])
@@ -71,7 +89,7 @@ def check_values(where: str, key: str, arr: np.ndarray, rules=None) -> np.ndarra
         if unit == "mV" and 0 < abs(val) < 1:
             hint = f" (did you give volts? {val} V = {val * 1000:g} mV)"
         at = f" at neuron {i}" if arr.ndim else ""
-        finite = "" if math.isfinite(val) else "finite and "
+        finite = "" if math.isfinite(val) or key in INF_ALLOWED else "finite and "
         raise V.SpecError(f"{where}.{key} must be {finite}{_range_text(key, rules)}, got {val!r}{at}{hint}")
     return arr
 
@@ -140,6 +158,11 @@ class _Neuron:
         """Checks between parameters (after each is in range): v_reset < v_th."""
         _voltages_ordered(m, self.v_th, self.v_reset)
 
+    @property
+    def has_theta(self) -> bool:
+        """True when the adaptive threshold can move (some ``theta_plus`` not 0)."""
+        return _nonzero(getattr(self, "theta_plus", 0.0))
+
     def sizes(self) -> dict:
         """{parameter: length} of the parameters given as per-neuron arrays (``v_init`` included)."""
         out = {k: len(getattr(self, k)) for k in self.PARAMETERS if isinstance(getattr(self, k), np.ndarray)}
@@ -191,6 +214,9 @@ class LIFCond(_Neuron):
     a : subthreshold adaptation conductance (nS), >= 0
     b : spike-triggered adaptation increment (pA), >= 0
     tau_w : adaptation time constant (ms), > 0
+    theta_plus : adaptive-threshold increment per spike (mV), in [0, 100] (0: no adaptive threshold)
+    tau_theta : decay time constant of the adaptive threshold ``theta`` (ms), > 0, ``math.inf`` allowed
+                (no decay); default 1e7 ms, Diehl & Cook (2015)
     v_init : initial membrane potential (mV): a scalar, a 1-D array or a distribution;
              ``None`` means ``v_rest``
     """
@@ -204,10 +230,13 @@ class LIFCond(_Neuron):
     a: Any = 0.0
     b: Any = 0.0
     tau_w: Any = 100.0
+    theta_plus: Any = 0.0
+    tau_theta: Any = 1e7
     v_init: Any = None
 
     kind = "lif_cond"
-    PARAMETERS = ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w")
+    PARAMETERS = ("c_m", "g_leak", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w",
+                  "theta_plus", "tau_theta")
 
     def __post_init__(self):
         self._check_all()
@@ -238,6 +267,7 @@ class LIFCurr(_Neuron):
           resistance R built from :mod:`neurosim.units`); optional alternative to c_m (a scalar
           or an array, not a distribution)
     v_rest, v_th, v_reset : mV ; t_ref : ms ; i_bias : pA ; v_init : as :class:`LIFCond`
+    theta_plus : mV ; tau_theta : ms ; the adaptive threshold, as :class:`LIFCond`
     """
     tau_m: Any = 10.0
     c_m: Any = 250.0
@@ -247,10 +277,12 @@ class LIFCurr(_Neuron):
     t_ref: Any = 2.0
     i_bias: Any = 0.0
     r_m: Any = None
+    theta_plus: Any = 0.0
+    tau_theta: Any = 1e7
     v_init: Any = None
 
     kind = "lif_curr"
-    PARAMETERS = ("tau_m", "c_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias")
+    PARAMETERS = ("tau_m", "c_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "theta_plus", "tau_theta")
 
     def __post_init__(self):
         if self.r_m is not None:

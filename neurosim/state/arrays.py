@@ -30,6 +30,7 @@ VAR_V = 0
 VAR_W_ADAPT = 1
 VAR_G = 2        # conductance (nS) or current (pA) of one receptor channel
 VAR_I_EXT = 3    # injected current (pA)
+VAR_THETA = 4    # adaptive threshold (mV)
 
 
 class Populations(NamedTuple):
@@ -48,6 +49,7 @@ class Populations(NamedTuple):
     has_adapt: np.ndarray     # int64 1 when the adaptation current evolves (some a, b or w_adapt not 0)
     uniform: np.ndarray       # int64 1 when every neuron of the population has the same parameters
                               # (the kernels then read them once, as scalars)
+    has_theta: np.ndarray     # int64 1 when the adaptive threshold can be non-zero (some theta_plus or theta)
 
 
 class Channels(NamedTuple):
@@ -98,6 +100,9 @@ class NeuronState(NamedTuple):
     v_t: np.ndarray           # (N,) mV exponential term's V_T (AdEx; 0 for the LIF models)
     delta_t: np.ndarray       # (N,) mV slope factor Delta_T, 0: no exponential term (AdEx)
     dt_tau_w: np.ndarray      # (N,) float64 dt / tau_w, forward-Euler step of w (AdEx; 0 for the LIF models)
+    theta: np.ndarray         # (batch, N) mV adaptive threshold (spike when v > v_th + theta)
+    theta_plus: np.ndarray    # (N,) mV increment of theta per spike
+    decay_theta: np.ndarray   # (N,) float64 exp(-dt/tau_theta) (1: no decay)
 
 
 class Synapses(NamedTuple):

@@ -22,7 +22,7 @@ from .connect import draw, rows_sorted
 from .synapse_join import is_scalar as _is_scalar, join as _join
 from .sources import source_input_arrays, generated_targets
 from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
-                            initial_w_adapt, is_uniform)
+                            initial_w_adapt, is_uniform, initial_theta, theta_flag)
 
 PURPOSE_CONNECT = 1
 PURPOSE_WEIGHT = 2
@@ -174,7 +174,8 @@ def build_state(spec, seed=None):
 
     n_pops = len(order)
     P = {k: np.zeros(n_pops, np.int64) for k in ("kind", "start", "end", "slot_off", "ch_off", "n_ch",
-                                                   "table", "has_bias", "has_ext", "has_adapt", "uniform")}
+                                                   "table", "has_bias", "has_ext", "has_adapt", "uniform",
+                                                   "has_theta")}
     F = {"rate_factor": np.zeros(n_pops)}
     ch_rows = []
     slot = 0
@@ -326,18 +327,20 @@ def build_state(spec, seed=None):
     # --- neuron state
     N, NT = n_neurons, n_total
     v = np.zeros((batch, N), fdt)
-    w_adapt = np.zeros((batch, N), fdt)
+    w_adapt, theta = np.zeros((batch, N), fdt), np.zeros((batch, N), fdt)
     for p in neuron_pops:
         s = pop_start[p.index]
         v[:, s:s + p.n] = initial_v(p, batch, rng_for(seed, PURPOSE_VINIT, p.index), values[p.index])
         w_adapt[:, s:s + p.n] = initial_w_adapt(p, batch, seed)
+        theta[:, s:s + p.n] = initial_theta(p, batch, seed)
         vals = values[p.index]
+        pops.has_theta[pos[p.index]] = theta_flag(p, vals, theta[:, s:s + p.n])
         pops.has_adapt[pos[p.index]] = int(isinstance(p.model, (LIFCond, AdEx)) and (
             np.any(vals["a"] != 0) or np.any(vals["b"] != 0) or np.any(w_adapt[:, s:s + p.n] != 0)))
     pcat = {f: (np.concatenate(par[f]) if par[f] else np.zeros(0)).astype(
-        np.int64 if f == "ref_steps" else np.float64 if f in ("dt_c_m", "dt_tau_w") else fdt) for f in NEURON_FIELDS}
+        np.int64 if f == "ref_steps" else np.float64 if f in ("dt_c_m", "dt_tau_w", "decay_theta") else fdt) for f in NEURON_FIELDS}
     neurons = A.NeuronState(
-        v=v, w_adapt=w_adapt, last_spike=np.full((batch, N), -(1 << 40), np.int64),
+        v=v, w_adapt=w_adapt, theta=theta, last_spike=np.full((batch, N), -(1 << 40), np.int64),
         i_ext=np.zeros((batch, N), fdt),
         g_decay=np.zeros((batch, n_slots_total), fdt), g_rise=np.zeros((batch, n_slots_total), fdt),
         ring=np.zeros((batch, n_ring, n_slots_total), fdt), spiked=np.zeros((batch, NT), np.uint8),

@@ -21,12 +21,13 @@ from ..spec.timegrid import refractory_steps
 
 PURPOSE_PARAM = 5
 PURPOSE_WINIT = 6
+PURPOSE_THETA = 8     # state/release.py: 7
 # every parameter a population can hold, in a fixed order (its position seeds its draws)
 ALL_PARAMETERS = ("c_m", "g_leak", "tau_m", "v_rest", "v_th", "v_reset", "t_ref", "i_bias", "a", "b", "tau_w",
-                  "v_t", "delta_t", "v_peak")
+                  "v_t", "delta_t", "v_peak", "theta_plus", "tau_theta")
 # NeuronState fields computed here, per neuron
 NEURON_FIELDS = ("i_bias", "g_leak", "v_rest", "v_th", "v_reset", "ref_steps", "a_adapt", "b_adapt", "decay_w",
-                 "decay_m", "dt_c_m", "v_t", "delta_t", "dt_tau_w")
+                 "decay_m", "dt_c_m", "v_t", "delta_t", "dt_tau_w", "theta_plus", "decay_theta")
 
 
 def settable(model) -> tuple:
@@ -112,6 +113,10 @@ def neuron_arrays(vals: dict, dt: float, fdt) -> dict:
         "v_t": vals["v_t"].astype(fdt) if "v_t" in vals else np.zeros(c_m.size, fdt),
         "delta_t": vals["delta_t"].astype(fdt) if "v_t" in vals else np.zeros(c_m.size, fdt),
         "dt_tau_w": dt / vals["tau_w"] if "v_t" in vals else np.zeros(c_m.size),
+        # adaptive threshold (LIF models; AdEx has none): increment (mV) and float64 exp(-dt/tau_theta)
+        "theta_plus": vals["theta_plus"].astype(fdt) if "theta_plus" in vals else np.zeros(c_m.size, fdt),
+        "decay_theta": (_per_unique(lambda t: math.exp(-dt / t), vals["tau_theta"]) if "tau_theta" in vals
+                        else np.ones(c_m.size)),
     }
 
 
@@ -181,6 +186,25 @@ def initial_w_adapt(pop, batch: int, seed: int) -> np.ndarray:
         return np.zeros((batch, pop.n))
     return _initial(pop, "w_adapt", value, batch, np.random.Generator(np.random.Philox(
         np.random.SeedSequence([seed, PURPOSE_WINIT, pop.index]))), "pA")
+
+
+def theta_flag(pop, vals: dict, theta: np.ndarray) -> int:
+    """1 when population ``pop`` (realised parameters ``vals``, current ``theta`` (batch, n) mV) needs
+    the adaptive threshold in its update: some ``theta_plus`` or ``theta`` not 0; else 0 (its
+    update then leaves theta out: kernels/cpu/neurons.py)."""
+    if "theta_plus" not in vals:   # AdEx
+        return 0
+    return int(bool(np.any(vals["theta_plus"] != 0) or np.any(theta != 0)))
+
+
+def initial_theta(pop, batch: int, seed: int) -> np.ndarray:
+    """(batch, n) initial adaptive threshold ``theta`` (mV) of a population:
+    ``Population.initialize(theta=...)``'s value or 0."""
+    value = pop.initial.get("theta")
+    if value is None:
+        return np.zeros((batch, pop.n))
+    return _initial(pop, "theta", value, batch, np.random.Generator(np.random.Philox(
+        np.random.SeedSequence([seed, PURPOSE_THETA, pop.index]))), "mV")
 
 
 def _initial(pop, name, value, batch, rng, unit) -> np.ndarray:

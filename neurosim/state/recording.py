@@ -19,12 +19,15 @@ def variable_column(layout, pop, variable):
         return A.VAR_W_ADAPT, start, None
     if variable == "i_ext":
         return A.VAR_I_EXT, start, None
+    if variable == "theta" and hasattr(pop.model, "theta_plus"):
+        return A.VAR_THETA, start, None
     if variable.startswith("g_"):
         name = variable[2:]
         for c, rec in enumerate(layout.pop_channels.get(pop.index, [])):
             if rec.name == name:
                 return A.VAR_G, layout.slot_off[pop.index] + c * pop.n, rec
     known = ["v", "i_ext"] + (["w_adapt"] if pop.model.has_adaptation else []) + \
+        (["theta"] if hasattr(pop.model, "theta_plus") else []) + \
         [f"g_{r.name}" for r in layout.pop_channels.get(pop.index, [])]
     raise SpecError(f"monitor: population {pop.name!r} has no variable {variable!r}; known: {known}")
 

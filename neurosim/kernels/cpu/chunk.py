@@ -85,7 +85,8 @@ def chunk_args(st):
 @njit(cache=True, nogil=True)
 def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, release,
               use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp, use_rel,
-              use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_ring, use_dense, use_rise,
+              use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta, use_ring, use_dense,
+              use_rise,
               use_unsorted,
               key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
               out_state, out_step, out_id, out_trial, out_counts):
@@ -139,7 +140,7 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
             done = rel
             break
         n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes,
-                               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex)
+                               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta)
         if owned:
             sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
             barrier(sync, n_threads, tid)

@@ -29,11 +29,36 @@ N_WORK = 5                 # float64 scratch rows per block
 
 
 @kernel(inline="always", error_model="numpy")
-def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta):
+def _fire_theta(neurons, b, g0, m, v_new, step, P):
+    """Phase 4 for a block with the adaptive threshold (spec/neurons.py): ``theta`` decays
+    exactly (also while refractory), the neuron fires when ``v_new > v_th + theta`` (the decayed
+    theta), and ``theta_plus`` is added to the theta of each neuron that fired.  Returns the number
+    of spikes."""
+    vb = neurons.v[b, g0:g0 + m]
+    lsb = neurons.last_spike[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    thb = neurons.theta[b, g0:g0 + m]
+    tpb = neurons.theta_plus[g0:g0 + m]
+    dtb = neurons.decay_theta[g0:g0 + m]
+    ref = P[4]
+    v_th = P[2]
+    v_reset = P[3]
+    n_spk = 0
+    for j in range(m):
+        th = thb[j] * dtb[j]
+        k = fire(vb, lsb, spb, j, v_new[j], step, at(ref, j), at(v_th, j) + th, at(v_reset, j))
+        thb[j] = th + tpb[j] if k else th
+        n_spk += k
+    return n_spk
+
+
+@kernel(inline="always", error_model="numpy")
+def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta, theta):
     """The end of a conductance-based block, given ``X[:m]`` = v_inf = I/G (mV) and
     ``E[:m]`` = -dt G / c_m: exponential Euler v -> v_inf + (v - v_inf) exp(-dt G / c_m) (G and I
     frozen over the step), plus the jumps ``D[:m]`` (mV) of delta synapses when ``has_delta``,
-    adaptation, threshold and reset.  Returns the number of spikes."""
+    adaptation, threshold and reset (with the adaptive threshold when ``theta`` is not None).
+    Returns the number of spikes."""
     exp_block(E, bits, m)
     vb = neurons.v[b, g0:g0 + m]
     for j in range(m):
@@ -51,11 +76,20 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta):
         for j in range(m):
             wa = at(a_ad, j) * (vb[j] - at(v_rest, j))
             wb[j] = wa + (wb[j] - wa) * at(decay_w, j)
+    if theta is not None:
+        n_spk = _fire_theta(neurons, b, g0, m, X, step, P)
+        if adapt and n_spk:
+            spb = neurons.spiked[b, g0:g0 + m]
+            b_ad = P[6]
+            for j in range(m):
+                if spb[j]:
+                    wb[j] += at(b_ad, j)
+        return n_spk
     return fire_and_adapt(neurons, b, g0, m, X, step, P, adapt)
 
 
 @kernel(error_model="numpy")   # no zero-divisor branch: lets the loops vectorise
-def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P):
+def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, theta):
     start = pops.start[p]
     n = pops.end[p] - start
     G = work[0]
@@ -120,11 +154,11 @@ def _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
     for j in range(m):
         E[j] = -at(dt_c_m, j) * G[j]
         X[j] = I[j] / G[j]
-    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta)
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta, theta)
 
 
 @kernel(error_model="numpy")
-def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P):
+def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, theta):
     start = pops.start[p]
     n = pops.end[p] - start
     m = i1 - i0
@@ -183,6 +217,8 @@ def _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P
         pm = at(decay_m, j)
         r_in = (1.0 - pm) / at(g_leak, j)  # mV per pA held constant over the step
         X[j] = at(v_rest, j) + (vb[j] - at(v_rest, j)) * pm + (ibb[j] + ieb[j]) * r_in + D[j]
+    if theta is not None:
+        return _fire_theta(neurons, b, g0, m, X, step, P)
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
     return threshold(vb, lsb, spb, X, m, step, P)
@@ -213,11 +249,12 @@ def neuron_paths(pops, chans):
     use_curr, use_curr_fused, use_per_neuron)`` of ``update_neurons``: ``True`` when some population
     takes that update (or has per-neuron values), ``None`` when none does (the update is then left
     out of the compiled code: see chunk.Phases), then ``use_adex`` (some population is AdEx:
-    kernels/cpu/adex.py).  Uniform populations take the updates with their
+    kernels/cpu/adex.py) and ``use_theta`` (some population has the adaptive threshold: it takes
+    the unfused update with ``_fire_theta``).  Uniform populations take the updates with their
     parameters as scalars (the loops vectorise as they would with no per-neuron data: measured 1.3x
     and 1.15x faster on CUBA and COBA N=4000 than reading per-neuron arrays); the per-neuron
     variant of each update is compiled only for a network that needs it."""
-    used = [None, None, None, None, None, None]
+    used = [None, None, None, None, None, None, None]
     for p in range(pops.kind.shape[0]):
         kind = int(pops.kind[p])
         if kind >= KIND_POISSON:   # a source
@@ -228,7 +265,9 @@ def neuron_paths(pops, chans):
                 used[4] = True
             continue
         cond = kind == KIND_LIF_COND
-        fused = bool(two_plain_channels_py(pops, chans, p, cond))
+        fused = bool(two_plain_channels_py(pops, chans, p, cond)) and not pops.has_theta[p]
+        if pops.has_theta[p]:
+            used[6] = True
         used[(0 if cond else 2) + (1 if fused else 0)] = True
         if not pops.uniform[p]:
             used[4] = True
@@ -290,7 +329,7 @@ def _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, 
         I = (I0[j] + g1 * e1) + g2 * e2
         E[j] = -at(dt_c_m, j) * G
         X[j] = I / G
-    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, X, False)
+    return _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, X, False, None)
 
 
 @kernel(error_model="numpy")
@@ -351,31 +390,36 @@ def _locate(pops, batch, job):
 
 @kernel(inline="always")
 def _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, use_cond, use_cond_fused,
-                  use_curr, use_curr_fused, use_adex):
+                  use_curr, use_curr_fused, use_adex, use_theta):
     """Block ``i0:i1`` of population ``p`` (trial ``b``) with parameters ``P`` (scalars or views)
     through the update its population takes; returns its number of spikes."""
     if use_adex is not None:
         if pops.kind[p] == KIND_ADEX:
             return adex_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
+    if use_theta is not None:
+        if pops.has_theta[p]:
+            if pops.kind[p] == KIND_LIF_COND:
+                return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, use_theta)
+            return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, use_theta)
     if pops.kind[p] == KIND_LIF_COND:
         if use_cond_fused is not None:
             if _two_plain_channels(pops, chans, p, True):
                 return _cond_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, P)
         if use_cond is not None:
-            return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
+            return _cond_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, None)
         return 0
     if use_curr_fused is not None:
         if _two_plain_channels(pops, chans, p, False):
             return _curr_block_fused(p, b, i0, i1, pops, chans, neurons, step, dt, work, bits, P)
     if use_curr is not None:
-        return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P)
+        return _curr_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits, P, None)
     return 0
 
 
 
 @kernel(inline="always")
 def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused, use_curr,
-             use_curr_fused, use_per_neuron, use_adex):
+             use_curr_fused, use_per_neuron, use_adex, use_theta):
     """Update block ``job``; returns its number of spikes.  ``use_*`` (``True`` or ``None``, from
     :func:`neuron_paths`): an update whose marker is ``None`` is not compiled in; no population
     takes it."""
@@ -387,11 +431,11 @@ def _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_co
     if pops.uniform[p]:
         return _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits,
                              population_params(neurons, start), use_cond, use_cond_fused, use_curr, use_curr_fused,
-                             use_adex)
+                             use_adex, use_theta)
     if use_per_neuron is not None:
         return _update_block(p, b, i0, i1, pops, chans, neurons, step, dt, cur, work, bits,
                              block_params(neurons, start + i0, i1 - i0), use_cond, use_cond_fused, use_curr,
-                             use_curr_fused, use_adex)
+                             use_curr_fused, use_adex, use_theta)
     return 0
 
 
@@ -432,7 +476,7 @@ def neuron_work(pops, chans, batch):
 
 @kernel
 def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes, use_cond, use_cond_fused,
-                   use_curr, use_curr_fused, use_per_neuron, use_adex):
+                   use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta):
     """Integrate blocks ``job0 .. job1-1`` (see ``n_jobs``) one step, in scratch ``work``
     (N_WORK x BLOCK floats) and ``bits`` (BLOCK int64); ``job_spikes[job]`` gets each block's
     number of spikes.  Returns their sum.  ``use_*``: see ``_run_job``."""
@@ -441,7 +485,7 @@ def update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_s
     total = 0
     for job in range(job0, job1):
         k = _run_job(job, pops, chans, neurons, step, dt, cur, batch, work, bits, use_cond, use_cond_fused,
-                     use_curr, use_curr_fused, use_per_neuron, use_adex)
+                     use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta)
         job_spikes[job] = k
         total += k
     return total

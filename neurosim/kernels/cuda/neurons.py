@@ -81,6 +81,11 @@ def _update(pops, chans, neurons, step, dt):
     v_rest = neurons.v_rest[g]
     v_th = neurons.v_th[g]
     spiked = False
+    theta = pops.has_theta[p] != 0   # adaptive threshold (kernels/cpu/neurons._fire_theta)
+    th = 0.0
+    if theta:
+        th = neurons.theta[b, g] * neurons.decay_theta[g]
+        neurons.theta[b, g] = th
     if pops.kind[p] == KIND_ADEX:   # kernels/cpu/adex.py: forward Euler for v and w, receptors exact
         adapt = pops.has_adapt[p] != 0
         w0 = neurons.w_adapt[b, g]
@@ -128,7 +133,7 @@ def _update(pops, chans, neurons, step, dt):
         if step - neurons.last_spike[b, g] >= ref:
             v_inf = I / G
             spiked = _fire_adapting(neurons, b, g, v_inf + (v0 - v_inf) * exp_scalar(-neurons.dt_c_m[g] * G), jump,
-                                    v_th, adapt)
+                                    v_th + th if theta else v_th, adapt)
     else:
         D = 0.0
         for c in range(pops.n_ch[p]):
@@ -155,11 +160,13 @@ def _update(pops, chans, neurons, step, dt):
             pm = neurons.decay_m[g]
             r_in = (1.0 - pm) / neurons.g_leak[g]
             v1 = v_rest + (v0 - v_rest) * pm + (neurons.i_bias[g] + neurons.i_ext[b, g]) * r_in + D
-            if v1 > v_th:
+            if v1 > (v_th + th if theta else v_th):
                 v1 = neurons.v_reset[g]
                 spiked = True
             neurons.v[b, g] = v1
     if spiked:
+        if theta:
+            neurons.theta[b, g] = th + neurons.theta_plus[g]
         neurons.last_spike[b, g] = step
         idx = cuda.atomic.add(neurons.spike_count, b, 1)
         neurons.spike_list[b, idx] = g
