@@ -260,6 +260,27 @@ class Projection:
         from .sim.changes import write_weights
         replace_then_write(self, {"weight": weight, "weight_set": True}, lambda sim: write_weights(sim, self))
 
+    def normalize(self, total: float) -> None:
+        """Rescale the current weights so that each postsynaptic neuron's incoming weights sum to
+        ``total`` (nS or pA, > 0): the weight normalisation of Diehl & Cook (2015) (their input
+        weights onto each excitatory neuron are kept at a sum of 78).  Every synapse onto post neuron
+        ``j`` is multiplied by ``total / sum_j`` (per trial when a plastic projection has one weight row
+        per trial; the same factor for every receptor of a multi-receptor projection; neurons with no
+        incoming weight are left as they are); a plastic projection's weights are then clipped to
+        [w_min, w_max].  Call it between runs, or during a run every ``T`` ms with a callback:
+        ``net.every(T, lambda net: proj.normalize(78.0))``.  Builds the network if it is not yet
+        built; changes the weights of the running state (``Network.reset`` keeps them, as it keeps
+        weights changed by plasticity), not the projection's description."""
+        from .units import to_float as _tf
+        value = _tf(total, f"projection {self.name!r}: normalize: total", "nS or pA")
+        if isinstance(value, (str, bytes, bool)) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+            raise SpecError(f"projection {self.name!r}: normalize: total must be a finite number > 0 (the summed "
+                            f"incoming weight of each postsynaptic neuron, nS or pA), got {total!r}")
+        if self.net.simulation is None:
+            self.net.build()
+        from .sim.changes import normalize_weights
+        normalize_weights(self.net.simulation, self, float(value))
+
     def _set_release(self, p):
         """``set(release_probability=p)``: check ``p``, keep it, and lay it out anew in a built network
         (spikes sent from then on use it); on a SpecError nothing changes."""

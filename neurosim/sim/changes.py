@@ -86,6 +86,36 @@ def write_weights(sim, proj):
     sim.backend.push("syn", "sat")
 
 
+def normalize_weights(sim, proj, total: float) -> None:
+    """Rescale the weights of ``proj`` so that the incoming weights of each postsynaptic neuron
+    sum to ``total`` (per trial where the weights have one row per trial): every synapse onto post
+    neuron ``j`` is multiplied by ``total / sum_j``, computed on the first receptor's weights and
+    applied to every receptor of the projection (a ``"glutamate"`` projection keeps its NMDA
+    ratio).  Neurons whose incoming weights sum to 0 are left as they are.  A plastic projection's
+    weights are then clipped to [w_min, w_max] (its sums can then differ from ``total``)."""
+    st = sim.backend.download()
+    w = st.syn.w
+    blocks = sim.layout.proj_blocks[proj.index]
+    rec0, off0, n0 = blocks[0][0], blocks[0][1], blocks[0][2]
+    post0 = np.asarray(st.syn.post[off0:off0 + n0], np.int64)
+    factors = []
+    for row in w[:, off0:off0 + n0].astype(np.float64):
+        sums = np.bincount(post0, weights=row, minlength=proj.post.n)
+        f = np.ones(proj.post.n)
+        np.divide(total, sums, out=f, where=sums != 0)
+        factors.append(f)
+    for rec, off, n_syn, blk, pre in blocks:
+        post = np.asarray(st.syn.post[off:off + n_syn], np.int64)
+        new = np.stack([w[b, off:off + n_syn].astype(np.float64) * factors[b][post] for b in range(w.shape[0])])
+        if proj.plasticity is not None:
+            new = np.clip(new, proj.plasticity.w_min, proj.plasticity.w_max)
+        w[:, off:off + n_syn] = new.astype(w.dtype)
+        hit = np.flatnonzero(st.sat.proj == blk)
+        if hit.size:
+            st.sat.proj_uniform[hit] = bool(st.syn.proj_dense[blk] and (new.size == 0 or np.all(new == new.flat[0])))
+    sim.backend.push("syn", "sat")
+
+
 def rebuild_inputs(sim):
     """Lay the rate and current tables out anew after a Poisson rate, an injected current or a
     drive's rate changed (schedule times are absolute; the tables' pointers restart and catch up
