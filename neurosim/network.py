@@ -224,6 +224,30 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             if hasattr(m, "clear"):   # weight snapshots begin anew too
                 m.clear()
 
+    def reset_state(self) -> None:
+        """Fast reset between input presentations (e.g. images), instead of simulating a rest period:
+        ``v`` and ``w_adapt`` back to their initial values, refractoriness ended, receptor
+        conductances/currents and spikes in flight cleared, plasticity and eligibility traces,
+        saturating-NMDA gating and neuromodulator concentrations set to 0.  Unlike :meth:`reset`,
+        time goes on and the weights, parameters, adaptive thresholds ``theta``, inputs, short-term
+        plasticity state and recordings are kept.
+
+        Equivalent to a rest of length ``T`` with no input when every reset variable would have
+        decayed to its reset value in ``T``: exactly so only in the limit; after a finite rest each
+        variable keeps a fraction ``exp(-T / tau)`` of its deviation (Diehl & Cook's 150 ms rest:
+        conductances with tau of 1-2 ms and traces of 20/40 ms keep < 2.5 %, but a membrane with
+        tau_m = 100 ms keeps 22 % of its distance from ``v_rest``, and theta, with tau_theta = 1e7 ms,
+        all of it -- which is why theta is kept).  Without input, the resting network must also be
+        silent (no bias current driving spikes) for the two to agree, and no spike may still be in
+        flight: a rest delivers spikes sent before it (and their plasticity updates), ``reset_state``
+        drops them, so end each presentation at least the longest delay after its last input spike
+        or accept the difference.  Poisson inputs are switched between presentations with
+        ``pop.set(rate=...)``; ``reset_state`` leaves them as they are."""
+        if self._sim is None:
+            return
+        from .sim.changes import reset_state
+        reset_state(self._sim)
+
     def __repr__(self):
         from .repr import network_repr
         return network_repr(self)

@@ -138,6 +138,29 @@ def write_generators(sim):
     sim.replace_state(st._replace(inputs=inputs))
 
 
+def reset_state(sim):
+    """The fast reset between presentations (``Network.reset_state``): membrane potentials and
+    adaptation currents back to their initial values (the same draws as the build), refractoriness
+    ended, receptor states and spikes in flight (ring buffer, delayed plasticity events) cleared,
+    plasticity traces, eligibility traces, saturating-NMDA gating and neuromodulator concentrations
+    set to 0.  Kept: time, weights, parameters, the adaptive thresholds ``theta``, inputs
+    (schedules, sources), short-term plasticity state and recordings."""
+    st = sim.backend.download()
+    nr, batch, seed = st.neurons, sim.net.batch, sim.net.seed
+    for pop in sim.net.populations:
+        if pop.is_source:
+            continue
+        s, n = sim.layout.pop_start[pop.index], pop.n
+        vals = realise_params(pop, seed)
+        nr.v[:, s:s + n] = initial_v(pop, batch, rng_for(seed, PURPOSE_VINIT, pop.index), vals)
+        nr.w_adapt[:, s:s + n] = initial_w_adapt(pop, batch, seed)
+    nr.last_spike[...] = -(1 << 40)
+    for a in (nr.g_decay, nr.g_rise, nr.ring, nr.spiked, st.plast.tr1, st.plast.tr2, st.plast.spk_n,
+              st.plast.elig, st.plast.mod_c, st.sat.x, st.sat.s, st.sat.x_ring, st.sat.s_sum):
+        a[...] = 0
+    sim.backend.push("neurons", "plast", "sat")
+
+
 def reset(sim, restore_weights: bool = False):
     """Time back to 0 and every state variable back to its initial value: the network is built
     again from its description (same seed: same connectivity, same draws), keeping the current
