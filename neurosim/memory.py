@@ -15,10 +15,11 @@ Synapse counts are exact for all_to_all, one_to_one, fixed_indegree/outdegree an
 and the expected count ``n_pre * n_post * p`` for fixed_probability.  The bytes per synapse and
 per neuron are measured from the state layout itself (``state/build.py``) on two tiny probe
 networks, so they follow any change of index or weight types.  The build draws each projection's
-connectivity straight into the final index type (int64 ``post``, int32 ``pre`` kept in the Layout),
-lays out its targets, delays and weights without per-synapse temporaries for scalar weights and
-delays, and joins the projections part by part, freeing each part as it is copied: its peak is
-about ``BUILD_PEAK_FACTOR`` times the synapse arrays.  Memory sizes are in bytes; GB are 1e9 bytes.
+connectivity straight into the final index type (uint16/uint32 ``post``; the presynaptic index
+is not kept), converts its delays to uint8/uint16 steps in chunks, lays out its weights without
+per-synapse temporaries for scalar weights and delays, and joins the projections part by part, freeing each part as it is copied: its peak is
+about the final arrays plus a few bytes per synapse of the largest projection (``TRANSIENT_INDEX``,
+``TRANSIENT_DELAY``).  Memory sizes are in bytes; GB are 1e9 bytes.
 """
 from __future__ import annotations
 
@@ -30,13 +31,16 @@ import numpy as np
 
 from .errors import InsufficientMemoryError
 
-#: The build's peak is about this many times the final synapse arrays: the 4 bytes per synapse of
-#: presynaptic indices the Layout keeps (int32) and the transients of drawing and joining.  Peak
-#: RSS rise over the final arrays, measured with ``benchmarks/build_memory.py`` (tests/test_memory.py
-#: bounds it): 1.11 for one fixed_total_number projection of 2e7 synapses, 1.12 for 64 projections,
-#: 1.29 for COBA at n = 20000 (8e6 synapses in 4 fixed_probability projections).  It was 2.5 before
-#: the connector memory work (int64 copies of every index, sort and concatenation copies).
-BUILD_PEAK_FACTOR = 1.35
+#: Bytes per synapse of the largest projection that its build holds on top of the final arrays:
+#: its int32 presynaptic indices while its weights and delays are drawn (``TRANSIENT_INDEX``), plus
+#: the float64 delays (ms) of a delay distribution or array before they become steps
+#: (``TRANSIENT_DELAY``).  The other projections' parts are joined part by part, each freed once
+#: copied.  Peak RSS rise of ``benchmarks/build_memory.py`` over the final state (issue 16):
+#: 1.59x for one fixed_total_number projection of 4e6 synapses with normal delays (19.9 bytes per
+#: synapse at the peak, 12.5 kept), 1.31x for 2e7 with a scalar delay, 0.97x for 64 projections
+#: (their parts are small; the peak is the joined arrays).
+TRANSIENT_INDEX = 4.0
+TRANSIENT_DELAY = 8.0
 #: Networks whose estimate is below this many bytes are never refused.
 CHECK_ABOVE = 256 * 1024 ** 2
 
@@ -137,7 +141,7 @@ def estimate_bytes(net) -> dict:
     transient copies of the synapse arrays)."""
     batch, dtype = int(net.batch), net.dtype
     itemsize = np.dtype(dtype).itemsize
-    n_syn, syn_bytes, max_delay = 0.0, 0.0, net.dt
+    n_syn, syn_bytes, max_delay, transient = 0.0, 0.0, net.dt, 0.0
     channels, plastic_pops = {}, set()
     for q in net.projections:
         k = expected_synapses(q.connector, q.pre.n, q.post.n, q.pre is q.post)
@@ -150,6 +154,8 @@ def estimate_bytes(net) -> dict:
             syn_bytes += k * len(q.receptors) * batch * 8 * (q.short_term.states + 1)
         conn_delay = q.connector.delay if q.connector.delay is not None else q.delay
         max_delay = max(max_delay, _max_delay(conn_delay, net.dt))
+        per_syn = TRANSIENT_INDEX + (TRANSIENT_DELAY if hasattr(conn_delay, "draw") or np.ndim(conn_delay) else 0.0)
+        transient = max(transient, k * per_syn)
         channels.setdefault(q.post.index, set()).update(r.name for r, _ in q.receptors)
     if any(getattr(q, "release_probability", None) is not None for q in net.projections):
         syn_bytes += n_syn * 8   # one float64 release probability per synapse of the network (state/release.py)
@@ -165,7 +171,7 @@ def estimate_bytes(net) -> dict:
     slot_bytes = float(slots) * ((2 + ring) * batch + 2) * itemsize   # + prop_d, prop_r per slot
     total = syn_bytes + neuron_bytes + slot_bytes
     return {"synapses": n_syn, "synapse_bytes": syn_bytes, "neuron_bytes": neuron_bytes,
-            "slot_bytes": slot_bytes, "total": total, "peak": total + (BUILD_PEAK_FACTOR - 1.0) * syn_bytes}
+            "slot_bytes": slot_bytes, "total": total, "peak": total + transient}
 
 
 def _gb(n: float) -> str:
@@ -185,7 +191,102 @@ def check_memory(net, available: Optional[int] = None) -> dict:
         raise InsufficientMemoryError(
             f"the network is too big for this machine's memory: it needs ~{_gb(est['peak'])} while building "
             f"({est['synapses']:.3g} synapses x {est['synapse_bytes'] / max(est['synapses'], 1):.0f} bytes = "
-            f"{_gb(est['synapse_bytes'])}, about {BUILD_PEAK_FACTOR:g}x that during the build, plus "
+            f"{_gb(est['synapse_bytes'])}, plus {_gb(est['peak'] - est['total'])} while the largest projection is drawn, plus "
             f"{_gb(est['neuron_bytes'] + est['slot_bytes'])} of neuron state and ring buffers), {_gb(avail)} "
             "available; make it smaller (fewer neurons or a lower connection probability)")
     return est
+
+
+def _nbytes(x, seen=None) -> int:
+    """Bytes of the numpy arrays held in ``x`` (an array, or lists / tuples / dicts of them),
+    each array counted once."""
+    seen = set() if seen is None else seen
+    if isinstance(x, np.ndarray):
+        if id(x) in seen:
+            return 0
+        seen.add(id(x))
+        return int(x.nbytes)
+    if isinstance(x, dict):
+        return sum(_nbytes(v, seen) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(_nbytes(v, seen) for v in x)
+    return 0
+
+
+def _tuple_bytes(part) -> int:
+    return sum(a.nbytes for a in part if isinstance(a, np.ndarray))
+
+
+def memory_report(state, layout, projections, recorder=None, buffers=()) -> dict:
+    """Bytes held by a built network's arrays, per component (from the arrays' ``nbytes``):
+
+    * ``neurons``: per-population and per-channel tables, neuron state and parameters, receptor
+      state (``g_decay``, ``g_rise``) and PSC propagators;
+    * ``ring_buffers``: the delay ring buffers (``NeuronState.ring`` and the saturating NMDA ring);
+    * ``synapses``: ``{projection name: bytes}``: its blocks' ``post``, ``delay`` and ``w`` entries
+      and row pointers, and per-synapse plastic, short-term and release state where it has them;
+    * ``synapse_tables``: the rest of the synapse-side arrays (per-block parameters, traces and
+      spike histories of plasticity, saturating gating per neuron);
+    * ``inputs``: rate and current tables, generator spikes, drive and source state;
+    * ``recording``: the recording layout and, with ``recorder`` / ``buffers``, the recorded
+      chunks kept so far and the chunk output buffers.
+
+    ``state_total`` is :func:`state_nbytes` of the state and equals the sum of every component
+    but the recorded chunks; ``total`` adds them.  ``n_synapses`` counts the synapse entries
+    (one per synapse and receptor) and ``bytes_per_synapse`` divides the ``synapses`` sum by it.
+    """
+    syn, stp, rel, pl = state.syn, state.stp, state.rel, state.plast
+    batch_w = syn.w.shape[0]
+    per_syn_static = syn.post.itemsize + syn.delay.itemsize + batch_w * syn.w.itemsize
+    plastic_blk = {int(r[0]): r for r in pl.pi}
+    from .state import arrays as A
+    synapses = {}
+    for q in projections:
+        total = 0
+        for _rec, _off, n, blk, rp in layout.proj_blocks[q.index]:
+            total += n * per_syn_static + rp.nbytes
+            if rel.p.size:
+                total += n * rel.p.itemsize
+            r = int(stp.proj_row[blk])
+            if r >= 0:
+                cols = (stp.u, stp.x, stp.last) + ((stp.y,) if stp.states[r] == 3 else ())
+                total += sum(n * a.shape[0] * a.itemsize for a in cols)
+            if blk in plastic_blk:
+                row = plastic_blk[blk]
+                total += n * (pl.col_syn.itemsize + pl.col_pre.itemsize) + (int(row[A.PI_N_POST]) + 1) * 8
+                if row[A.PI_EL_OFF] >= 0:
+                    total += n * pl.elig.shape[0] * pl.elig.itemsize
+        synapses[q.name] = total
+    state_total = state_nbytes(state)
+    ring = state.neurons.ring.nbytes + state.sat.x_ring.nbytes
+    neurons = (_tuple_bytes(state.pops) + _tuple_bytes(state.chans) + _tuple_bytes(state.neurons)
+               - state.neurons.ring.nbytes)
+    syn_side = sum(_tuple_bytes(p) for p in (syn, pl, state.sat, stp, rel))
+    inputs = _tuple_bytes(state.tables) + _tuple_bytes(state.inputs)
+    rec_layout = _tuple_bytes(state.rec)
+    chunks = 0
+    if recorder is not None:
+        chunks = _nbytes([recorder.spike_chunks, recorder.count_chunks, recorder.state_chunks,
+                          recorder.state_first]) + _nbytes(list(buffers))
+    n_syn = int(syn.post.size)
+    syn_sum = sum(synapses.values())
+    return {"neurons": neurons, "ring_buffers": ring, "synapses": synapses,
+            "synapse_tables": syn_side - syn_sum - state.sat.x_ring.nbytes, "inputs": inputs,
+            "recording": rec_layout + chunks, "recorded_chunks": chunks, "state_total": state_total,
+            "total": state_total + chunks, "n_synapses": n_syn,
+            "bytes_per_synapse": syn_sum / n_syn if n_syn else 0.0}
+
+
+def format_memory_report(report: dict) -> str:
+    """A text table of :func:`memory_report`'s dict (bytes, MB and shares of the total)."""
+    total = max(report["total"], 1)
+    rows = [("neurons", report["neurons"]), ("ring buffers", report["ring_buffers"])]
+    rows += [(f"synapses {name}", b) for name, b in report["synapses"].items()]
+    rows += [("synapse tables", report["synapse_tables"]), ("inputs", report["inputs"]),
+             ("recording", report["recording"])]
+    width = max(len(r[0]) for r in rows + [("total", 0)])
+    lines = [f"{'component':<{width}}  {'bytes':>15}  {'MB':>10}  share"]
+    lines += [f"{name:<{width}}  {b:>15,d}  {b / 1e6:>10.2f}  {100 * b / total:5.1f} %" for name, b in rows]
+    lines.append(f"{'total':<{width}}  {report['total']:>15,d}  {report['total'] / 1e6:>10.2f}")
+    lines.append(f"{report['n_synapses']:,d} synapses, {report['bytes_per_synapse']:.2f} bytes per synapse")
+    return "\n".join(lines)

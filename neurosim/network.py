@@ -352,3 +352,17 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             self.build()
         return self._sim.connections(proj)
 
+
+    def memory_report(self, table: bool = False) -> Union[dict, str]:
+        """Bytes held by the built network's arrays (builds it if needed), from their ``nbytes``:
+        ``neurons``, ``ring_buffers``, ``synapses`` (a dict: bytes per projection), ``synapse_tables``,
+        ``inputs``, ``recording``, ``state_total``, ``total``, ``n_synapses`` and
+        ``bytes_per_synapse`` (see :func:`neurosim.memory.memory_report`); ``table=True`` gives
+        the same as a text table."""
+        from .memory import memory_report, format_memory_report
+        if self._sim is None:
+            self.build()
+        sim = self._sim
+        rep = memory_report(sim.state, sim.layout, self.projections, sim.recorder,
+                            (sim._out_step, sim._out_id, sim._out_trial))
+        return format_memory_report(rep) if table else rep

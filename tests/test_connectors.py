@@ -375,11 +375,13 @@ def test_indegree_pairs_are_ordered_as_numpys_lexsort_would(autapses):
     assert pre.dtype == np.int32 and post.dtype == np.int64
 
 
-def test_kept_presynaptic_indices_are_int32_and_tables_give_int64():
+def test_presynaptic_indices_come_from_the_row_pointer_and_tables_give_int64():
     net, proj, con = _build(30, 20, ns.fixed_total_number(200), seed=4)
     from neurosim.state.build import build_state
-    _, layout = build_state(net)
-    pre = layout.proj_blocks[proj.index][0][4]
-    assert pre.dtype == np.int32
+    state, layout = build_state(net)
+    rp = layout.proj_blocks[proj.index][0][4]
+    assert rp.shape == (31,) and np.shares_memory(rp, state.syn.row_ptr)   # a view: no per-synapse pre array
     assert con["pre"].dtype == np.int64 and con["post"].dtype == np.int64
-    np.testing.assert_array_equal(con["pre"], pre)
+    # row i of the CSR block holds rp[i + 1] - rp[i] synapses of pre neuron i
+    np.testing.assert_array_equal(np.bincount(con["pre"], minlength=30), np.diff(rp))
+    assert np.all(np.diff(con["pre"]) >= 0)

@@ -56,9 +56,9 @@ def test_layout_agrees_with_the_network():
         assert len(blocks) == len(q.receptors)
         n_pre = len(net.connections(q)["pre"])
         assert n_pre > 0
-        for (rec, _off, n_syn, _row, pre), (want, _) in zip(blocks, q.receptors):
+        for (rec, _off, n_syn, _row, rp), (want, _) in zip(blocks, q.receptors):
             assert rec == want
-            assert n_syn == n_pre == len(pre)
+            assert n_syn == n_pre == rp[-1] - rp[0] and rp.size == q.pre.n + 1
     plastic = [q for q in net.projections if q.plasticity is not None]
     assert layout.plastic_blocks == {plastic[0].index: 0}
     st = net._sim.backend.download()

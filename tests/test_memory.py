@@ -52,26 +52,27 @@ def test_estimate_matches_the_arrays_of_the_built_state(case):
     # fixed_probability draws: the count is within a few standard deviations of n_pre n_post p
     assert abs(est["synapses"] - n_syn) <= 5 * np.sqrt(max(n_syn, 1)), (est["synapses"], n_syn)
     # static layouts are measured exactly; plastic ones charge their traces (kept for every neuron)
-    # and column pointers (post neurons only) to both populations: within 4 %
-    tol = 0.04 if case == "song_plastic" else 0.02
+    # and column pointers (post neurons only) to both populations: within 5 % (the same ~8.6 kB
+    # over-estimate as before the 11-byte synapses of issue 16, of a smaller total)
+    tol = 0.05 if case == "song_plastic" else 0.02
     assert abs(est["total"] - actual) <= tol * actual, (est["total"], actual)
 
 
 def test_too_big_is_refused_with_the_estimate_and_what_is_available():
-    net = load("coba").build(seed=1, n=20000)              # 8e6 synapses
+    net = load("coba").build(seed=1, n=40000)              # 3.2e7 synapses (~0.4 GB: checked above 256 MB)
     est = memory.estimate_bytes(net)
-    assert est["synapses"] == pytest.approx(20000 * 20000 * 0.02)
+    assert est["synapses"] == pytest.approx(40000 * 40000 * 0.02)
     with pytest.raises(InsufficientMemoryError) as err:
         memory.check_memory(net, available=100_000_000)
     msg = str(err.value)
-    assert f"needs ~{est['peak'] / 1e9:.3g} GB" in msg and "0.1 GB available" in msg and "8e+06 synapses" in msg
+    assert f"needs ~{est['peak'] / 1e9:.3g} GB" in msg and "0.1 GB available" in msg and "3.2e+07 synapses" in msg
     assert isinstance(err.value, MemoryError) and isinstance(err.value, ns.NeurosimError)
     assert memory.check_memory(net, available=int(est["peak"]) + 1) == est
 
 
 def test_run_refuses_before_allocating(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 50_000_000)
-    net = load("coba").build(seed=1, n=20000)
+    net = load("coba").build(seed=1, n=40000)
     with pytest.raises(InsufficientMemoryError, match="50 MB|0.05 GB available"):
         net.run(1.0)
     assert net._sim is None and net.t == 0.0
@@ -125,11 +126,13 @@ print(json.dumps({"hwm0": hwm0, "rise": hwm1 - rss0, "hwm1": hwm1, "n_syn": int(
 @pytest.mark.parametrize("pops", [1, 8], ids=["one projection", "64 projections"])
 def test_building_synapses_peaks_near_their_final_size(pops):
     """The build's peak resident memory per synapse (measured in a fresh process: the rise of the
-    peak RSS, VmHWM, above the RSS before ``build_state``) stays below 48 bytes for 4e6 synapses (int64
-    post, target and delay, float64 weight: 32 bytes kept, plus 4 bytes of int32 presynaptic index
-    kept in the Layout).  It was 90 (one projection) and 81 (64 projections) bytes before the
-    connector memory work (issue 13, item 5): int64 pre/post copies, sorting, concatenation and
-    cast copies of every array; 36-37 after.  The estimate's peak (neurosim/memory.py) covers it."""
+    peak RSS, VmHWM, above the RSS before ``build_state``) for 4e6 synapses with normal delays stays
+    within 1.75x of the kept state for one projection (its int32 presynaptic indices and float64
+    delays in ms live while it is drawn) and within 1.15x for 64 projections (issue 16: measured
+    1.59x and 0.97x; uint16 post, uint8 delay steps, float64 weight: 11 bytes per synapse kept).
+    It was 90 (one projection) and 81 (64 projections) bytes per synapse before the connector
+    memory work (issue 13, item 5), 37 and 36 after it (32 kept).  The estimate's peak
+    (neurosim/memory.py) covers it."""
     import json
     import subprocess
     import sys
@@ -142,6 +145,6 @@ def test_building_synapses_peaks_near_their_final_size(pops):
     assert r["n_syn"] == n_syn
     assert r["hwm1"] > r["hwm0"], "the build did not raise the peak: measurement invalid"
     per_syn = r["rise"] / n_syn
-    assert per_syn < 48, (f"{per_syn:.1f} bytes per synapse at the build's peak", r)
-    assert r["state"] / n_syn > 32, "kept arrays: 32 bytes per synapse (the bound above is meaningful)"
+    assert r["rise"] <= (1.75 if pops == 1 else 1.15) * r["state"], (f"{per_syn:.1f} bytes per synapse at the peak", r)
+    assert 11 <= r["state"] / n_syn < 13, "kept arrays: 11 bytes per synapse and the neurons (the bound is meaningful)"
     assert r["rise"] <= r["est_peak"] <= 1.5 * r["rise"], (r["rise"], r["est_peak"])

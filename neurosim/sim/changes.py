@@ -12,6 +12,7 @@ import numpy as np
 
 from ..state import arrays as A
 from ..state.build import build_state, schedule_tables, synapse_weights, rng_for, PURPOSE_VINIT, generator_arrays
+from ..state.connect import pre_indices
 from ..state.neuron_params import (neuron_arrays, slot_propagators, initial_v, initial_w_adapt, realise_params,
                                    is_uniform, initial_theta, theta_flag)
 
@@ -73,9 +74,10 @@ def write_weights(sim, proj):
     """Write ``proj``'s weights (``proj.weight`` realised, as the build does) into the state."""
     st = sim.backend.download()
     w = st.syn.w
-    for rec, off, n_syn, blk, pre in sim.layout.proj_blocks[proj.index]:
+    for rec, off, n_syn, blk, rp in sim.layout.proj_blocks[proj.index]:
         factor = next(f for r, f in proj.receptors if r == rec)
-        post = st.syn.post[off:off + n_syn]
+        pre = pre_indices(rp)
+        post = st.syn.post[off:off + n_syn].astype(np.int64)
         new = synapse_weights(proj, rec, factor, pre, post, None, sim.net.seed)
         if proj.plasticity is not None:
             new = np.clip(new, proj.plasticity.w_min, proj.plasticity.w_max)

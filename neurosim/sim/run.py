@@ -17,6 +17,7 @@ from .recorders import Recorder
 from .compile_notice import compile_notice
 from ..state import arrays as A
 from ..state.recording import variable_column
+from ..state.connect import pre_indices
 
 CHUNK_STEPS = 2000
 PROGRESS_AFTER_S = 3.0
@@ -164,9 +165,9 @@ class Simulation:
     def weight_tables(self, proj):
         st = self.backend.download()
         out = []
-        for rec, off, n_syn, _, pre in self.layout.proj_blocks[proj.index]:
+        for rec, off, n_syn, _, rp in self.layout.proj_blocks[proj.index]:
             w = st.syn.w[:, off:off + n_syn]
-            out.append(WeightTable(proj.name, rec.name, pre.astype(np.int64), st.syn.post[off:off + n_syn].copy(),
+            out.append(WeightTable(proj.name, rec.name, pre_indices(rp), st.syn.post[off:off + n_syn].astype(np.int64),
                                    st.syn.delay[off:off + n_syn] * self.net.dt,
                                    (w[0] if w.shape[0] == 1 else w).astype(np.float64).copy(),
                                    unit="nS" if rec.conductance_based else "pA"))

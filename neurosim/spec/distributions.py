@@ -270,7 +270,9 @@ def realise(name: str, value, size: int, rng: np.random.Generator, low=None, hig
                                   f"{unit})") from None
         arr = np.asarray(value.draw(rng, size), dtype=np.float64)
         if low is not None or high is not None:
-            arr = np.clip(arr, -np.inf if low is None else low, np.inf if high is None else high)
+            # in place: arr is a fresh draw (no second per-synapse array at the build's peak)
+            arr = np.clip(arr, -np.inf if low is None else low, np.inf if high is None else high,
+                          out=arr if arr.flags.writeable and arr.flags.owndata else None)
         return arr
     arr = np.asarray(V.to_float(value, name, unit), dtype=np.float64)
     if arr.ndim == 0:

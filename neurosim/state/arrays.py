@@ -106,11 +106,17 @@ class NeuronState(NamedTuple):
 
 
 class Synapses(NamedTuple):
+    """Synapse blocks (one per projection and receptor) in CSR form over their pre neurons.  At
+    rest a static synapse costs ``post`` + ``delay`` + ``w`` bytes: 2 + 1 + 8 = 11 with float64
+    weights (4 + 1 + 8 = 13 when a post population has more than 65536 neurons; 7 or 9 with
+    ``dtype="float32"``); the presynaptic index is not stored (``row_ptr`` gives it) and the
+    synaptic slot is ``proj_slot0 + post`` (issue 16).  Kernels read ``post`` and ``delay`` as
+    integers of any width (never uint64, whose mix with int64 would give floats)."""
     proj_pre_pop: np.ndarray  # (n_proj,) int64
     proj_syn_off: np.ndarray  # (n_proj,) int64 first synapse
     proj_rp_off: np.ndarray   # (n_proj,) int64 offset of the projection's row pointer
     proj_dense: np.ndarray    # (n_proj,) bool: all-to-all rows (post 0..n-1 in order) with one delay
-    proj_slot0: np.ndarray    # (n_proj,) int64 slot of post neuron 0 (dense projections)
+    proj_slot0: np.ndarray    # (n_proj,) int64 synaptic slot of post neuron 0 of the target channel
     proj_direct: np.ndarray   # (n_proj,) bool: the target channel is ``direct`` (see Channels)
     proj_norm: np.ndarray     # (n_proj,) peak normalisation of the target channel
     proj_rise: np.ndarray     # (n_proj,) bool: the target channel has a rise component
@@ -118,11 +124,12 @@ class Synapses(NamedTuple):
     proj_sorted: np.ndarray   # (n_proj,) bool: ``post`` ascends within every row
     out_ptr: np.ndarray       # (n_pops+1,) int64 projections leaving each population ...
     out_proj: np.ndarray      # ... listed here
-    row_ptr: np.ndarray       # concatenated (n_pre+1,) row pointers, relative to proj_syn_off
-    post: np.ndarray          # (n_syn,) int64 local post index
-    target: np.ndarray        # (n_syn,) int64 synaptic slot of the post neuron's channel
-    delay: np.ndarray         # (n_syn,) int64 delay in steps (>= 1)
-    w: np.ndarray             # (1 or batch, n_syn) weight (nS or pA)
+    row_ptr: np.ndarray       # concatenated (n_pre+1,) int64 row pointers, relative to proj_syn_off
+    post: np.ndarray          # (n_syn,) local post index: uint16 when every post population has at most
+                              # 65536 neurons, else uint32 (int64 above 2**32; state/build.index_types); the
+                              # synaptic slot of synapse k of block q is proj_slot0[q] + post[k]
+    delay: np.ndarray         # (n_syn,) delay in steps (>= 1): uint8 up to 255 steps, else uint16 / uint32
+    w: np.ndarray             # (1 or batch, n_syn) weight (nS or pA), the network's dtype (float64 default)
 
 
 class Tables(NamedTuple):

@@ -18,8 +18,8 @@ from ..spec.neurons import LIFCond
 from ..spec.adex import AdEx
 from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
-from .connect import draw, rows_sorted
-from .synapse_join import is_scalar as _is_scalar, join as _join
+from .connect import draw, index_types, rows_are_ranges, rows_sorted
+from .synapse_join import is_scalar as _is_scalar, join as _join, delay_to_steps, narrow_steps as _narrow_steps
 from .sources import source_input_arrays, generated_targets
 from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
                             initial_w_adapt, is_uniform, initial_theta, theta_flag)
@@ -43,12 +43,6 @@ def counter_key(seed: int) -> int:
     return np.uint64(np.random.SeedSequence([seed, 99]).generate_state(1, dtype=np.uint64)[0])
 
 
-def delay_to_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
-    """Per-synapse delays (ms) to steps: nearest step, halves up (Brian2's rule,
-    :func:`~neurosim.spec.timegrid.round_steps`; scalar delays were checked on the grid), at least 1."""
-    return np.maximum(round_steps(delay_ms, dt), 1)
-
-
 @dataclass(frozen=True, eq=False)
 class Layout:
     """Index bookkeeping kept beside the arrays (offsets, channel lists), built once at the end of
@@ -57,7 +51,8 @@ class Layout:
 
     pop_start: dict        # pop index -> first global id (neuron populations first, then sources)
     pop_channels: dict     # neuron pop index -> list of Receptor (channel order)
-    proj_blocks: dict      # projection index -> list of (receptor, syn_off, n_syn, proj_row, pre)
+    proj_blocks: dict      # projection index -> list of (receptor, syn_off, n_syn, proj_row, row_ptr): row_ptr
+                           # is the block's (n_pre+1,) view of Synapses.row_ptr (connect.pre_indices)
     n_neurons: int         # neurons (sources excluded)
     n_total: int           # neurons and sources
     pos: dict              # pop index -> row in the Populations arrays
@@ -230,13 +225,16 @@ def build_state(spec, seed=None):
     # --- synapses
     proj_pre_pop, proj_syn_off, proj_rp_off, proj_dense, proj_slot0 = [], [], [], [], []
     proj_chan, proj_post_pop, proj_sorted = [], [], []
-    row_ptrs, posts, targets, delays, weights = [], [], [], [], []
+    row_ptrs, posts, delays, weights = [], [], [], []
+    post_t = index_types(max((q.post.n for q in net.projections), default=1), 1)[0]
+    delay_t = np.uint8     # widened below when some delay needs more than 255 steps
     sat_blocks = []   # (synapse block, pre population, receptor, delay steps, one weight)
     syn_off = 0
     rp_off = 0
     for q in net.projections:
         n_pre, n_post = q.pre.n, q.post.n
-        pre, post, perm = draw(q.connector, n_pre, n_post, q.pre is q.post, seed32(seed, PURPOSE_CONNECT, q.index))
+        pre, post, perm = draw(q.connector, n_pre, n_post, q.pre is q.post, seed32(seed, PURPOSE_CONNECT, q.index),
+                               post_t)
         n_syn = pre.size
         conn = q.connector
         # delays (ms -> steps)
@@ -247,19 +245,19 @@ def build_state(spec, seed=None):
         else:
             d_ms = realise(f"projection {q.name!r}: delay", q.delay, n_syn, rng_for(seed, PURPOSE_DELAY, q.index),
                            low=dt, unit="ms", pairs=(pre, post, n_pre, n_post))
-        d_steps = delay_to_steps(d_ms, dt)
+        d_steps = _narrow_steps(d_ms, dt, n_syn)
         del d_ms
-        if d_steps.size != n_syn:
-            d_steps = np.full(n_syn, d_steps[0], np.int64)
+        if d_steps.itemsize > np.dtype(delay_t).itemsize:
+            delay_t = d_steps.dtype
         counts = np.bincount(pre, minlength=n_pre)
         rp = np.zeros(n_pre + 1, np.int64)
         np.cumsum(counts, out=rp[1:])
+        del counts
         blocks = []
         post_k = pos[q.post.index]
         for r_i, (rec, factor) in enumerate(q.receptors):
             w = synapse_weights(q, rec, factor, pre, post, perm, seed)
             c = _channel_index(pop_channels, q.post.index, rec)
-            tgt = pops.slot_off[post_k] + c * n_post + post
             proj_pre_pop.append(pos[q.pre.index])
             slot0 = int(pops.slot_off[post_k] + c * n_post)
             proj_slot0.append(slot0)
@@ -277,19 +275,19 @@ def build_state(spec, seed=None):
             elif d_steps.size and d_steps.max() > 1:
                 chans.direct[ch_g] = False
             proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
-                                   and np.array_equal(tgt, np.tile(slot0 + np.arange(n_post), n_pre))))
+                                   and rows_are_ranges(rp, post, n_post)))
             proj_syn_off.append(syn_off)
             proj_rp_off.append(rp_off)
             row_ptrs.append(rp)
             posts.append(post)
-            targets.append(tgt)
             delays.append(d_steps)
             weights.append(np.asarray(w, fdt))
-            del w, tgt
-            blocks.append((rec, syn_off, n_syn, len(proj_pre_pop) - 1, pre))
+            del w
+            blocks.append([rec, syn_off, n_syn, len(proj_pre_pop) - 1, rp_off])
             syn_off += n_syn
             rp_off += n_pre + 1
         proj_blocks[q.index] = blocks
+        del pre, post, perm
     for e in getattr(net, "modulations", []):
         # a modulator that scales the arrivals of a channel needs them apart from its state
         if e.quantity != "b":
@@ -311,7 +309,7 @@ def build_state(spec, seed=None):
     out_ptr = np.zeros(n_pops + 1, np.int64)
     np.cumsum(np.bincount(proj_pre_pop[~is_sat], minlength=n_pops), out=out_ptr[1:])
     cat = lambda xs, dt_: np.concatenate(xs).astype(dt_) if xs else np.zeros(0, dt_)  # noqa: E731
-    post = d_steps = rp = None   # the last projection's arrays: only the lists (and blocks) hold them now
+    d_steps = rp = None   # the last projection's arrays: only the lists hold them now
     syn = A.Synapses(
         proj_pre_pop=proj_pre_pop, proj_syn_off=np.asarray(proj_syn_off, np.int64),
         proj_rp_off=np.asarray(proj_rp_off, np.int64), proj_dense=np.asarray(proj_dense, np.bool_),
@@ -319,8 +317,11 @@ def build_state(spec, seed=None):
         proj_norm=chans.norm[proj_chan].astype(fdt), proj_rise=chans.has_rise[proj_chan].astype(np.bool_),
         proj_post_pop=np.asarray(proj_post_pop, np.int64), proj_sorted=np.asarray(proj_sorted, np.bool_),
         out_ptr=out_ptr, out_proj=order_out.astype(np.int64),
-        row_ptr=cat(row_ptrs, np.int64), post=_join(posts, np.int64), target=_join(targets, np.int64),
-        delay=_join(delays, np.int64), w=_join(weights, fdt, row=True))
+        row_ptr=cat(row_ptrs, np.int64), post=_join(posts, post_t), delay=_join(delays, delay_t),
+        w=_join(weights, fdt, row=True))
+    for q in net.projections:   # each block's row pointer: a view of row_ptr (its n_pre + 1 offsets)
+        proj_blocks[q.index] = [(rec, off, n, blk, syn.row_ptr[rpo:rpo + q.pre.n + 1])
+                                for rec, off, n, blk, rpo in proj_blocks[q.index]]
     max_delay = int(syn.delay.max()) if syn.delay.size else 1
     n_ring = max_delay + 1
 
@@ -413,7 +414,8 @@ def synapse_weights(q, rec, factor, pre, post, perm, seed) -> np.ndarray:
     else:
         w = realise(f"projection {q.name!r}: weight", q.weight, pre.size, rng_for(seed, PURPOSE_WEIGHT, q.index),
                     unit="nS or pA", low=0.0 if rec.conductance_based else None,
-                    pairs=(pre, post, q.pre.n, q.post.n)) * factor
+                    pairs=(pre, post, q.pre.n, q.post.n))
+        w = np.multiply(w, factor, out=w if w.flags.owndata and w.flags.writeable else None)   # no second copy
     if rec.conductance_based and w.size and w.min() < 0:
         raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
                         f"of {w.min():g}")

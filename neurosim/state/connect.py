@@ -1,7 +1,8 @@
 """Draw the synapses of a connector: returns (pre, post) arrays sorted by pre, then post; ``post``
-is int64 (it becomes ``Synapses.post`` without a copy), ``pre`` is int32 when the presynaptic
-population has fewer than 2**31 neurons (:func:`index_dtype`; it is only kept for bookkeeping:
-``Layout.proj_blocks``), else int64.
+is int64 (the build narrows it to ``Synapses.post``'s dtype, :func:`index_types`, once the weights and
+delays that may depend on (pre, post) are drawn), ``pre`` is int32 when the presynaptic population
+has fewer than 2**31 neurons (:func:`index_dtype`), else int64; ``pre`` is not kept: the block's
+row pointer gives it (:func:`pre_indices`).
 
 Drawing happens once at build time, in compiled code, from a seed derived from the
 network seed and the projection's position, so it does not depend on threads.  Nothing of
@@ -81,10 +82,11 @@ def _columns(counts, n_cols, skip_diagonal, multapses, seed, cols):
                 mark[c] = True
             cols[k + m] = c
             m += 1
-        seg = np.sort(cols[k:k + cnt])
-        for q in range(cnt):
-            cols[k + q] = seg[q]
-            mark[seg[q]] = False
+        seg = cols[k:k + cnt]
+        seg.sort()            # in place (a view): no per-row copy
+        if not multapses:
+            for q in range(cnt):
+                mark[seg[q]] = False
         k += cnt
 
 
@@ -117,7 +119,7 @@ def _fixed_count(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.int
     return _pairs(np.full(n_rows, n, np.int64), n_cols, skip_diagonal, multapses, seed, row_t, col_t)
 
 
-def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.int64):
+def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.int64, col_t=np.int64):
     """``n`` (row, col) pairs drawn uniformly from the ``n_rows x n_cols`` pairs (the diagonal
     excluded when ``skip_diagonal``: every row then has ``n_cols - 1`` valid columns), independently
     when ``multapses``, else distinct.  The rows' counts are drawn first -- multinomial, or
@@ -129,18 +131,24 @@ def _total_number(n_rows, n_cols, n, skip_diagonal, multapses, seed, row_t=np.in
         counts = rng.multinomial(n, np.full(n_rows, 1.0 / n_rows))
     else:
         counts = rng.multivariate_hypergeometric(np.full(n_rows, per_row, np.int64), n, method="marginals")
-    return _pairs(counts, n_cols, skip_diagonal, multapses, seed, row_t, np.int64)
+    return _pairs(counts, n_cols, skip_diagonal, multapses, seed, row_t, col_t)
 
 
-def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: int):
-    """Return (pre, post) arrays (see the module docstring for their dtypes) and the index order
-    applied to from_arrays data."""
+def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: int, post_t=np.int64):
+    """Return (pre, post) arrays (see the module docstring for their dtypes; ``post`` of
+    ``post_t``, drawn straight into it where the rule allows) and the index order applied to
+    from_arrays data."""
+    pre, post, perm = _draw(conn, n_pre, n_post, same_population, seed, post_t)
+    return pre, (post if post.dtype == post_t else post.astype(post_t)), perm
+
+
+def _draw(conn, n_pre, n_post, same_population, seed, post_t):
     skip = same_population and not conn.allow_autapses
     rule = conn.rule
     pre_t = index_dtype(n_pre)
     if rule == "all_to_all":
         pre = np.repeat(np.arange(n_pre, dtype=pre_t), n_post)
-        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        post = np.tile(np.arange(n_post, dtype=post_t), n_pre)
         if skip:
             keep = pre != post
             pre, post = pre[keep], post[keep]
@@ -148,7 +156,7 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
     if rule == "one_to_one":
         if n_pre != n_post:
             raise SpecError(f"one_to_one needs populations of equal size, got {n_pre} and {n_post}")
-        return np.arange(n_pre, dtype=pre_t), np.arange(n_pre, dtype=np.int64), None
+        return np.arange(n_pre, dtype=pre_t), np.arange(n_pre, dtype=post_t), None
     if rule == "fixed_probability":
         pre, post = _bernoulli_rows(n_pre, n_post, conn.p, skip, seed, np.zeros(0, pre_t))
         return pre.copy(), post.copy(), None   # views of the over-allocated buffers: keep only the pairs
@@ -163,7 +171,7 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
         col_counts = np.bincount(cols, minlength=n_pre)
         ptr = np.zeros(n_pre + 1, np.int64)
         np.cumsum(col_counts, out=ptr[1:])
-        post = np.empty(cols.size, np.int64)
+        post = np.empty(cols.size, post_t)
         _by_column(counts, cols, ptr, post)     # sorted by pre, then post (counting, not lexsort)
         del cols
         return np.repeat(np.arange(n_pre, dtype=pre_t), col_counts), post, None
@@ -172,7 +180,7 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
         if not conn.allow_multapses and conn.n > avail:
             raise SpecError(f"fixed_outdegree.n must be <= {avail} (the number of possible targets) "
                             f"without multapses, got {conn.n}")
-        pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t)
+        pre, post = _fixed_count(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t, post_t)
         return pre, post, None
     if rule == "fixed_total_number":
         possible = n_pre * (n_post - 1) if skip else n_pre * n_post
@@ -182,7 +190,7 @@ def draw(conn: Connector, n_pre: int, n_post: int, same_population: bool, seed: 
         if possible == 0:
             raise SpecError(f"fixed_total_number: no (pre, post) pair is possible between populations of {n_pre} "
                             f"and {n_post} neurons without autapses")
-        pre, post = _total_number(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t)
+        pre, post = _total_number(n_pre, n_post, conn.n, skip, conn.allow_multapses, seed, pre_t, post_t)
         return pre, post, None
     if rule == "from_arrays":
         pre, post = conn.pre, conn.post
@@ -207,3 +215,33 @@ def rows_sorted(row_ptr, post):
             if post[k] < post[k - 1]:
                 return False
     return True
+
+
+@njit(cache=True)
+def rows_are_ranges(row_ptr, post, n_post):
+    """True when every CSR row of ``row_ptr`` holds exactly ``0, 1, ..., n_post - 1`` in order
+    (an all-to-all block: its targets are contiguous slots; no temporaries)."""
+    for r in range(row_ptr.shape[0] - 1):
+        k0 = row_ptr[r]
+        if row_ptr[r + 1] - k0 != n_post:
+            return False
+        for j in range(n_post):
+            if post[k0 + j] != j:
+                return False
+    return True
+
+
+def pre_indices(row_ptr) -> np.ndarray:
+    """The presynaptic (local) index of every synapse of a block from its row pointer
+    (``n_pre + 1`` offsets): int64, built on demand -- the state does not store it."""
+    rp = np.asarray(row_ptr, np.int64)
+    return np.repeat(np.arange(rp.size - 1, dtype=np.int64), np.diff(rp))
+
+
+def index_types(max_post: int, max_delay_steps: int):
+    """(dtype of ``Synapses.post``, dtype of ``Synapses.delay``): the narrowest unsigned integers
+    that hold local post indices below ``max_post`` and delays up to ``max_delay_steps`` steps
+    (uint16 / uint32, int64 beyond 2**32 post neurons; uint8 / uint16 / uint32 delays)."""
+    post_t = np.uint16 if max_post <= 1 << 16 else np.uint32 if max_post <= 1 << 32 else np.int64
+    delay_t = np.uint8 if max_delay_steps < 1 << 8 else np.uint16 if max_delay_steps < 1 << 16 else np.uint32
+    return post_t, delay_t

@@ -19,6 +19,7 @@ from ..errors import SpecError
 from ..spec.plasticity import STDP, TripletSTDP, DopamineSTDP
 from ..spec.timegrid import to_steps
 from . import arrays as A
+from .connect import pre_indices
 
 
 def dendritic_steps(delay_ms: float, dt: float, what: str = "dendritic_delay") -> int:
@@ -56,7 +57,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         if len(blocks) != 1:
             raise SpecError(f"projection {q.name!r}: plasticity needs a single receptor, got "
                             f"{[b[0].name for b in blocks]}")
-        rec, off, n_syn, blk, pre = blocks[0]
+        rec, off, n_syn, blk, rp = blocks[0]
         # weights drawn from a distribution are clipped into the rule's bounds (given weights were
         # checked against them with the projection: spec/projections.check_projection)
         wb = w[0, off:off + n_syn]
@@ -72,7 +73,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         np.cumsum(cnt, out=cp[1:])
         col_ptr.append(cp + n_cs)
         col_syn.append((off + order).astype(np.int64))
-        col_pre.append(np.asarray(pre, np.int64)[order])
+        col_pre.append(pre_indices(rp)[order])
         r = dict(blk=blk, pre_start=layout.pop_start[q.pre.index], n_pre=q.pre.n,
                  post_start=layout.pop_start[q.post.index], n_post=q.post.n, syn_off=off, n_syn=n_syn,
                  tr_pre=n_tr, tr_post=n_tr + q.pre.n, col_off=n_col, el_off=-1, mod=-1,

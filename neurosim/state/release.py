@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arrays as A
+from .connect import pre_indices
 
 PURPOSE_RELEASE = 7   # state/build.py: 1-4, state/neuron_params.py: 5-6
 
@@ -27,10 +28,10 @@ def build_release(net, layout, n_proj, syn_post, seed) -> A.Release:
     for q in users:
         blocks = layout.proj_blocks[q.index]
         first = blocks[0][1]
-        pre = blocks[0][4]
+        pre = pre_indices(blocks[0][4])
         post = np.asarray(syn_post[first:first + pre.size], np.int64)
         vals = synapse_release(q, pre, post, rng_for(seed, PURPOSE_RELEASE, q.index))
-        for _rec, off, n, blk, _pre in blocks:
+        for _rec, off, n, blk, _rp in blocks:
             shift[blk] = off - first
             p[off:off + n] = vals
     return A.Release(shift=shift, p=p)
@@ -45,7 +46,7 @@ def write_release(sim):
 
 def read_release(sim, proj) -> np.ndarray:
     """The release probability (dimensionless) of each synapse of ``proj`` (order of ``connections()``)."""
-    _rec, off, n, blk, _pre = sim.layout.proj_blocks[proj.index][0]
+    _rec, off, n, blk, _rp = sim.layout.proj_blocks[proj.index][0]
     rel = sim.backend.download().rel
     if rel.shift[blk] < 0:
         return np.ones(n, np.float64)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..spec.timegrid import round_steps
+from .connect import index_types
+
 
 def is_scalar(value) -> bool:
     """A plain number (or 0-d array / Quantity): neither a distribution nor per-synapse data."""
@@ -61,4 +64,25 @@ def join(parts: list, dtype, row: bool = False) -> np.ndarray:
         if out.base is not None:
             out = out.copy()
         out.shape = (1, out.size)   # in place: the array keeps owning its data
+    return out
+
+
+def delay_to_steps(delay_ms: np.ndarray, dt: float) -> np.ndarray:
+    """Per-synapse delays (ms) to steps: nearest step, halves up (Brian2's rule,
+    :func:`~neurosim.spec.timegrid.round_steps`; scalar delays were checked on the grid), at least 1."""
+    return np.maximum(round_steps(delay_ms, dt), 1)
+
+
+def narrow_steps(d_ms: np.ndarray, dt: float, n_syn: int, chunk: int = 1 << 20) -> np.ndarray:
+    """Delays ``d_ms`` (one value or ``n_syn``, ms) as ``n_syn`` steps in the narrowest unsigned
+    type (connect.index_types), converted in chunks: no per-synapse float or int64 temporary.  The
+    rounding is monotone, so the largest delay gives the largest step count."""
+    if d_ms.size == 0:
+        return np.zeros(0, np.uint8)
+    d_t = index_types(1, int(delay_to_steps(np.max(d_ms), dt)))[1]
+    if d_ms.size != n_syn:
+        return np.full(n_syn, delay_to_steps(d_ms[0], dt), d_t)
+    out = np.empty(n_syn, d_t)
+    for a in range(0, n_syn, chunk):
+        out[a:a + chunk] = delay_to_steps(d_ms[a:a + chunk], dt)
     return out

@@ -50,13 +50,15 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, u
                 for k in range(ka, kb):
                     grb[t0 + k] += wr[k] * norm
         elif use_rise is not None and syn.proj_rise[q]:
+            t1 = syn.proj_slot0[q]
             for k in range(ka, kb):
                 x = wr[k] * norm
-                gdb[syn.target[k]] += x
-                grb[syn.target[k]] += x
+                gdb[t1 + syn.post[k]] += x
+                grb[t1 + syn.post[k]] += x
         else:
+            t1 = syn.proj_slot0[q]
             for k in range(ka, kb):
-                gdb[syn.target[k]] += wr[k] * norm
+                gdb[t1 + syn.post[k]] += wr[k] * norm
         return
     if use_dense is not None and syn.proj_dense[q]:
         # all-to-all row: contiguous targets and one delay -> a vectorised row add
@@ -68,11 +70,12 @@ def _add_range(syn, ring, gdb, grb, q, k0, ka, kb, cur, n_slots, wr, use_ring, u
         for k in range(ka, kb):
             dst[t0 + k] += wr[k]
         return
+    t1 = syn.proj_slot0[q]
     for k in range(ka, kb):
         sl = cur + syn.delay[k]
         if sl >= n_slots:
             sl -= n_slots
-        ring[sl, syn.target[k]] += wr[k]
+        ring[sl, t1 + syn.post[k]] += wr[k]
 
 
 @kernel

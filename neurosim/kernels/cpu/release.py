@@ -20,7 +20,7 @@ def release_range(syn, rel, b, ring, gdb, grb, q, ka, kb, cur, n_slots, wr, key,
     if kb <= ka:
         return
     base = step_base(key, STREAM_RELEASE, step)
-    idx0 = b * syn.target.shape[0] - rel.shift[q]
+    idx0 = b * syn.post.shape[0] - rel.shift[q]
     p = rel.p
     for k in range(ka, kb):
         if uniform_at(base, idx0 + k) < p[k]:

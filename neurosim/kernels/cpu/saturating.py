@@ -73,8 +73,9 @@ def _add_gating(sat, syn, b, gdb):
                 for kk in range(k0, k1):
                     gdb[t0 + kk] += wr[kk] * si
             else:
+                t0 = syn.proj_slot0[blk]
                 for kk in range(k0, k1):
-                    gdb[syn.target[kk]] += wr[kk] * si
+                    gdb[t0 + syn.post[kk]] += wr[kk] * si
 
 
 @kernel(error_model="numpy")

@@ -25,7 +25,7 @@ def _propagate(pops, syn, stp, rel, neurons, key, step):
     batch = ring.shape[0]
     nt = neurons.spike_list.shape[1]
     shared_w = syn.w.shape[0] == 1
-    n_syn = syn.target.shape[0]
+    n_syn = syn.post.shape[0]
     rbase = step_base(key, STREAM_RELEASE, step)
     for job in range(cuda.blockIdx.x, batch * nt, cuda.gridDim.x):
         b = job // nt
@@ -46,6 +46,7 @@ def _propagate(pops, syn, stp, rel, neurons, key, step):
             k1 = base + syn.row_ptr[rp + i + 1]
             tm = stp.proj_row[q] >= 0
             shift = rel.shift[q]
+            t0 = syn.proj_slot0[q]
             idx0 = b * n_syn - shift
             if syn.proj_direct[q]:
                 # straight into the receptor state (see kernels/cpu/propagate.py)
@@ -55,9 +56,9 @@ def _propagate(pops, syn, stp, rel, neurons, key, step):
                     if shift >= 0 and not uniform_at(rbase, idx0 + k) < rel.p[k]:
                         continue
                     x = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) * norm if tm else syn.w[wrow, k] * norm
-                    cuda.atomic.add(neurons.g_decay, (b, syn.target[k]), x)
+                    cuda.atomic.add(neurons.g_decay, (b, t0 + syn.post[k]), x)
                     if rise:
-                        cuda.atomic.add(neurons.g_rise, (b, syn.target[k]), x)
+                        cuda.atomic.add(neurons.g_rise, (b, t0 + syn.post[k]), x)
                 continue
             for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
                 if shift >= 0 and not uniform_at(rbase, idx0 + k) < rel.p[k]:
@@ -66,7 +67,7 @@ def _propagate(pops, syn, stp, rel, neurons, key, step):
                 if sl >= n_slots:
                     sl -= n_slots
                 wk = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) if tm else syn.w[wrow, k]
-                cuda.atomic.add(ring, (b, sl, syn.target[k]), wk)
+                cuda.atomic.add(ring, (b, sl, t0 + syn.post[k]), wk)
 
 
 def propagate(pops, syn, stp, rel, neurons, key, step):
