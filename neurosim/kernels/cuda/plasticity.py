@@ -261,9 +261,9 @@ def _pre(syn, pl, step):
                 k0 = base + syn.row_ptr[rp + i]
                 k1 = base + syn.row_ptr[rp + i + 1]
                 for k in range(k0 + tid, k1, T):
-                    if not uniform and syn.delay[k] != d:
+                    if not uniform and int(syn.delay[k]) != d:
                         continue
-                    y = tr1[b, yslot, tr_post + syn.post[k]] * dec_minus
+                    y = tr1[b, yslot, tr_post + int(syn.post[k])] * dec_minus
                     if y == 0.0:
                         continue
                     if rule == RULE_DOPAMINE:
@@ -327,7 +327,7 @@ def _post(syn, pl, step):
                 k = pl.col_syn[idx]
                 xs = xs0
                 if not uniform:
-                    xs = _wrap(cur - syn.delay[k], H)
+                    xs = _wrap(cur - int(syn.delay[k]), H)
                 x = tr1[b, xs, tr_pre + pl.col_pre[idx]]
                 if x == 0.0:
                     continue

@@ -5,7 +5,9 @@ A synapse with Tsodyks-Markram short-term plasticity (``stp.proj_row[q] >= 0``) 
 thread that walks it (short_term.py) and adds ``w`` times its transmitted fraction.  A synapse
 with a release probability (``rel.shift[q] >= 0``, spec/release.py) adds ``w`` iff its draw
 ``uniform(key, STREAM_RELEASE, step, b * n_syn + k - shift[q])`` is below ``p[k]``, the same draw as
-the CPU's (kernels/cpu/release.py)."""
+the CPU's (kernels/cpu/release.py).  ``post`` and ``delay`` are narrow unsigned integers
+(state/arrays.Synapses): they are read through ``int()``, so that the simulator (numpy scalar rules,
+where a Python int minus a uint8 stays uint8) computes slots as the compiled kernels do."""
 from numba import config, cuda
 
 from .short_term import short_term_amount
@@ -56,18 +58,18 @@ def _propagate(pops, syn, stp, rel, neurons, key, step):
                     if shift >= 0 and not uniform_at(rbase, idx0 + k) < rel.p[k]:
                         continue
                     x = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) * norm if tm else syn.w[wrow, k] * norm
-                    cuda.atomic.add(neurons.g_decay, (b, t0 + syn.post[k]), x)
+                    cuda.atomic.add(neurons.g_decay, (b, t0 + int(syn.post[k])), x)
                     if rise:
-                        cuda.atomic.add(neurons.g_rise, (b, t0 + syn.post[k]), x)
+                        cuda.atomic.add(neurons.g_rise, (b, t0 + int(syn.post[k])), x)
                 continue
             for k in range(k0 + cuda.threadIdx.x, k1, cuda.blockDim.x):
                 if shift >= 0 and not uniform_at(rbase, idx0 + k) < rel.p[k]:
                     continue
-                sl = cur + syn.delay[k]
+                sl = cur + int(syn.delay[k])
                 if sl >= n_slots:
                     sl -= n_slots
                 wk = syn.w[wrow, k] * short_term_amount(stp, b, q, k, step) if tm else syn.w[wrow, k]
-                cuda.atomic.add(ring, (b, sl, t0 + syn.post[k]), wk)
+                cuda.atomic.add(ring, (b, sl, t0 + int(syn.post[k])), wk)
 
 
 def propagate(pops, syn, stp, rel, neurons, key, step):

@@ -57,7 +57,7 @@ def _add_gating(sat, syn, neurons, width):
     if si == 0.0:
         return
     for kk in range(base + syn.row_ptr[rp + i], base + syn.row_ptr[rp + i + 1]):
-        cuda.atomic.add(neurons.g_decay, (b, syn.proj_slot0[blk] + syn.post[kk]), syn.w[wrow, kk] * si)
+        cuda.atomic.add(neurons.g_decay, (b, syn.proj_slot0[blk] + int(syn.post[kk])), syn.w[wrow, kk] * si)
 
 
 @cuda.jit
