@@ -41,6 +41,9 @@ from .errors import InsufficientMemoryError
 #: (their parts are small; the peak is the joined arrays).
 TRANSIENT_INDEX = 4.0
 TRANSIENT_DELAY = 8.0
+#: Joining the projections' parts frees them in steps of 1/16 of the joined array
+#: (state/synapse_join.join): up to that share of the synapse arrays is held twice.
+JOIN_SLACK = 1.0 / 16
 #: Networks whose estimate is below this many bytes are never refused.
 CHECK_ABOVE = 256 * 1024 ** 2
 
@@ -171,7 +174,7 @@ def estimate_bytes(net) -> dict:
     slot_bytes = float(slots) * ((2 + ring) * batch + 2) * itemsize   # + prop_d, prop_r per slot
     total = syn_bytes + neuron_bytes + slot_bytes
     return {"synapses": n_syn, "synapse_bytes": syn_bytes, "neuron_bytes": neuron_bytes,
-            "slot_bytes": slot_bytes, "total": total, "peak": total + transient}
+            "slot_bytes": slot_bytes, "total": total, "peak": total + transient + JOIN_SLACK * syn_bytes}
 
 
 def _gb(n: float) -> str:
