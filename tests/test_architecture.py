@@ -40,7 +40,7 @@ LAYERS = {
     "repr": 7,
     # 8 applications on top: the package namespace, CLI, plots, bridge to ANNs, data sets
     "": 8, "__main__": 8, "cli": 8, "cli_export": 8, "modelhelp": 8, "outputs": 8, "plots": 8, "bridge": 8,
-    "baselines": 8, "data": 8,
+    "baselines": 8, "data": 8, "learning": 8,
     # the PyNN backend: an adapter at the edge, on the public API and the layers below
     "pynn": 8,
     # NIR import/export: an adapter at the edge like pynn (nir imported inside functions)
