@@ -188,7 +188,8 @@ class DiehlCook:
         presentation, shape (N,), number of repeats)."""
         import time
         p = self.params
-        pix = _images(image, "image")[0] / 255.0
+        img = np.asarray(image)
+        pix = _images(img.reshape(1, -1) if img.size == N_INPUT else img, "image")[0] / 255.0
         repeats = 0
         while True:
             t0 = time.perf_counter()
