@@ -129,7 +129,8 @@ def test_wang_full_size_decision_and_memory():
 
 
 # ----------------------------------------------------------------------------- issue 11: spec callbacks, help, figures
-ALL_MODELS = ("coba", "cuba", "brunel2000", "wang2002", "song2000_stdp", "izhikevich2007_dopamine", "mnist_bridge")
+ALL_MODELS = ("coba", "cuba", "brunel2000", "wang2002", "song2000_stdp", "izhikevich2007_dopamine", "mnist_bridge",
+              "diehl_cook2015")
 UNITS = ("(ms)", "(mV)", "(nS)", "(pA)", "(pF)", "(Hz)", "(uM)", "(%)")
 
 
