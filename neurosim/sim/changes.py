@@ -98,7 +98,7 @@ def normalize_weights(sim, proj, total: float) -> None:
     st = sim.backend.download()
     w = st.syn.w
     blocks = sim.layout.proj_blocks[proj.index]
-    rec0, off0, n0 = blocks[0][0], blocks[0][1], blocks[0][2]
+    off0, n0 = blocks[0][1], blocks[0][2]
     post0 = np.asarray(st.syn.post[off0:off0 + n0], np.int64)
     factors = []
     for row in w[:, off0:off0 + n0].astype(np.float64):
