@@ -157,6 +157,10 @@ def estimate_bytes(net) -> dict:
             syn_bytes += k * len(q.receptors) * batch * 8 * (q.short_term.states + 1)
         conn_delay = q.connector.delay if q.connector.delay is not None else q.delay
         max_delay = max(max_delay, _max_delay(conn_delay, net.dt))
+        if q.plasticity is not None and (hasattr(conn_delay, "draw") or np.ndim(conn_delay)):
+            # delay buckets (state/plastic.delay_buckets): uint32 per synapse, int32 per (pre, delay step)
+            n_d = int(np.floor(_max_delay(conn_delay, net.dt) / net.dt + 0.5)) + 1
+            syn_bytes += len(q.receptors) * (4 * k + 4 * q.pre.n * n_d)
         per_syn = TRANSIENT_INDEX + (TRANSIENT_DELAY if hasattr(conn_delay, "draw") or np.ndim(conn_delay) else 0.0)
         transient = max(transient, k * per_syn)
         channels.setdefault(q.post.index, set()).update(r.name for r, _ in q.receptors)
@@ -259,6 +263,9 @@ def memory_report(state, layout, projections, recorder=None, buffers=()) -> dict
                 total += n * (pl.col_syn.itemsize + pl.col_pre.itemsize) + (int(row[A.PI_N_POST]) + 1) * 8
                 if row[A.PI_EL_OFF] >= 0:
                     total += n * pl.elig.shape[0] * pl.elig.itemsize
+                if row[A.PI_DPTR] >= 0:     # delay buckets (non-uniform delays only)
+                    n_ptr = int(row[A.PI_N_PRE]) * (int(row[A.PI_DMAX]) - int(row[A.PI_DMIN]) + 2)
+                    total += n * pl.dperm.itemsize + n_ptr * pl.dptr.itemsize
         synapses[q.name] = total
     state_total = state_nbytes(state)
     ring = state.neurons.ring.nbytes + state.sat.x_ring.nbytes

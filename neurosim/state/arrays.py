@@ -218,7 +218,8 @@ EFFECT_ARRIVALS = 1  # scale the synaptic arrivals of a receptor channel
  PI_DEND,       # dendritic delay (steps, >= 0)
  PI_DMIN,       # smallest axonal delay of the block (steps)
  PI_DMAX,       # largest axonal delay of the block (steps)
- N_PI) = range(18)
+ PI_DPTR,       # non-uniform delays: offset of the block's n_pre x (dmax - dmin + 2) entries in dptr, else -1
+ N_PI) = range(19)
 # columns of Plasticity.pf (float, one row per plastic block)
 (PF_A_PLUS,     # pair: a_plus; triplet: a2_plus; dopamine: a_plus (fractions of w_max)
  PF_A_MINUS,    # pair: a_minus; triplet: a2_minus; dopamine: a_minus
@@ -260,6 +261,11 @@ class Plasticity(NamedTuple):
     col_ptr: np.ndarray       # concatenated (n_post+1,) absolute offsets into col_syn / col_pre
     col_syn: np.ndarray       # (n_plastic_syn,) synapse ids grouped by post neuron (ascending)
     col_pre: np.ndarray       # (n_plastic_syn,) local pre index of each col_syn entry
+    dperm: np.ndarray         # (n_bucketed_syn,) uint32 synapse offsets within the block, each row's
+    #                           synapses stably sorted by delay (only blocks with non-uniform delays)
+    dptr: np.ndarray          # int32/int64, per such block n_pre rows of (dmax - dmin + 2) absolute offsets
+    #                           into dperm: row i's synapses of delay d are dperm[dptr[r + d - dmin]:
+    #                           dptr[r + d - dmin + 1]], r = pi[PI_DPTR] + i * (dmax - dmin + 2)
     tr1: np.ndarray           # (batch, H, n_tr) x_pre / r1 (pre columns), x_post / o1 (post columns)
     tr2: np.ndarray           # (batch, H, n_tr or 0) r2 / o2 of triplet blocks
     spk: np.ndarray           # (batch, H, N_total or 0) int64 spike lists of the last H steps

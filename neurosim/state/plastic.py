@@ -3,6 +3,9 @@
 * per plastic projection: its rule constants, the axonal-delay range of its synapses, and the
   transposed (post neuron -> synapses) index ``col_ptr``/``col_syn``/``col_pre``, built once
   here with a stable sort so each post neuron's synapses are listed in ascending synapse order;
+* per plastic projection with non-uniform axonal delays: each presynaptic row's synapses bucketed
+  by delay (``dperm``/``dptr``, :func:`delay_buckets`), so a spike arriving ``d`` steps after it
+  was emitted visits only the synapses of delay ``d`` instead of its whole row;
 * per-neuron traces with a history of ``H`` steps (see :class:`~neurosim.state.arrays.Plasticity`);
 * weights: a plastic network with ``batch > 1`` gets ``Synapses.w`` of shape ``(batch, n_syn)``
   for *all* projections (static ones hold the same row in every trial), so every trial learns
@@ -42,11 +45,27 @@ def plastic_rows(net) -> dict:
     return {q.index: i for i, q in enumerate(p for p in net.projections if getattr(p, "plasticity", None) is not None)}
 
 
+def delay_buckets(pre, d, n_pre, dmin, dmax):
+    """Delay bucketing of one block's rows: ``(perm, ptr)`` with ``perm`` (uint32) the block-local
+    synapse offsets, each row's synapses stably sorted by delay (so a bucket lists its synapses in
+    ascending order, as the row walk visits them), and ``ptr`` (int64, ``n_pre x (nd + 1)``,
+    ``nd = dmax - dmin + 1``) where bucket ``(i, d)`` is ``perm[ptr[i, d - dmin]:ptr[i, d - dmin + 1]]``.
+    ``pre``: local pre index of each synapse (rows contiguous, ascending); ``d``: delays (steps)."""
+    nd = dmax - dmin + 1
+    key = pre * nd + (d.astype(np.int64) - dmin)
+    perm = np.argsort(key, kind="stable").astype(np.uint32)
+    start = np.zeros(n_pre * nd + 1, np.int64)
+    np.cumsum(np.bincount(key, minlength=n_pre * nd), out=start[1:])
+    ptr = start[np.arange(n_pre, dtype=np.int64)[:, None] * nd + np.arange(nd + 1, dtype=np.int64)[None, :]]
+    return perm, ptr
+
+
 def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
     """Returns (Synapses with per-trial weights where needed, Plasticity)."""
     rows = []
     col_ptr, col_syn, col_pre = [], [], []
-    n_tr = n_el = n_col = n_cs = 0
+    dperm, dptr = [], []
+    n_tr = n_el = n_col = n_cs = n_dp = n_ds = 0
     w = syn.w
     any_triplet = False
     for q in net.projections:
@@ -73,13 +92,25 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
         np.cumsum(cnt, out=cp[1:])
         col_ptr.append(cp + n_cs)
         col_syn.append((off + order).astype(np.int64))
-        col_pre.append(pre_indices(rp)[order])
+        pre = pre_indices(rp)
+        col_pre.append(pre[order])
+        dp_off = -1
+        if dmin != dmax:
+            if n_syn >= 2 ** 32:
+                raise SpecError(f"projection {q.name!r}: {n_syn} synapses with non-uniform delays and plasticity; "
+                                f"at most 2**32 - 1 are supported")
+            perm, ptr = delay_buckets(pre, d, q.pre.n, dmin, dmax)
+            dperm.append(perm)
+            dptr.append((ptr + n_ds).ravel())
+            dp_off = n_dp
+            n_dp += ptr.size
+            n_ds += n_syn
         r = dict(blk=blk, pre_start=layout.pop_start[q.pre.index], n_pre=q.pre.n,
                  post_start=layout.pop_start[q.post.index], n_post=q.post.n, syn_off=off, n_syn=n_syn,
                  tr_pre=n_tr, tr_post=n_tr + q.pre.n, col_off=n_col, el_off=-1, mod=-1,
                  dend=dendritic_steps(rule.dendritic_delay, dt,
                                       f"projection {q.name!r}: {type(rule).__name__}.dendritic_delay"),
-                 dmin=dmin, dmax=dmax,
+                 dmin=dmin, dmax=dmax, dptr=dp_off,
                  nearest=rule.pairing == "nearest", a3_plus=0.0, a3_minus=0.0, mu_plus=0.0, mu_minus=0.0,
                  w_min=rule.w_min, w_max=rule.w_max, dec_plus=math.exp(-dt / rule.tau_plus),
                  dec_minus=math.exp(-dt / rule.tau_minus), dec_x=0.0, dec_y=0.0, dec_c=0.0, int_c=0.0,
@@ -113,7 +144,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
     H = max([max(r["dmax"], r["dend"]) + 2 for r in rows], default=1)
     cat = lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, t)  # noqa: E731
     icols = ["blk", "rule", "nearest", "pre_start", "n_pre", "post_start", "n_post", "syn_off", "n_syn", "tr_pre",
-             "tr_post", "col_off", "el_off", "mod", "dend", "dmin", "dmax"]
+             "tr_post", "col_off", "el_off", "mod", "dend", "dmin", "dmax", "dptr"]
     fcols = ["a_plus", "a_minus", "a3_plus", "a3_minus", "mu_plus", "mu_minus", "w_min", "w_max", "dec_plus",
              "dec_minus", "dec_x", "dec_y", "dec_c", "int_c", "int_cd"]
     assert len(icols) == A.N_PI and len(fcols) == A.N_PF
@@ -144,6 +175,7 @@ def build_plasticity(net, layout, syn, batch, n_total, fdt, dt):
 
     plast = A.Plasticity(
         pi=pi, pf=pf, col_ptr=cat(col_ptr, np.int64), col_syn=cat(col_syn, np.int64), col_pre=cat(col_pre, np.int64),
+        dperm=cat(dperm, np.uint32), dptr=cat(dptr, np.int32 if n_ds < 2 ** 31 else np.int64),
         tr1=np.zeros((batch, H, n_tr), fdt), tr2=np.zeros((batch, H, n_tr if any_triplet else 0), fdt),
         spk=np.zeros((batch, H, n_total if n_pl else 0), np.int64), spk_n=np.zeros((batch, H), np.int64),
         elig=np.zeros((batch, n_el), fdt), mi=mi, mf=mf, mod_c=np.zeros((batch, len(mods)), fdt),

@@ -8,8 +8,9 @@ Order inside the phase, for step ``k`` (time ``k*dt``) and each trial:
    the neurons that spiked jump (+1 all-to-all, =1 nearest); the value is stored in slot
    ``k % H`` of the trace history, so a synapse reads its pre trace ``delay`` steps back and its
    post trace ``dendritic_delay`` steps back -- exactly, with no per-synapse trace state;
-4. presynaptic arrivals: spikes emitted at ``k - d`` walk their CSR rows and update the synapses
-   whose axonal delay is ``d`` (for every ``d`` in the projection's delay range); depression
+4. presynaptic arrivals: spikes emitted at ``k - d`` update the synapses of their CSR rows whose
+   axonal delay is ``d`` (for every ``d`` in the projection's delay range; with several delays
+   only the row's bucket of delay ``d`` is visited, see state/plastic.delay_buckets); depression
    reads the post trace as it was just before step ``k`` at the synapse;
 5. postsynaptic events: spikes emitted at ``k - dendritic_delay`` walk the transposed
    (post -> synapse) index; potentiation reads the pre trace at the synapse including this
@@ -33,7 +34,7 @@ from .maths import (clip, depress, dopamine_factor, eligibility_decay, modulator
 from ...state.arrays import (RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
                              PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
                              PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
-                             PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
+                             PI_DEND, PI_DMIN, PI_DMAX, PI_DPTR, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
                              PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
                              MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
@@ -60,8 +61,10 @@ def _traces(b, slot, prev, lst, n_spk, start, n, col, dec1, dec2, trip, nearest,
 
 
 @kernel
-def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, tr2, spk, spk_n, elig):
-    """Presynaptic arrivals at ``step`` (spikes emitted ``d`` steps earlier) for block ``q``."""
+def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, dperm, dptr, w, tr1, tr2, spk, spk_n, elig):
+    """Presynaptic arrivals at ``step`` (spikes emitted ``d`` steps earlier) for block ``q``: with one
+    delay a spike walks its whole row, else only its row's bucket of delay ``d`` (``dperm``/``dptr``,
+    ascending synapse order as in the row)."""
     rule = pi[q, PI_RULE]
     base = pi[q, PI_SYN_OFF]
     pre_start = pi[q, PI_PRE_START]
@@ -80,6 +83,7 @@ def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, t
     mu = pf[q, PF_MU_MINUS]
     dec_x = pf[q, PF_DEC_X]
     uniform = dmin == dmax
+    dstride = dmax - dmin + 2
     for d in range(dmin, dmax + 1):
         ks = step - d
         if ks < 0:
@@ -92,14 +96,22 @@ def _pre_events(b, q, step, H, wrow, pi, pf, row_ptr, rp, post, delay, w, tr1, t
             if g >= pre_end:
                 break
             i = g - pre_start
-            k0 = base + row_ptr[rp + i]
-            k1 = base + row_ptr[rp + i + 1]
+            if uniform:
+                j0 = row_ptr[rp + i]
+                j1 = row_ptr[rp + i + 1]
+            else:
+                r = pi[q, PI_DPTR] + i * dstride + d - dmin
+                j0 = dptr[r]
+                j1 = dptr[r + 1]
+            if j0 == j1:
+                continue
             amp = a_minus
             if rule == RULE_TRIPLET:
                 amp = triplet_amplitude(a_minus, a3_minus, tr2[b, (ks - 1) % H, tr_pre + i], dec_x)
-            for k in range(k0, k1):
-                if not uniform and delay[k] != d:
-                    continue
+            for j in range(j0, j1):
+                k = base + j
+                if not uniform:
+                    k = base + np.int64(dperm[j])
                 y = tr1[b, yslot, tr_post + post[k]] * dec_minus
                 if y == 0.0:
                     continue
@@ -267,7 +279,7 @@ def plasticity(pops, syn, neurons, pl, step):
                         pf[q, PF_DEC_MINUS], pf[q, PF_DEC_Y], trip, nearest, tr1, tr2)
             for q in range(n_pl):
                 _pre_events(b, q, step, H, wrow, pi, pf, syn.row_ptr, syn.proj_rp_off[pi[q, PI_BLK]], syn.post,
-                            syn.delay, w, tr1, tr2, spk, spk_n, elig)
+                            pl.dperm, pl.dptr, w, tr1, tr2, spk, spk_n, elig)
             for q in range(n_pl):
                 _post_events(b, q, step, H, wrow, pi, pf, pl.col_ptr, pl.col_syn, pl.col_pre, syn.delay, w,
                              tr1, tr2, spk, spk_n, elig)

@@ -10,7 +10,8 @@ as a few kernel launches per step, in the CPU's order (see that module's docstri
    the neuron is in this step's (sorted) history list (binary search);
 4. ``_pre``: presynaptic arrivals, one thread block per (trial, spike index) job (grid-stride, up
    to the longest list in the history); for each plastic block and axonal delay ``d`` the job takes
-   that entry of step ``k - d``'s list and the block's threads stride over its CSR row;
+   that entry of step ``k - d``'s list and the block's threads stride over its CSR row (several
+   delays: over the row's bucket of delay ``d``, ``Plasticity.dperm``/``dptr``);
 5. ``_post``: postsynaptic events, the same jobs over the spikes of step ``k - dendritic_delay``,
    threads striding over the transposed (post -> synapse) index;
 6. ``_dopamine``: one thread per (trial, eligibility column);
@@ -19,9 +20,9 @@ as a few kernel launches per step, in the CPU's order (see that module's docstri
    modulator)).
 
 Within a phase every synapse, trace or slot is written by one thread only (a pre spike owns its
-CSR row -- rows of other delays are filtered by ``delay == d`` -- a post spike owns its column),
-so no atomics are needed and every float is computed with the CPU's operations in the CPU's order:
-under the simulator the results equal the CPU's bit for bit; on a GPU up to FMA contraction.
+CSR row's bucket of delay ``d``, a post spike owns its column), so no atomics are needed and
+every float is computed with the CPU's operations in the CPU's order: under the simulator the
+results equal the CPU's bit for bit; on a GPU up to FMA contraction.
 Spike-list order never matters for the results: the history is sorted only so that it holds what
 the CPU holds (a downloaded state is the CPU's).
 """
@@ -31,7 +32,7 @@ from numba import config, cuda
 from ...state.arrays import (RULE_TRIPLET, RULE_DOPAMINE, EFFECT_ADAPT_B, EFFECT_ARRIVALS,
                              PI_BLK, PI_RULE, PI_NEAREST, PI_PRE_START, PI_N_PRE, PI_POST_START, PI_N_POST,
                              PI_SYN_OFF, PI_N_SYN, PI_TR_PRE, PI_TR_POST, PI_COL_OFF, PI_EL_OFF, PI_MOD,
-                             PI_DEND, PI_DMIN, PI_DMAX, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
+                             PI_DEND, PI_DMIN, PI_DMAX, PI_DPTR, PF_A_PLUS, PF_A_MINUS, PF_A3_PLUS, PF_A3_MINUS,
                              PF_MU_PLUS, PF_MU_MINUS, PF_W_MIN, PF_W_MAX, PF_DEC_PLUS, PF_DEC_MINUS, PF_DEC_X,
                              PF_DEC_Y, PF_DEC_C, PF_INT_C, PF_INT_CD, MI_SRC_START, MI_SRC_END, MF_DEC,
                              MF_BASE, MF_AMOUNT, EI_KIND, EI_MOD, EI_START, EI_N, EF_K)
@@ -258,11 +259,17 @@ def _pre(syn, pl, step):
                 if rule == RULE_TRIPLET:
                     r2 = tr2[b, _wrap(ks - 1, H), pi[q, PI_TR_PRE] + i]
                     amp = triplet_amplitude(a_minus, pf[q, PF_A3_MINUS], r2, pf[q, PF_DEC_X])
-                k0 = base + syn.row_ptr[rp + i]
-                k1 = base + syn.row_ptr[rp + i + 1]
-                for k in range(k0 + tid, k1, T):
-                    if not uniform and int(syn.delay[k]) != d:
-                        continue
+                if uniform:
+                    j0 = syn.row_ptr[rp + i]
+                    j1 = syn.row_ptr[rp + i + 1]
+                else:       # the row's bucket of delay d (state/plastic.delay_buckets)
+                    r = pi[q, PI_DPTR] + i * (dmax - dmin + 2) + d - dmin
+                    j0 = int(pl.dptr[r])
+                    j1 = int(pl.dptr[r + 1])
+                for j in range(j0 + tid, j1, T):
+                    k = base + j
+                    if not uniform:
+                        k = base + int(pl.dperm[j])
                     y = tr1[b, yslot, tr_post + int(syn.post[k])] * dec_minus
                     if y == 0.0:
                         continue
