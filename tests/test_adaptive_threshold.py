@@ -74,25 +74,25 @@ def test_frozen_theta_is_a_raised_threshold(kind):
     np.testing.assert_array_equal(pop.get("theta"), X)         # frozen
 
 
+#: the threshold adaptation and the per-neuron constants, shared by both Brian2 cell models
+THETA_EQS = """
+dtheta/dt = -theta/tau_th : volt
+i_b : amp (constant)
+tau_th : second (constant)
+tp : volt (constant)"""
+
+
 def _brian2_spikes(kind, bias, tp, tau_th, n_steps):
     import brian2_models as bm
     b2 = bm.b2
     bm.setup(target="numpy", dt=DT)
     n = len(bias)
     if kind == "cond":   # LIFCond defaults
-        eqs = """dv/dt = (g_l*(v_rest - v) + i_b)/c_m : volt (unless refractory)
-                 dtheta/dt = -theta/tau_th : volt
-                 i_b : amp (constant)
-                 tau_th : second (constant)
-                 tp : volt (constant)"""
+        eqs = "dv/dt = (g_l*(v_rest - v) + i_b)/c_m : volt (unless refractory)" + THETA_EQS
         nsp = dict(g_l=10 * b2.nS, c_m=200 * b2.pF, v_rest=-60 * b2.mV, v_th=-50 * b2.mV, v_reset=-60 * b2.mV)
         method, t_ref, v0 = "exponential_euler", 5 * b2.ms, -60 * b2.mV
     else:                # LIFCurr defaults
-        eqs = """dv/dt = (v_rest - v)/tau_m + i_b/c_m : volt (unless refractory)
-                 dtheta/dt = -theta/tau_th : volt
-                 i_b : amp (constant)
-                 tau_th : second (constant)
-                 tp : volt (constant)"""
+        eqs = "dv/dt = (v_rest - v)/tau_m + i_b/c_m : volt (unless refractory)" + THETA_EQS
         nsp = dict(tau_m=10 * b2.ms, c_m=250 * b2.pF, v_rest=-70 * b2.mV, v_th=-55 * b2.mV, v_reset=-70 * b2.mV)
         method, t_ref, v0 = "exact", 2 * b2.ms, -70 * b2.mV
     g = b2.NeuronGroup(n, eqs, threshold="v > v_th + theta", reset="v = v_reset; theta += tp",
