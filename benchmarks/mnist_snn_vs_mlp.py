@@ -48,6 +48,7 @@ from neurosim.bridge.evaluate import evaluate, record_raster
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+STDP_JSON = HERE.parent / "docs" / "benchmarks" / "stdp_mnist.json"   # benchmarks/stdp_mnist.py --json
 
 PJ_ADD = 0.9           # pJ, 32-bit float add (Horowitz 2014, 45 nm)
 PJ_MULT = 3.7          # pJ, 32-bit float multiply
@@ -288,8 +289,30 @@ def table(rows) -> str:
                  "spikes, SynOps (spikes x fan-out), MACs and energy (SynOp 0.9 pJ, MAC 4.6 pJ) per image over the "
                  "whole run;\nuJ@lat: energy per image spent until the 0.5-point latency;\n"
                  "train s: training wall time; infer s / cpu s: wall / process CPU time to classify all test images "
-                 "(SNN: build + simulate + read out)")
+                 "(SNN: build + simulate + read out; STDP: label + test, from its own run's JSON)")
     return "\n".join(lines)
+
+
+def stdp_row(path: Path, n_test: int, log):
+    """The row of the STDP learner (Diehl & Cook 2015) from the JSON of ``benchmarks/stdp_mnist.py``
+    (trained without labels; a separate, long run: its numbers are read, not recomputed); None when
+    the file is missing or has no test accuracy."""
+    if not path.is_file():
+        log(f"no STDP row: {path} not found (python benchmarks/stdp_mnist.py --json {path})")
+        return None
+    d = json.loads(path.read_text())
+    if "accuracy" not in d or "spikes_per_test_image" not in d:
+        log(f"no STDP row: {path} has no test accuracy or spike counts")
+        return None
+    if d["test_images"] != n_test:
+        log(f"STDP row: {path} was tested on {d['test_images']} images, this run on {n_test}")
+    synops = d["synops_per_test_image"]
+    return dict(model=f"SNN, STDP (Diehl & Cook 2015) N={d['n_excitatory']}", accuracy=d["accuracy"],
+                spikes_per_image=float(sum(d["spikes_per_test_image"].values())),
+                spikes_by_population=d["spikes_per_test_image"], synops_per_image=synops,
+                macs_per_image=0.0, energy_uJ=synops * PJ_SYNOP / 1e6, train_time=d["train_wall_s"],
+                infer_time=d["test_wall_s"] + d["label_wall_s"], test_images=d["test_images"],
+                train_images=d["train_images"], source=str(path))
 
 
 # -------------------------------------------------------------------------------------- main
@@ -305,6 +328,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=2000, help="images per simulator run")
     ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all cores)")
     ap.add_argument("--out", default=str(RESULTS), help="output folder")
+    ap.add_argument("--stdp-json", default=str(STDP_JSON),
+                    help="summary of benchmarks/stdp_mnist.py whose numbers make the STDP row ('' for none)")
     args = ap.parse_args(argv)
     if args.threads:
         import numba
@@ -390,6 +415,9 @@ def main(argv=None) -> int:
                          spikes_by_population=s["spikes_per_image_by_population"],
                          energy_uJ=(ev.synops_per_image * PJ_SYNOP + ev.macs_per_image * PJ_MAC) / 1e6,
                          infer_time=ev.wall_time, infer_cpu=ev.cpu_time, encoding=enc))
+    srow = stdp_row(Path(args.stdp_json), n_test, log) if args.stdp_json else None
+    if srow is not None:
+        rows.append(srow)
     print()
     print(table(rows))
     print()

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,7 @@ from neurosim.atomic import atomic_path  # noqa: E402
 from neurosim.learning import DiehlCook, assign_labels, classify  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
+PJ_SYNOP = 0.9   # pJ per synaptic operation (a 32-bit float add; Horowitz 2014, as mnist_snn_vs_mlp.py)
 
 
 def receptive_fields(weights: np.ndarray) -> np.ndarray:
@@ -54,7 +54,8 @@ def receptive_fields(weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def save_figures(out: Path, weights, blocks, online, test_accuracy, n_train):
+def save_figures(out: Path, weights, blocks, online, tests):
+    """``tests``: (training images seen, test accuracy) pairs, one per evaluation."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -70,7 +71,7 @@ def save_figures(out: Path, weights, blocks, online, test_accuracy, n_train):
     fig, ax = plt.subplots(figsize=(6, 4))
     if len(blocks):
         ax.plot(blocks, np.asarray(online) * 100, "o-", label="online (training images, learning on)")
-    ax.plot([n_train], [test_accuracy * 100], "s", color="C3", label="test (weights frozen)")
+    ax.plot([t[0] for t in tests], [t[1] * 100 for t in tests], "s", color="C3", label="test (weights frozen)")
     ax.set_xlabel("training images")
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
@@ -108,6 +109,33 @@ def speed_report(learner: DiehlCook, wall: float, n_images: int) -> dict:
             "epoch_60000_s": 60000 * wall / n_images}
 
 
+def evaluate(learner: DiehlCook, data, n_label: int, n_test: int, batch: int) -> dict:
+    """Freeze the learner, label its cells from the first ``n_label`` training images and classify the
+    first ``n_test`` test images; learning goes on afterwards from the unchanged state."""
+    t1 = time.perf_counter()
+    frozen = learner.freeze(batch=batch)
+    label_counts = frozen.respond(data.train_images[:n_label])
+    labels = assign_labels(label_counts, data.train_labels[:n_label])
+    t2 = time.perf_counter()
+    test_counts = frozen.respond(data.test_images[:n_test])
+    predicted = classify(test_counts, labels)
+    test_wall = time.perf_counter() - t2
+    spikes = frozen.spikes_per_image
+    n = learner.n
+    # SynOps: every spike times its fan-out (input -> exc all-to-all, exc -> inh one-to-one,
+    # inh -> exc all but self), as benchmarks/mnist_snn_vs_mlp.py counts them
+    synops = spikes["input"] * n + spikes["exc"] * 1 + spikes["inh"] * (n - 1)
+    return {"accuracy": float(np.mean(predicted == data.test_labels[:n_test])), "test_images": n_test,
+            "spikes_per_test_image": spikes, "synops_per_test_image": synops,
+            "energy_uJ_per_test_image": synops * PJ_SYNOP / 1e6,
+            "label_images": n_label, "test_wall_s": test_wall, "label_wall_s": t2 - t1,
+            "test_images_per_s": n_test / test_wall,
+            "exc_spikes_per_test_image": float(test_counts.sum(axis=1).mean()),
+            "unlabelled_cells": int(np.sum(labels < 0)),
+            "cells_per_class": np.bincount(labels[labels >= 0], minlength=10).tolist(),
+            "labels": labels, "predicted": predicted, "test_counts": test_counts}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="3,000 training and 1,000 test images, N = 100")
@@ -116,6 +144,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n-excitatory", type=int, default=None, help="excitatory cells (default 400, quick 100)")
     ap.add_argument("--train-images", type=int, default=None, help="training images (default 60000, quick 3000)")
     ap.add_argument("--epochs", type=int, default=1, help="passes over the training images")
+    ap.add_argument("--test-each-epoch", action="store_true",
+                    help="also label and test after every epoch but the last (not counted as training time)")
     ap.add_argument("--label-images", type=int, default=None,
                     help="training images used to label the cells (default 10000, quick 1000)")
     ap.add_argument("--test-images", type=int, default=None, help="test images (default 10000, quick 1000)")
@@ -136,54 +166,53 @@ def main(argv=None) -> int:
 
     from neurosim.data import load_mnist
     data = load_mnist()
-    order = np.concatenate([np.arange(len(data.train_labels))] * max(1, a.epochs))[:n_train * max(1, a.epochs)]
-    order = order[:n_train] if a.epochs <= 1 else order
+    epochs = max(1, a.epochs)
+    order = np.concatenate([np.arange(n_train)] * epochs)
     learner = DiehlCook(n, seed=a.seed, input_delay=a.input_delay, simulate_rest=a.simulate_rest)
     counts = np.zeros((len(order), n), np.int32)
     repeats = np.zeros(len(order), np.int32)
-    blocks, online = [], []
-    t0 = time.perf_counter()
+    blocks, online, evaluations = [], [], []
+    train_wall = 0.0
     for k, idx in enumerate(order):
+        t0 = time.perf_counter()
         counts[k], repeats[k] = learner.present(data.train_images[idx])
+        train_wall += time.perf_counter() - t0
         if (k + 1) % block == 0 and k + 1 >= 2 * block:
             prev = slice(k + 1 - 2 * block, k + 1 - block)
             cur = slice(k + 1 - block, k + 1)
             labels = assign_labels(counts[prev], data.train_labels[order[prev]])
             online.append(float(np.mean(classify(counts[cur], labels) == data.train_labels[order[cur]])))
             blocks.append(k + 1)
-            print(f"{k + 1} images, {time.perf_counter() - t0:.0f} s: online accuracy {online[-1]:.3f}", flush=True)
-    train_wall = time.perf_counter() - t0
+            print(f"{k + 1} images, {train_wall:.0f} s training: online accuracy {online[-1]:.3f}", flush=True)
+        end_of_epoch = (k + 1) % n_train == 0
+        if not a.speed and end_of_epoch and (k + 1 == len(order) or a.test_each_epoch):
+            evaluations.append(evaluate(learner, data, n_label, n_test, a.batch))
+            evaluations[-1].update(train_images=k + 1, train_wall_s=train_wall)
+            print(f"after {k + 1} images ({train_wall:.0f} s training): test accuracy "
+                  f"{evaluations[-1]['accuracy']:.4f} on {n_test} images ({evaluations[-1]['test_wall_s']:.1f} s; "
+                  f"labels from {n_label} training images, {evaluations[-1]['label_wall_s']:.1f} s)", flush=True)
     speed = speed_report(learner, train_wall, len(order))
     print(f"training: {len(order)} images in {train_wall:.1f} s; " + json.dumps(speed, indent=None), flush=True)
     summary = {"n_excitatory": n, "train_images": int(len(order)), "train_wall_s": train_wall, "speed": speed,
-               "seed": a.seed, "input_delay_ms": a.input_delay, "simulate_rest": a.simulate_rest,
+               "epochs": epochs, "seed": a.seed, "input_delay_ms": a.input_delay, "simulate_rest": a.simulate_rest,
                "mean_repeats": float(repeats.mean()), "online_accuracy": online, "online_blocks": blocks}
     if a.speed:
         if a.json:
             write_json(Path(a.json), summary)
         return 0
 
-    t1 = time.perf_counter()
-    frozen = learner.freeze(batch=a.batch)
-    label_counts = frozen.respond(data.train_images[:n_label])
-    labels = assign_labels(label_counts, data.train_labels[:n_label])
-    t2 = time.perf_counter()
-    test_counts = frozen.respond(data.test_images[:n_test])
-    predicted = classify(test_counts, labels)
-    test_wall = time.perf_counter() - t2
-    accuracy = float(np.mean(predicted == data.test_labels[:n_test]))
+    final = evaluations[-1]
+    labels, predicted, test_counts = final.pop("labels"), final.pop("predicted"), final.pop("test_counts")
+    for e in evaluations[:-1]:
+        for key in ("labels", "predicted", "test_counts"):
+            e.pop(key)
     pix = data.test_images[:n_test].reshape(n_test, -1).astype(np.float64)
     input_spikes = float(pix.sum(axis=1).mean() / 255.0 * learner.params["input_rate"] * learner.params["present"]
                          / 1000.0)
-    summary.update({"accuracy": accuracy, "test_images": n_test, "label_images": n_label,
-                    "test_wall_s": test_wall, "label_wall_s": t2 - t1,
-                    "test_images_per_s": n_test / test_wall,
-                    "exc_spikes_per_test_image": float(test_counts.sum(axis=1).mean()),
-                    "input_spikes_per_test_image_expected": input_spikes,
-                    "unlabelled_cells": int(np.sum(labels < 0)),
-                    "cells_per_class": np.bincount(labels[labels >= 0], minlength=10).tolist()})
-    print(f"test accuracy {accuracy:.4f} on {n_test} images ({test_wall:.1f} s; labels from {n_label} training "
-          f"images, {t2 - t1:.1f} s)", flush=True)
+    summary.update({k: v for k, v in final.items() if k not in ("train_images", "train_wall_s")})
+    summary.update({"input_spikes_per_test_image_expected": input_spikes,
+                    "test_after_epoch": [{k: e[k] for k in ("train_images", "train_wall_s", "accuracy")}
+                                         for e in evaluations]})
     out = Path(a.out)
     settings = {k: v for k, v in summary.items() if not isinstance(v, (list, dict))}
     save_h5(out / "stdp_mnist.h5",
@@ -193,7 +222,8 @@ def main(argv=None) -> int:
              "test_predicted": predicted, "test_spikes": test_counts.sum(axis=1)},
             {**settings, "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in learner.params.items()},
              "speed": speed})
-    save_figures(out, learner.weights, blocks, online, accuracy, len(order))
+    save_figures(out, learner.weights, blocks, online,
+                 [(e["train_images"], e["accuracy"]) for e in summary["test_after_epoch"]])
     if a.json:
         write_json(Path(a.json), summary)
     print(f"wrote {out / 'stdp_mnist.h5'}, {out / 'stdp_mnist_fields.png'}, {out / 'stdp_mnist_accuracy.png'}")

@@ -39,7 +39,13 @@ def test_learns_three_digit_classes_far_above_chance():
     frozen = learner.freeze(batch=100)
     labels = assign_labels(frozen.respond(x_label), y_label)
     assert set(labels[labels >= 0]) == set(CLASSES)                 # every class has cells
+    t_before = frozen.net.t
     accuracy = np.mean(classify(frozen.respond(x_test), labels) == y_test)
+    # spikes per image over every presentation of the test images (repeats included), against the
+    # excitatory spike monitor
+    i_exc, _, _ = frozen._mon.since(t_before)
+    assert frozen.spikes_per_image["exc"] == i_exc.size / len(x_test)
+    assert frozen.spikes_per_image["input"] > 0 and frozen.spikes_per_image["inh"] > 0
     assert accuracy >= 0.8, accuracy                               # chance: 1/3
     # testing changed neither the weights nor the thresholds
     np.testing.assert_array_equal(frozen._proj.get("weight", format="array"), w)

@@ -53,6 +53,7 @@ def test_population_rate_equals_numpy_spike_counts_per_step(batch):
         np.testing.assert_allclose(rm.rate, expected, rtol=1e-12, atol=0, err_msg=p.name)
         # spike counts are integers: the rate times n * trials * dt recovers them exactly
         np.testing.assert_array_equal(np.rint(rm.rate * p.n * batch * DT * 1e-3).astype(np.int64), counts)
+        np.testing.assert_array_equal(rm.counts, counts)                  # the integer counts themselves
     # the generator's spikes are known in closed form: one count per (time, id) pair per trial
     expected_gen = np.bincount(np.rint(g_times / DT).astype(np.int64), minlength=n_steps) * batch
     np.testing.assert_allclose(rms["gen"].rate, expected_gen / (5 * batch * DT * 1e-3), rtol=1e-12, atol=0)

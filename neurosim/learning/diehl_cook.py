@@ -254,6 +254,10 @@ class Frozen:
         self.net, self._input, self._exc, self._proj, self._mon = build_network(
             learner.n, seed=seed, dt=p["dt"], batch=self.batch, weights=learner.weights, delays=learner.delays,
             theta=learner.theta, plastic=False, w_ei=p["w_ei"], w_ie=p["w_ie"], t_ref_e=p["t_ref_e"])
+        self._rates = {name: self.net.monitor(name, "rate") for name in ("input", "exc", "inh")}
+        #: spikes per image of each population ("input", "exc", "inh") over the last :meth:`respond`,
+        #: every presentation of an image counted (repeats included)
+        self.spikes_per_image: dict = {}
         self.net.build()
 
     def respond(self, images, callback: Optional[Callable[[int], None]] = None) -> np.ndarray:
@@ -262,6 +266,7 @@ class Frozen:
         x = _images(images) / 255.0
         p, B = self.params, self.batch
         out = np.zeros((x.shape[0], self.n), np.int64)
+        steps0 = {name: m.counts.size for name, m in self._rates.items()}
         for first in range(0, x.shape[0], B):
             pix = np.zeros((B, N_INPUT))
             m = min(B, x.shape[0] - first)
@@ -284,6 +289,8 @@ class Frozen:
                     break
             if callback is not None:
                 callback(first + m)
+        self.spikes_per_image = {name: float(m.counts[steps0[name]:].sum()) / max(1, x.shape[0])
+                                 for name, m in self._rates.items()}
         return out
 
 

@@ -115,6 +115,11 @@ class RateMonitor(RateMonitorSpec):
         """Population rate (Hz) in each step, averaged over neurons and trials."""
         return self._rate.rate_hz()
 
+    @property
+    def counts(self) -> np.ndarray:
+        """Spikes of the whole population in each step, summed over trials (int)."""
+        return self._rate.counts
+
     def smooth_rate(self, window: float) -> np.ndarray:
         """Rate (Hz) smoothed with a flat window of ``window`` ms."""
         return self._rate.rate_hz(window)
