@@ -95,25 +95,20 @@ def normalize_weights(sim, proj, total: float) -> None:
     applied to every receptor of the projection (a ``"glutamate"`` projection keeps its NMDA
     ratio).  Neurons whose incoming weights sum to 0 are left as they are.  A plastic projection's
     weights are then clipped to [w_min, w_max] (its sums can then differ from ``total``)."""
+    from ..kernels.cpu.normalize import normalisation_factors, scale_weights
     st = sim.backend.download()
     w = st.syn.w
     blocks = sim.layout.proj_blocks[proj.index]
     off0, n0 = blocks[0][1], blocks[0][2]
-    post0 = np.asarray(st.syn.post[off0:off0 + n0], np.int64)
-    factors = []
-    for row in w[:, off0:off0 + n0].astype(np.float64):
-        sums = np.bincount(post0, weights=row, minlength=proj.post.n)
-        f = np.ones(proj.post.n)
-        np.divide(total, sums, out=f, where=sums != 0)
-        factors.append(f)
+    factors = np.empty((w.shape[0], proj.post.n))
+    normalisation_factors(w, off0, n0, st.syn.post[off0:off0 + n0], proj.post.n, float(total), factors)
+    plastic = proj.plasticity is not None
+    lo, hi = (float(proj.plasticity.w_min), float(proj.plasticity.w_max)) if plastic else (0.0, 0.0)
     for rec, off, n_syn, blk, pre in blocks:
-        post = np.asarray(st.syn.post[off:off + n_syn], np.int64)
-        new = np.stack([w[b, off:off + n_syn].astype(np.float64) * factors[b][post] for b in range(w.shape[0])])
-        if proj.plasticity is not None:
-            new = np.clip(new, proj.plasticity.w_min, proj.plasticity.w_max)
-        w[:, off:off + n_syn] = new.astype(w.dtype)
+        scale_weights(w, off, n_syn, st.syn.post[off:off + n_syn], factors, plastic, lo, hi)
         hit = np.flatnonzero(st.sat.proj == blk)
         if hit.size:
+            new = w[:, off:off + n_syn]
             st.sat.proj_uniform[hit] = bool(st.syn.proj_dense[blk] and (new.size == 0 or np.all(new == new.flat[0])))
     sim.backend.push("syn", "sat")
 
