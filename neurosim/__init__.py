@@ -57,7 +57,7 @@ _use_versioned_numba_cache()
 
 
 from . import units
-from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError
+from .errors import NeurosimError, SpecError, BackendUnavailableError, ResultFileError, ParallelLaunchError
 from .spec.neurons import LIFCond, LIFCurr
 from .spec.adex import AdEx
 from .spec.receptors import Receptor, AMPA, NMDA, GABA_A, GABA_B, ExpCurrent, Delta, Alpha
@@ -81,6 +81,7 @@ def load(path) -> Result:
 
 __all__ = [
     "__version__", "units", "NeurosimError", "SpecError", "BackendUnavailableError", "ResultFileError",
+    "ParallelLaunchError",
     "LIFCond", "LIFCurr", "AdEx", "Receptor", "AMPA", "NMDA", "GABA_A", "GABA_B", "ExpCurrent", "Delta", "Alpha",
     "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number",
     "from_arrays",

@@ -16,6 +16,11 @@ class BackendUnavailableError(NeurosimError, RuntimeError):
     """The requested backend (for example ``"cuda"``) cannot run on this machine."""
 
 
+class ParallelLaunchError(NeurosimError, RuntimeError):
+    """neurosim was started in a way it cannot run in, such as one of several processes of
+    ``mpiexec`` (every process would simulate the whole network); raised before a build."""
+
+
 class ResultFileError(NeurosimError, OSError):
     """A result file is missing, truncated, corrupted, foreign or of a newer schema."""
 

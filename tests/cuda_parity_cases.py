@@ -380,17 +380,17 @@ DURATION = {"cuba": 15.0,
             "stdp_triplet": 12.0,
             "dopamine": 14.0,
             "acetylcholine": 12.0,
-            "heterogeneous": 30.0,
-            "set_between": 30.0,
-            "reset": 20.0,
+            "heterogeneous": 18.0,
+            "set_between": 20.0,
+            "reset": 14.0,
             "alpha_delta": 15.0,
             "total_number_redraw": 12.0,
             "sources": 12.0,
             "sources_per_source": 12.0,
-            "adex": 30.0,
+            "adex": 16.0,
             "short_term": 20.0,
-            "release": 20.0,
-            "theta": 30.0}
+            "release": 16.0,
+            "theta": 24.0}
 
 
 def run_case(name, backend):

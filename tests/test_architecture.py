@@ -35,6 +35,8 @@ LAYERS = {
     "result": 5, "io": 5,
     # 6 running: the time loop, schedule, recorders, streaming, the memory check before a build
     "sim": 6, "memory": 6,
+    # the guard against an unpartitioned start under mpiexec (read before a build)
+    "parallel": 6,
     # 7 the user-facing model object and its helpers
     "network": 7, "network_inputs": 7, "network_modulation": 7, "network_files": 7, "handles": 7, "callbacks": 7,
     "repr": 7,

@@ -12,6 +12,7 @@ from ..errors import SpecError
 from ..state.build import build_state, counter_key
 from ..backends.select import make_backend
 from ..memory import check_memory
+from ..parallel import refuse_unpartitioned
 from ..result import WeightTable
 from .recorders import Recorder
 from .compile_notice import compile_notice
@@ -29,6 +30,7 @@ class Simulation:
     def __init__(self, net, backend_name: str):
         t0 = time.perf_counter()
         self.net = net
+        refuse_unpartitioned()     # one of several mpiexec processes: each would run the whole network
         check_memory(net)          # refuse a network that cannot fit before allocating it
         self.state, self.layout = build_state(net.spec())
         self.backend = make_backend(backend_name)

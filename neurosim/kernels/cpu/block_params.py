@@ -97,16 +97,24 @@ def threshold(vb, lsb, spb, v_new, m, step, P):
 @kernel(inline="always", error_model="numpy")
 def fire_and_adapt(neurons, b, g0, m, v_new, step, P, adapt):
     """:func:`threshold` for block ``g0 .. g0+m-1`` of trial ``b`` and, when ``adapt``, the
-    spike-triggered increment ``b`` (pA) of the adaptation current of the neurons that fired
-    (LIFCond and AdEx).  Returns the number of spikes."""
+    spike-triggered increment of the adaptation current (:func:`spike_adaptation`; LIFCond and
+    AdEx).  Returns the number of spikes."""
     vb = neurons.v[b, g0:g0 + m]
     lsb = neurons.last_spike[b, g0:g0 + m]
     spb = neurons.spiked[b, g0:g0 + m]
     n_spk = threshold(vb, lsb, spb, v_new, m, step, P)
     if adapt and n_spk:
-        wb = neurons.w_adapt[b, g0:g0 + m]
-        b_ad = P[6]
-        for j in range(m):
-            if spb[j]:
-                wb[j] += at(b_ad, j)
+        spike_adaptation(neurons, b, g0, m, P)
     return n_spk
+
+
+@kernel(inline="always", error_model="numpy")
+def spike_adaptation(neurons, b, g0, m, P):
+    """The spike-triggered increment ``b`` (pA, ``P[6]``) of the adaptation current of the
+    neurons of block ``g0 .. g0+m-1`` of trial ``b`` that fired in this step."""
+    wb = neurons.w_adapt[b, g0:g0 + m]
+    spb = neurons.spiked[b, g0:g0 + m]
+    b_ad = P[6]
+    for j in range(m):
+        if spb[j]:
+            wb[j] += at(b_ad, j)

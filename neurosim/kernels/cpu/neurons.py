@@ -17,7 +17,8 @@ All kernels are compiled by ``jit.kernel`` (cached, no reference counting: see j
 
 from ...state.arrays import KIND_LIF_COND, KIND_POISSON, KIND_ADEX
 from .adex import adex_block
-from .block_params import at, slots, population_params, block_params, fire, threshold, fire_and_adapt
+from .block_params import (at, slots, population_params, block_params, fire, threshold, fire_and_adapt,
+                           spike_adaptation)
 from .receptor_values import receptor_values, alpha_curr_values
 from .fastexp import exp_block
 from .jit import kernel
@@ -79,11 +80,7 @@ def _cond_finish(p, b, g0, m, pops, neurons, step, X, E, bits, P, D, has_delta, 
     if theta is not None:
         n_spk = _fire_theta(neurons, b, g0, m, X, step, P)
         if adapt and n_spk:
-            spb = neurons.spiked[b, g0:g0 + m]
-            b_ad = P[6]
-            for j in range(m):
-                if spb[j]:
-                    wb[j] += at(b_ad, j)
+            spike_adaptation(neurons, b, g0, m, P)
         return n_spk
     return fire_and_adapt(neurons, b, g0, m, X, step, P, adapt)
 

@@ -1,0 +1,133 @@
+"""One thread against two: wall time of the same run, repeated in fresh processes (issue 16, item 5).
+
+For each network and thread count, ``--runs`` fresh processes (``NUMBA_NUM_THREADS`` set before
+Numba starts) build the network, run it once to warm the caches, then time ``--duration`` ms of
+simulation.  Each process reports the wall time of the timed run and the fewest and most threads
+its chunks ran on (``meta["threads_min"]``, ``meta["threads"]``): a chunk that fell back to one
+thread (the slow-barrier rule of kernels/cpu/sync.py reacting to a partner that was descheduled)
+shows as ``threads_min = 1`` in a two-thread run.  Runs alternate between thread counts so that a
+drift in the machine's load touches both alike.
+
+Writes ``--json`` (default ``benchmarks/results/threads_scaling.json``) with every run and, per
+network and thread count, the median, the min and max and the fallback count; prints the table.
+
+Usage::
+
+    python benchmarks/threads_scaling.py                          # COBA N=64000 and the microcircuit at scale 0.5
+    python benchmarks/threads_scaling.py --nets coba64k --runs 10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from neurosim.atomic import atomic_path  # noqa: E402
+
+NETS = {
+    # COBA with 64,000 neurons and 80 synapses per neuron (compare_brian2.py's COBA_64000)
+    "coba64k": ("models/coba.py", {"n": 64000, "p": 0.00125}, 1000.0),
+    # the Potjans & Diesmann microcircuit at half its size (in-degrees scaled alike)
+    "potjans_0.5": ("models/potjans2014.py", {"scale": 0.5}, 200.0),
+}
+
+CHILD = r"""
+import importlib.util, json, sys, time
+path, params, duration = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
+spec = importlib.util.spec_from_file_location("model", path)
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+t0 = time.perf_counter()
+net = mod.build(seed=1, **params)
+net.build()
+build_s = time.perf_counter() - t0
+net.run(20.0, progress=False)                 # warm-up: caches, first chunk
+t1 = time.perf_counter()
+net.run(duration, progress=False)
+wall = time.perf_counter() - t1
+meta = net.result().meta
+print(json.dumps({"wall_s": wall, "build_s": build_s, "threads": meta["threads"],
+                  "threads_min": meta["threads_min"]}))
+"""
+
+
+def one_run(net: str, threads: int) -> dict:
+    path, params, duration = NETS[net]
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT / path), json.dumps(params), str(duration)],
+                          env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{net} with {threads} thread(s) failed:\n{proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out.update(net=net, threads_requested=threads, duration_ms=duration)
+    return out
+
+
+def summarise(runs: list) -> dict:
+    table = {}
+    for r in runs:
+        table.setdefault(r["net"], {}).setdefault(r["threads_requested"], []).append(r)
+    out = {}
+    for net, by_t in table.items():
+        out[net] = {}
+        for t, rs in sorted(by_t.items()):
+            walls = [r["wall_s"] for r in rs]
+            out[net][t] = {"runs": len(rs), "median_s": statistics.median(walls), "min_s": min(walls),
+                           "max_s": max(walls), "fell_back": sum(1 for r in rs if r["threads_min"] < t),
+                           "build_median_s": statistics.median(r["build_s"] for r in rs)}
+        if 1 in out[net] and 2 in out[net]:
+            out[net]["speedup_median"] = out[net][1]["median_s"] / out[net][2]["median_s"]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nets", default=",".join(NETS), help="comma-separated subset of " + ",".join(NETS))
+    ap.add_argument("--runs", type=int, default=10, help="fresh processes per network and thread count")
+    ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "threads_scaling.json"))
+    a = ap.parse_args(argv)
+    nets = [n.strip() for n in a.nets.split(",") if n.strip()]
+    for n in nets:
+        if n not in NETS:
+            ap.error(f"--nets: unknown network {n!r}; choose from {', '.join(NETS)}")
+    if a.runs < 1:
+        ap.error(f"--runs must be >= 1, got {a.runs}")
+    runs = []
+    for net in nets:
+        for k in range(a.runs):
+            for threads in ((1, 2) if k % 2 == 0 else (2, 1)):
+                r = one_run(net, threads)
+                runs.append(r)
+                print(f"{net} run {k + 1}/{a.runs}, {threads} thread(s): {r['wall_s']:.3f} s "
+                      f"(threads {r['threads_min']}..{r['threads']})", flush=True)
+    summary = summarise(runs)
+    print(f"\n{'network':<14}{'threads':>8}{'median s':>10}{'min s':>8}{'max s':>8}{'fell back':>10}")
+    for net, rows in summary.items():
+        for t in (1, 2):
+            if t in rows:
+                s = rows[t]
+                print(f"{net:<14}{t:>8}{s['median_s']:>10.3f}{s['min_s']:>8.3f}{s['max_s']:>8.3f}"
+                      f"{s['fell_back']:>6}/{s['runs']}")
+        if "speedup_median" in rows:
+            print(f"{net:<14}  2 threads / 1 thread: {rows['speedup_median']:.2f}x faster (medians)")
+    out = Path(a.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        Path(tmp).write_text(json.dumps({"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpu_count": os.cpu_count(),
+                                         "nets": {n: {"model": NETS[n][0], "params": NETS[n][1],
+                                                      "duration_ms": NETS[n][2]} for n in nets},
+                                         "summary": summary, "runs": runs}, indent=1) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
