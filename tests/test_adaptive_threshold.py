@@ -50,12 +50,17 @@ def test_theta_closed_form_after_known_spikes(model):
     np.testing.assert_allclose(cell.get("theta"), [end], rtol=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["cond", "curr"])
+@pytest.mark.parametrize("kind", ["cond", "curr", "cond_adapt"])
 def test_frozen_theta_is_a_raised_threshold(kind):
-    """theta frozen at X (per neuron) spikes exactly as v_th + X without theta."""
+    """theta frozen at X (per neuron) spikes exactly as v_th + X without theta (and, with
+    spike-triggered adaptation, has the same adaptation current: the theta path increments it too)."""
     X = np.array([0.0, 1.5, 3.0, 4.5])
-    make = ns.LIFCond if kind == "cond" else ns.LIFCurr
-    bias = 300.0 if kind == "cond" else 700.0      # v_inf -30 and -42 mV
+    if kind == "cond_adapt":
+        def make(**kw):
+            return ns.LIFCond(a=2.0, b=30.0, tau_w=100.0, **kw)
+    else:
+        make = ns.LIFCond if kind.startswith("cond") else ns.LIFCurr
+    bias = 300.0 if kind.startswith("cond") else 700.0      # v_inf -30 and -42 mV
 
     def run(model, theta=None):
         net = ns.Network(dt=DT, seed=0)
@@ -64,14 +69,18 @@ def test_frozen_theta_is_a_raised_threshold(kind):
             pop.set(theta=theta)
         sp = net.monitor(pop, "spikes")
         net.run(300.0)
-        return sp, pop
+        return sp, pop, net
 
-    a, pop = run(make(theta_plus=0.0, tau_theta=math.inf), theta=X)
-    b, _ = run(make(v_th=-50.0 + X if kind == "cond" else -55.0 + X))
+    a, pop, net_a = run(make(theta_plus=0.0, tau_theta=math.inf), theta=X)
+    b, pop_b, net_b = run(make(v_th=-50.0 + X if kind.startswith("cond") else -55.0 + X))
     np.testing.assert_array_equal(a.i, b.i)
     np.testing.assert_array_equal(a.t, b.t)
     assert len(set(a.count)) == 4 and a.count.min() > 3        # the thresholds differ: so do the rates
     np.testing.assert_array_equal(pop.get("theta"), X)         # frozen
+    if kind == "cond_adapt":
+        w = net_a.get(pop, "w_adapt")
+        assert w.min() > 0                                     # adapted
+        np.testing.assert_array_equal(w, net_b.get(pop_b, "w_adapt"))
 
 
 #: the threshold adaptation and the per-neuron constants, shared by both Brian2 cell models
