@@ -11,7 +11,8 @@ side by side).  Writes to ``--out`` (default ``benchmarks/results``):
 * ``stdp_mnist_fields.png``: the learned receptive fields, N 28x28 tiles (the paper's Fig. 2)
 * ``stdp_mnist_accuracy.png``: accuracy against training images
 * ``--json PATH``: ``{"accuracy", "n_excitatory", "train_images", "test_images", "train_wall_s",
-  "test_wall_s", ...}`` (accuracy a fraction)
+  "test_wall_s", "test_after_epoch", ...}`` (accuracy a fraction; ``test_after_epoch``: every evaluation,
+  at epoch ends with ``--test-each-epoch`` and every ``--test-every`` images)
 
 The online accuracy (as in the authors' code): every ``--block`` training images, the cells are
 labelled from their responses to the previous block (learning on) and the current block is
@@ -146,6 +147,8 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=1, help="passes over the training images")
     ap.add_argument("--test-each-epoch", action="store_true",
                     help="also label and test after every epoch but the last (not counted as training time)")
+    ap.add_argument("--test-every", type=int, default=0, metavar="IMAGES",
+                    help="also label and test after every this many training images (not counted as training time)")
     ap.add_argument("--label-images", type=int, default=None,
                     help="training images used to label the cells (default 10000, quick 1000)")
     ap.add_argument("--test-images", type=int, default=None, help="test images (default 10000, quick 1000)")
@@ -157,6 +160,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(RESULTS), help="output folder")
     ap.add_argument("--json", default=None, help="write the summary to this JSON file")
     a = ap.parse_args(argv)
+    if a.test_every < 0:
+        ap.error(f"--test-every must be >= 0 (0: off), got {a.test_every}")
     q = a.quick
     n = a.n_excitatory or (100 if q else 400)
     n_train = a.speed or a.train_images or (3000 if q else 60000)
@@ -185,7 +190,8 @@ def main(argv=None) -> int:
             blocks.append(k + 1)
             print(f"{k + 1} images, {train_wall:.0f} s training: online accuracy {online[-1]:.3f}", flush=True)
         end_of_epoch = (k + 1) % n_train == 0
-        if not a.speed and end_of_epoch and (k + 1 == len(order) or a.test_each_epoch):
+        checkpoint = a.test_every > 0 and (k + 1) % a.test_every == 0
+        if not a.speed and (k + 1 == len(order) or (end_of_epoch and a.test_each_epoch) or checkpoint):
             evaluations.append(evaluate(learner, data, n_label, n_test, a.batch))
             evaluations[-1].update(train_images=k + 1, train_wall_s=train_wall)
             print(f"after {k + 1} images ({train_wall:.0f} s training): test accuracy "
