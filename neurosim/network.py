@@ -284,12 +284,16 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         return summary(self, runner)
 
     def run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None, report_every: Any = None,
-            stream_to: Any = None) -> Result:
+            stream_to: Any = None, result: bool = True) -> Optional[Result]:
         """Simulate ``duration`` ms more (a multiple of dt, else a SpecError) and return the Result of
         everything recorded so far.  ``backend``: ``"cpu"``, ``"cuda"`` or ``"auto"``.  A progress bar
         appears for runs expected to take more than a few seconds (``progress`` forces it on/off).
         ``stream_to=path`` is :meth:`stream_to` ``(path)`` before running: spikes go to that file
-        (completed by :meth:`save`); an exception or interrupt during a streaming run discards it."""
+        (completed by :meth:`save`); an exception or interrupt during a streaming run discards it.
+        ``result=False`` returns None instead: the Result gathers the whole recording, so building it
+        after each of many short runs (a closed loop, one image after another) costs time that grows
+        with the recording; read new spikes with ``SpikeMonitor.since`` and call :meth:`result` when
+        needed."""
         to_steps(V.positive("duration", duration, "ms"), self.dt, "duration")   # before anything opens
         if stream_to is not None:
             self.stream_to(stream_to)
@@ -301,14 +305,15 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         if self._sim is not None:
             self._sim.check_backend(backend)
         try:
-            return self._run(duration, backend, progress, report_every)
+            self._run(duration, backend, progress, report_every)
+            return self.result() if result else None
         except BaseException:
             if self._stream is not None:
                 self._stream.abort()
             raise
 
     def _run(self, duration: float, backend: str = "cpu", progress: Optional[bool] = None,
-             report_every: Any = None) -> Result:
+             report_every: Any = None) -> None:
         n_steps = to_steps(V.positive("duration", duration, "ms"), self.dt, "duration")
         sim = self.build(backend)
         sim.check_backend(backend)
@@ -317,7 +322,7 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
         periods = [m.every_steps for m in wmons] + [c[0] for c in self._controllers]
         if not periods:
             sim.run(n_steps, progress=progress)
-            return self.result()
+            return
         # split the run at snapshot and controller times
         end = sim.step + n_steps
         for m in wmons:
@@ -330,7 +335,6 @@ class Network(InputsMixin, ModulationMixin, FilesMixin):
             for steps_, cb in list(self._controllers):
                 if sim.step % steps_ == 0:
                     cb(self)
-        return self.result()
 
     def result(self) -> Result:
         """The Result of everything recorded so far (spikes, states, rates, weights, metadata)."""

@@ -214,3 +214,24 @@ def test_network_repr():
     assert repr(small) == (f"Network(dt=0.1 ms, seed=2, batch=3, 1 population (a 10), 1 projection "
                            f"({n_syn} synapses), t=1 ms)")
     assert "at 0x" not in repr(small)
+
+
+def test_run_without_result_returns_none_and_records_the_same():
+    """``run(..., result=False)`` returns None and records exactly what a run returning its Result
+    records (the Result is built on demand by ``net.result()``)."""
+    def make():
+        net = ns.Network(dt=0.1, seed=5)
+        src = net.poisson("src", 20, rate=80.0)
+        pop = net.population("p", 10, ns.LIFCond(v_init=ns.Uniform(-60.0, -52.0)))
+        net.connect(src, pop, ns.fixed_probability(0.5), receptor="AMPA", weight=3.0)
+        net.monitor(pop, "spikes")
+        return net
+    a, b = make(), make()
+    for _ in range(3):
+        assert a.run(20.0, result=False) is None
+        last = b.run(20.0)
+    ra = a.result()
+    assert last.spikes["p"].times.size > 10
+    np.testing.assert_array_equal(ra.spikes["p"].node_ids, last.spikes["p"].node_ids)
+    np.testing.assert_array_equal(ra.spikes["p"].times, last.spikes["p"].times)
+    assert ra.meta["steps"] == last.meta["steps"] == 600

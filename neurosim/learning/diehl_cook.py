@@ -198,7 +198,7 @@ class DiehlCook:
             self._input.set(rate=pix * (p["input_rate"] + repeats * p["rate_increase"]))
             t2 = time.perf_counter()
             start = self.net.t
-            self.net.run(p["present"], progress=False)
+            self.net.run(p["present"], progress=False, result=False)
             i, _, _ = self._mon.since(start)
             counts = np.bincount(i, minlength=self.n)
             t3 = time.perf_counter()
@@ -217,7 +217,7 @@ class DiehlCook:
         if p["simulate_rest"]:
             if p["rest"] > 0:
                 self._input.set(rate=0.0)
-                self.net.run(p["rest"], progress=False)
+                self.net.run(p["rest"], progress=False, result=False)
             return
         self.net.reset_state()
         if p["rest"] > 0 and math.isfinite(p["tau_theta"]):
@@ -278,7 +278,7 @@ class Frozen:
                 rate[~todo] = 0.0
                 self._input.set(rate=rate)
                 start = self.net.t
-                self.net.run(p["present"], progress=False)
+                self.net.run(p["present"], progress=False, result=False)
                 i, _, tr = self._mon.since(start)
                 counts = np.zeros((B, self.n), np.int64)
                 np.add.at(counts, (tr, i), 1)
