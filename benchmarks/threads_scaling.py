@@ -117,7 +117,7 @@ def main(argv=None) -> int:
                 print(f"{net:<14}{t:>8}{s['median_s']:>10.3f}{s['min_s']:>8.3f}{s['max_s']:>8.3f}"
                       f"{s['fell_back']:>6}/{s['runs']}")
         if "speedup_median" in rows:
-            print(f"{net:<14}  2 threads / 1 thread: {rows['speedup_median']:.2f}x faster (medians)")
+            print(f"{net:<14}  speed-up of 2 threads: {rows['speedup_median']:.2f} (median 1-thread time / median 2-thread time)")
     out = Path(a.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
