@@ -48,6 +48,8 @@ from . import cli_export, interrupts
 from .atomic import atomic_path
 from .errors import NeurosimError
 from .logs import stderr_logging
+from .parallel import is_root
+from .parallel.world import abort_all
 from .outputs import DPI_RANGE, check_out as _check_out, check_image as _check_image, dpi as _dpi
 
 EXIT_ERROR = 1
@@ -197,6 +199,8 @@ def run_and_save(path: str, duration=None, seed=1, backend="cpu", sets=None, out
         if net._stream is not None:
             net._stream.abort()
         raise
+    if not is_root():      # MPI: rank 0 writes the figures and prints the summary
+        return result, out, None
     pngs = _write_figures(mod, result, out) if plot else []
     print(result.summary(), file=stream)
     print(f"wrote {out}" + "".join(f" and {p}" for p in pngs), file=stream)
@@ -277,17 +281,20 @@ def _guard(fn, process: bool = False):
             with interrupts.deferred():
                 sig = interrupts.requested()
                 print("error: interrupted" + (" (SIGTERM)" if sig == signal.SIGTERM else ""), file=sys.stderr)
+                abort_all(interrupts.exit_code())
                 return interrupts.exit_code()
         except NeurosimError as exc:
             if os.environ.get("NEUROSIM_TRACEBACK"):
                 raise
             msg = " ".join(str(exc).split())
             print(f"error: {msg}", file=sys.stderr)
+            abort_all(EXIT_ERROR)       # MPI: the other ranks must not wait for this one
             return EXIT_ERROR
         except OSError as exc:  # e.g. the output directory is not writable
             if os.environ.get("NEUROSIM_TRACEBACK"):
                 raise
             print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+            abort_all(EXIT_ERROR)
             return EXIT_ERROR
 
 

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .errors import SpecError
+from .errors import ParallelLaunchError, SpecError
 from .spec.distributions import Distribution, in_unit
 from .spec.inputs import PoissonSource, SpikeGenerator, as_schedule, plain
 from .spec.sources import RENEWAL_SOURCES
@@ -257,6 +257,13 @@ class Projection:
                                 f"{matrix} matrix or a distribution")
         if self.plasticity is not None:
             check_plasticity(self.name, self.plasticity, self.receptors, weight)
+        sim = net.simulation
+        if sim is not None and self.index in (sim.layout.partial or {}) and (
+                isinstance(weight, Distribution) or np.ndim(weight) == 1):
+            raise ParallelLaunchError(
+                f"projection {self.name!r}: its synapses are split across the MPI processes (each keeps those onto "
+                "its own neurons), so set() takes a number or an (n_pre, n_post) matrix for it, not one weight per "
+                "synapse or a distribution yet (or run one process)")
         from .sim.changes import write_weights
         replace_then_write(self, {"weight": weight, "weight_set": True}, lambda sim: write_weights(sim, self))
 

@@ -71,6 +71,9 @@ class FilesMixin:
             self._open_stream()
 
     def _open_stream(self):
+        from .parallel import is_root
+        if not is_root():   # MPI: rank 0 streams and writes; the others keep the request for save()
+            return
         from .sim.streaming import SpikeStreamer
         path, overwrite, compression = self._stream_request
         self._stream_request = None

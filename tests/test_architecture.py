@@ -22,6 +22,8 @@ MAX_LINES = 500
 LAYERS = {
     # 0 base, usable by all: errors, unit conversion, version, atomic writes, Ctrl-C handling, logging
     "errors": 0, "units": 0, "_version": 0, "atomic": 0, "interrupts": 0, "logs": 0,
+    # ... and the MPI world of a run under mpiexec (launcher environment, mpi4py loaded lazily)
+    "parallel": 0,
     # 1 what a model is: neurons, receptors, connectors, inputs, plasticity, monitors (no arrays)
     "spec": 1,
     # 2 the simulation state: arrays laid out from a spec (build, connectivity, recording layout)
@@ -35,8 +37,6 @@ LAYERS = {
     "result": 5, "io": 5,
     # 6 running: the time loop, schedule, recorders, streaming, the memory check before a build
     "sim": 6, "memory": 6,
-    # the guard against an unpartitioned start under mpiexec (read before a build)
-    "parallel": 6,
     # 7 the user-facing model object and its helpers
     "network": 7, "network_inputs": 7, "network_modulation": 7, "network_files": 7, "handles": 7, "callbacks": 7,
     "repr": 7,

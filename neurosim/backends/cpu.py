@@ -8,7 +8,12 @@ each chunk runs on that many OS threads at once: every thread calls the compiled
 4000-neuron benchmarks takes a few microseconds, as long as starting a thread team.  When other
 processes hold the cores, a step waits a scheduler time slice for a descheduled thread; the
 kernel then ends the chunk early and the backend runs on one thread for a few seconds before it
-tries again."""
+tries again.
+
+Under MPI (sim/partition.py sets ``partition`` before ``upload``) each process runs one thread
+over its own share of the neuron blocks, and the runner exchanges the step's spikes with the other
+processes; ``download`` then first makes every process's copy of the neuron state whole.
+"""
 from __future__ import annotations
 
 import threading
@@ -42,7 +47,8 @@ class CPUBackend(Backend):
         from ..kernels.cpu.sync import new_sync, SYNC_SLOW, SLOW_LIMIT
         self._run = run_chunk
         self.state = state
-        self._args = chunk_args(state)
+        part = getattr(self, "partition", None)   # sim/partition.py under MPI: this process's share
+        self._args = chunk_args(state) + ((None, 0, 1) if part is None else (True, part.rank, part.size))
         batch = state.neurons.v.shape[0]
         self._jobs = int(n_jobs_py(state.pops, batch))
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
@@ -53,6 +59,8 @@ class CPUBackend(Backend):
 
     def _threads_for(self, n_steps: int) -> int:
         t = configured_threads()
+        if getattr(self, "partition", None) is not None:   # MPI: one thread per process
+            return 1
         if t <= 1 or not self._parallel or n_steps < MIN_PARALLEL_STEPS or time.monotonic() < self._solo_until:
             return 1
         return min(t, self._jobs)
@@ -96,6 +104,9 @@ class CPUBackend(Backend):
         return result
 
     def download(self):
+        part = getattr(self, "partition", None)
+        if part is not None:     # MPI: every process's neurons made whole here (collective)
+            part.gather_state(self.state)
         return self.state
 
     def threads(self) -> int:

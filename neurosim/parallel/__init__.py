@@ -1,9 +1,7 @@
-"""Running under an MPI launcher (DESIGN.md, ``parallel/``).
+"""Running under an MPI launcher (DESIGN.md, ``parallel/``): how many processes the launcher
+started (read from its environment, no MPI library loaded) and, when several, this process's MPI
+world (mpi4py, imported only then).  The partitioned simulation itself is sim/partition.py."""
+from .launch import launched_processes
+from .world import World, is_root, world
 
-neurosim does not partition a network across MPI processes yet (issue 16, item 3).  What is here
-makes the accident impossible: a network started as one of several processes of ``mpiexec``
-would otherwise be simulated whole by every process, each writing the same result files.
-"""
-from .launch import launched_processes, refuse_unpartitioned
-
-__all__ = ["launched_processes", "refuse_unpartitioned"]
+__all__ = ["launched_processes", "World", "is_root", "world"]

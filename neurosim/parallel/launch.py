@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import Mapping, Optional
 
-from ..errors import ParallelLaunchError
 
 #: environment variables holding the number of processes started by an MPI launcher
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
@@ -26,16 +25,3 @@ def launched_processes(environ: Optional[Mapping[str, str]] = None) -> int:
         if value.isdigit():
             sizes.append(int(value))
     return max(sizes)
-
-
-def refuse_unpartitioned(environ: Optional[Mapping[str, str]] = None) -> None:
-    """Raise :class:`~neurosim.errors.ParallelLaunchError` when this process is one of several
-    started by an MPI launcher: every process would simulate the whole network and write the same
-    files.  Called before a network is built (sim/run.py)."""
-    k = launched_processes(environ)
-    if k > 1:
-        raise ParallelLaunchError(
-            f"neurosim was started as one of {k} MPI processes (mpiexec -n {k}), but it cannot yet "
-            f"partition a network across processes: each of the {k} would simulate the whole network and "
-            "write the same files. Run it as one process (use threads: NUMBA_NUM_THREADS or "
-            "numba.set_num_threads) or with mpiexec -n 1")

@@ -163,7 +163,7 @@ def reset(sim, restore_weights: bool = False):
     again from its description (same seed: same connectivity, same draws), keeping the current
     weights unless ``restore_weights``."""
     old = sim.backend.download()
-    state, layout = build_state(sim.net.spec())
+    state, layout = build_state(sim.net.spec(), own_ranges=getattr(sim, "own_ranges", None))
     if not restore_weights:
         if state.syn.w.shape != old.syn.w.shape:
             raise RuntimeError("reset: the rebuilt network's weights do not match the running one")

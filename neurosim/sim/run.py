@@ -12,7 +12,7 @@ from ..errors import SpecError
 from ..state.build import build_state, counter_key
 from ..backends.select import make_backend
 from ..memory import check_memory
-from ..parallel import refuse_unpartitioned
+from .partition import Partition, check_partitionable, own_ranges_for
 from ..result import WeightTable
 from .recorders import Recorder
 from .compile_notice import compile_notice
@@ -30,11 +30,17 @@ class Simulation:
     def __init__(self, net, backend_name: str):
         t0 = time.perf_counter()
         self.net = net
-        refuse_unpartitioned()     # one of several mpiexec processes: each would run the whole network
+        mpi_world = check_partitionable(net, backend_name)   # one of several mpiexec processes (or None)
+        if mpi_world is not None:
+            backend_name = "cpu"
         check_memory(net)          # refuse a network that cannot fit before allocating it
-        self.state, self.layout = build_state(net.spec())
+        # MPI: each process keeps the synapses onto its own neurons (state/partial.py)
+        self.own_ranges = None if mpi_world is None else own_ranges_for(mpi_world.rank, mpi_world.size)
+        self.state, self.layout = build_state(net.spec(), own_ranges=self.own_ranges)
         self.backend = make_backend(backend_name)
         self.backend_name = backend_name
+        self.partition = None if mpi_world is None else Partition(mpi_world, self.state)
+        self.backend.partition = self.partition
         self.backend.upload(self.state)
         self.recorder = Recorder(net, self.layout, self.state)
         self.key = np.uint64(counter_key(net.seed))
@@ -66,6 +72,9 @@ class Simulation:
         """Start again at step 0 on ``state`` (``Network.reset``): recordings begin anew (a Result
         made before keeps its own arrays), the compiled kernels are reused."""
         self.state, self.layout = state, layout
+        if self.partition is not None:
+            self.partition = Partition(self.partition.world, state)
+            self.backend.partition = self.partition
         self.backend.upload(state)
         self.recorder = Recorder(self.net, layout, state)
         self.step = 0
@@ -81,6 +90,8 @@ class Simulation:
             self.key, self.net.dt, self.step, chunk, self.per_step_max, first, offs, out_state,
             self._out_step, self._out_id, self._out_trial, counts)
         if chunk:
+            if self.partition is not None:     # each sample from its neuron's owner
+                self.partition.gather_samples(self.state.rec, out_state, sizes, offs)
             self._note_threads(planned, threaded)
             self.recorder.add_chunk(self.step, done, sizes, offs, out_state, first,
                                     self._out_step, self._out_id, self._out_trial, n_spk, counts)
@@ -121,7 +132,7 @@ class Simulation:
                     self._out_id = np.empty(cap, np.int64)
                     self._out_trial = np.empty(cap, np.int64)
                 elapsed = time.perf_counter() - t_start
-                if bar is None and progress is not False and done_total < n_steps:
+                if bar is None and progress is not False and done_total < n_steps and self._shows_progress:
                     expected = elapsed / done_total * n_steps
                     if progress or expected > PROGRESS_AFTER_S:
                         from tqdm.auto import tqdm
@@ -134,6 +145,11 @@ class Simulation:
                 bar.close()
             self.wall_time += time.perf_counter() - t_start
 
+    @property
+    def _shows_progress(self) -> bool:
+        """MPI: rank 0 alone shows the progress bar."""
+        return self.partition is None or self.partition.rank == 0
+
     # --- queries
     def metadata(self) -> dict:
         return {"dt": self.net.dt, "duration": self.step * self.net.dt, "seed": self.net.seed,
@@ -143,6 +159,8 @@ class Simulation:
                 "wall_time": self.wall_time,
                 "build_time": self.build_time, "compile_time": self.compile_time, "neurosim_version": __version__, "created": self.created,
                 "batch": self.net.batch, "steps": self.step, "dtype": self.net.dtype,
+                "mpi_processes": 1 if self.partition is None else self.partition.size,
+                **({} if self.partition is None else {"mpi_exchange_time": self.partition.exchange_time}),
                 **({"compile_s": self.compile_time} if self.compiled else {})}
 
     def get(self, pop, variable):
@@ -167,11 +185,14 @@ class Simulation:
     def weight_tables(self, proj):
         st = self.backend.download()
         out = []
+        split = proj.index in (self.layout.partial or {})   # MPI: each process keeps a part
         for rec, off, n_syn, _, rp in self.layout.proj_blocks[proj.index]:
             w = st.syn.w[:, off:off + n_syn]
-            out.append(WeightTable(proj.name, rec.name, pre_indices(rp), st.syn.post[off:off + n_syn].astype(np.int64),
-                                   st.syn.delay[off:off + n_syn] * self.net.dt,
-                                   (w[0] if w.shape[0] == 1 else w).astype(np.float64).copy(),
+            cols = (pre_indices(rp), st.syn.post[off:off + n_syn].astype(np.int64),
+                    st.syn.delay[off:off + n_syn] * self.net.dt, (w[0] if w.shape[0] == 1 else w).astype(np.float64))
+            if split:
+                cols = self.partition.whole_table(*cols)
+            out.append(WeightTable(proj.name, rec.name, *cols[:3], cols[3].copy(),
                                    unit="nS" if rec.conductance_based else "pA"))
         return out
 

@@ -102,7 +102,9 @@ PHASES = (
                  ("use_theta", "adaptive threshold"))),
     Phase("collect", 4, ("collect_spikes",), (), "thread 0", "always",
           "gather the step's spikes into the spike list (CUDA: done inside update_neurons)",
-          cpu_owned=("collect_owned", "collect_sources"), runs_on_owned="every thread (sources: thread 0)"),
+          cpu_owned=("collect_owned", "exchange_spikes", "collect_sources"),
+          runs_on_owned="every thread (sources: thread 0); under MPI each process collects its own neurons' "
+                        "spikes and exchanges them with the others (exchange_spikes, compiled in only then)"),
     Phase("propagate", 5, ("propagate",), ("propagate",), "thread 0", "always",
           "each spike walks its CSR rows into the ring buffer (or a direct channel)",
           cpu_owned=("propagate_owned",), runs_on_owned="every thread (into its own neurons)",

@@ -19,8 +19,10 @@ from ..spec.adex import AdEx
 from ..spec.timegrid import round_steps, times_to_steps
 from . import arrays as A
 from .connect import draw, index_types, rows_are_ranges, rows_sorted
-from .synapse_join import is_scalar as _is_scalar, join as _join, delay_to_steps, narrow_steps as _narrow_steps
+from .synapse_join import is_scalar as _is_scalar, join as _join, narrow_steps as _narrow_steps
 from .sources import source_input_arrays, generated_targets
+from .saturating import saturating_arrays
+from .partial import partial_rows
 from .neuron_params import (NEURON_FIELDS, realise_params, neuron_arrays, slot_propagators, initial_v,
                             initial_w_adapt, is_uniform, initial_theta, theta_flag)
 
@@ -59,6 +61,9 @@ class Layout:
     slot_off: dict         # neuron pop index -> first synaptic slot
     pop_ch_off: dict       # neuron pop index -> first row in the Channels arrays
     plastic_blocks: dict   # plastic projection index -> row in Plasticity.pi / pf
+    partial: dict = None   # MPI: projection index -> True when this process keeps part of it (state/partial.py)
+    whole_first: dict = None   # projection index -> its first synapse in one process's layout (MPI: release
+                               # draws are counted from it, state/release.py)
 
 
 def _channel_index(pop_channels, pop_index, receptor):
@@ -134,10 +139,12 @@ def generator_arrays(pops, pop_start: dict, dt: float):
     return gs[o], gi[o], gt[o]
 
 
-def build_state(spec, seed=None):
+def build_state(spec, seed=None, own_ranges=None):
     """Lay a :class:`~neurosim.spec.network.NetworkSpec` out as a
     :class:`~neurosim.state.arrays.SimState` and its :class:`Layout`; ``seed`` (default the
-    spec's) seeds every draw.  A ``Network`` is taken as its ``spec()``."""
+    spec's) seeds every draw.  A ``Network`` is taken as its ``spec()``.  ``own_ranges`` (MPI,
+    sim/partition.py): ``pops -> (lo, hi)``, this process's local neuron range of each population;
+    synapses onto other processes' neurons are then not kept where that is possible (partial.py)."""
     if callable(getattr(spec, "spec", None)):
         spec = spec.spec()
     if seed is not None and seed != spec.seed:
@@ -213,6 +220,7 @@ def build_state(spec, seed=None):
             ch_rows.append(_channel_row(k, rec, dt))
     n_slots_total = slot
     pops = A.Populations(**{f: (P[f] if f in P else F[f].astype(fdt)) for f in A.Populations._fields})
+    own = None if own_ranges is None else own_ranges(pops)
     if ch_rows:
         cols = list(zip(*ch_rows))
     else:
@@ -229,6 +237,8 @@ def build_state(spec, seed=None):
     post_t = index_types(max((q.post.n for q in net.projections), default=1), 1)[0]
     delay_t = np.uint8     # widened below when some delay needs more than 255 steps
     sat_blocks = []   # (synapse block, pre population, receptor, delay steps, one weight)
+    partial, max_steps = {}, 1   # MPI: projections kept in part (partial.py); longest delay of all
+    whole_first, whole_off = {}, 0   # projection index -> its first synapse in one process's layout
     syn_off = 0
     rp_off = 0
     for q in net.projections:
@@ -255,6 +265,12 @@ def build_state(spec, seed=None):
         del counts
         blocks = []
         post_k = pos[q.post.index]
+        max_steps = max(max_steps, int(d_steps.max()) if d_steps.size else 1)
+        whole_first[q.index] = whole_off
+        whole_off += n_syn * len(q.receptors)
+        part = None if own is None else partial_rows(q, pre, post, rp, int(own[0][post_k]), int(own[1][post_k]))
+        if part is not None:
+            partial[q.index] = True
         for r_i, (rec, factor) in enumerate(q.receptors):
             w = synapse_weights(q, rec, factor, pre, post, perm, seed)
             c = _channel_index(pop_channels, q.post.index, rec)
@@ -274,17 +290,19 @@ def build_state(spec, seed=None):
                                    int(d_steps[0]) if d_steps.size else 1, bool(w.size and np.all(w == w[0]))))
             elif d_steps.size and d_steps.max() > 1:
                 chans.direct[ch_g] = False
-            proj_dense.append(bool(n_syn == n_pre * n_post and n_syn > 0 and np.all(d_steps == d_steps[0])
-                                   and rows_are_ranges(rp, post, n_post)))
+            proj_dense.append(bool(part is None and n_syn == n_pre * n_post and n_syn > 0
+                                   and np.all(d_steps == d_steps[0]) and rows_are_ranges(rp, post, n_post)))
             proj_syn_off.append(syn_off)
             proj_rp_off.append(rp_off)
-            row_ptrs.append(rp)
-            posts.append(post)
-            delays.append(d_steps)
-            weights.append(np.asarray(w, fdt))
+            keep = slice(None) if part is None else part.keep   # MPI: this process's targets only
+            row_ptrs.append(rp if part is None else part.row_ptr)
+            posts.append(post[keep])
+            delays.append(d_steps[keep] if d_steps.size == n_syn else d_steps)
+            weights.append(np.asarray(w[keep], fdt))
             del w
-            blocks.append([rec, syn_off, n_syn, len(proj_pre_pop) - 1, rp_off])
-            syn_off += n_syn
+            n_kept = n_syn if part is None else part.n
+            blocks.append([rec, syn_off, n_kept, len(proj_pre_pop) - 1, rp_off])
+            syn_off += n_kept
             rp_off += n_pre + 1
         proj_blocks[q.index] = blocks
         del pre, post, perm
@@ -322,7 +340,7 @@ def build_state(spec, seed=None):
     for q in net.projections:   # each block's row pointer: a view of row_ptr (its n_pre + 1 offsets)
         proj_blocks[q.index] = [(rec, off, n, blk, syn.row_ptr[rpo:rpo + q.pre.n + 1])
                                 for rec, off, n, blk, rpo in proj_blocks[q.index]]
-    max_delay = int(syn.delay.max()) if syn.delay.size else 1
+    max_delay = max_steps    # of every synapse, kept or not: the same ring in every process
     n_ring = max_delay + 1
 
     # --- neuron state
@@ -383,14 +401,14 @@ def build_state(spec, seed=None):
     from .plastic import build_plasticity, plastic_rows
     layout = Layout(pop_start=pop_start, pop_channels=pop_channels, proj_blocks=proj_blocks, n_neurons=n_neurons,
                     n_total=n_total, pos=pos, slot_off=slot_off, pop_ch_off=pop_ch_off,
-                    plastic_blocks=plastic_rows(net))
+                    plastic_blocks=plastic_rows(net), partial=partial, whole_first=whole_first)
 
     # --- recording
     from .recording import recording_arrays
     rec = recording_arrays(net, layout)
     # --- plasticity and neuromodulators (phase 6); per-trial weights when plastic and batch > 1
     syn, plast = build_plasticity(net, layout, syn, batch, NT, fdt, dt)
-    sat = _saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
+    sat = saturating_arrays(sat_blocks, syn.proj_dense, pops, batch, n_ring, dt, fdt)
     from .short_term import build_short_term
     stp = build_short_term(net, layout, n_proj, batch, dt)
     from .release import build_release
@@ -420,41 +438,6 @@ def synapse_weights(q, rec, factor, pre, post, perm, seed) -> np.ndarray:
         raise SpecError(f"projection {q.name!r}: weights must be >= 0 nS for {rec.name!r}, got a minimum "
                         f"of {w.min():g}")
     return w
-
-
-def _saturating_arrays(sat_blocks, proj_dense, pops, batch, n_ring, dt, fdt):
-    """Group the saturating projections by (pre population, kinetics, delay) and lay out their
-    per-presynaptic state (see :class:`~neurosim.state.arrays.Saturating`)."""
-    n_pops = pops.kind.shape[0]
-    groups, proj, proj_grp, proj_uniform = [], [], [], []
-    for blk, pre_k, rec, d, one_weight in sat_blocks:
-        key = (pre_k, rec.tau_rise, rec.tau_decay, rec.alpha, d)
-        if key not in groups:
-            groups.append(key)
-        proj.append(blk)
-        proj_grp.append(groups.index(key))
-        proj_uniform.append(one_weight and bool(proj_dense[blk]))
-    # groups ordered by pre population (the arrival kernel walks them per spiking population)
-    order = sorted(range(len(groups)), key=lambda g: groups[g][0])
-    rank = {g: r for r, g in enumerate(order)}
-    groups = [groups[g] for g in order]
-    proj_grp = [rank[g] for g in proj_grp]
-    n = [int(pops.end[k] - pops.start[k]) for k, *_ in groups]
-    off = np.zeros(len(groups) + 1, np.int64)
-    np.cumsum(n, out=off[1:])
-    ptr = np.zeros(n_pops + 1, np.int64)
-    np.cumsum(np.bincount([k for k, *_ in groups], minlength=n_pops), out=ptr[1:])
-    i64 = lambda x: np.asarray(x, np.int64)  # noqa: E731
-    return A.Saturating(
-        grp_pre_start=i64([pops.start[k] for k, *_ in groups]), grp_n=i64(n), grp_off=off[:-1].copy(),
-        grp_delay=i64([d for *_, d in groups]),
-        grp_decay_x=np.asarray([math.exp(-dt / g[1]) for g in groups], fdt),
-        grp_k_decay=np.asarray([1.0 / g[2] for g in groups], fdt),
-        grp_alpha=np.asarray([g[3] for g in groups], fdt),
-        pop_grp_ptr=ptr,
-        proj=i64(proj), proj_grp=i64(proj_grp), proj_uniform=np.asarray(proj_uniform, np.bool_),
-        x=np.zeros((batch, off[-1]), fdt), s=np.zeros((batch, off[-1]), fdt),
-        x_ring=np.zeros((batch, n_ring, off[-1]), fdt), s_sum=np.zeros((batch, len(groups)), fdt))
 
 
 def _channel_row(pop_k, rec, dt):

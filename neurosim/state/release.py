@@ -31,8 +31,9 @@ def build_release(net, layout, n_proj, syn_post, seed) -> A.Release:
         pre = pre_indices(blocks[0][4])
         post = np.asarray(syn_post[first:first + pre.size], np.int64)
         vals = synapse_release(q, pre, post, rng_for(seed, PURPOSE_RELEASE, q.index))
+        whole = first if layout.whole_first is None else layout.whole_first[q.index]   # as in one process
         for _rec, off, n, blk, _rp in blocks:
-            shift[blk] = off - first
+            shift[blk] = off - whole
             p[off:off + n] = vals
     return A.Release(shift=shift, p=p)
 

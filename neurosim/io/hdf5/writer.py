@@ -391,7 +391,12 @@ def write_result(result: Result, path: Union[str, "os.PathLike[str]"], overwrite
     overwrite : replace an existing file (default True); if False and ``path`` exists,
         raises :class:`~neurosim.errors.ResultFileError`
     compression : ``None`` or ``"gzip"``/``"lzf"`` for non-spike datasets
+
+    Under MPI only rank 0 writes (every rank holds the same Result); the others return the path.
     """
+    from ...parallel import is_root
+    if not is_root():
+        return os.fspath(path)
     with ResultWriter(path, overwrite=overwrite, compression=compression) as w:
         w.write_result(result)
     return os.fspath(path)

@@ -45,6 +45,7 @@ from .plasticity import plasticity
 from .record import sample_state, record_spikes
 from .saturating import saturating_step, saturating_arrivals
 from .fpenv import get_fp_control, set_fp_control, FLUSH_SUBNORMALS
+from .exchange import exchange_spikes
 
 
 def chunk_args(st):
@@ -87,7 +88,7 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
               use_tables, use_currents, use_drive, use_sources, use_monitors, use_stp, use_rel,
               use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta, use_ring, use_dense,
               use_rise,
-              use_unsorted,
+              use_unsorted, use_mpi, part, n_parts,
               key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first, mon_buf_off,
               out_state, out_step, out_id, out_trial, out_counts):
     """Run up to ``n_steps`` steps from ``step0``; returns (steps done, spikes written) (thread 0's
@@ -98,14 +99,16 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
     cap = out_step.shape[0]
     n_out = np.int64(0)   # int64 from the start: a literal 0 would compile its callees twice
     jobs = n_jobs(pops, batch)
-    job0 = tid * jobs // n_threads
-    job1 = (tid + 1) * jobs // n_threads
+    part0 = part * jobs // n_parts          # this process's blocks (all of them without MPI)
+    part1 = (part + 1) * jobs // n_parts
+    job0 = part0 + tid * (part1 - part0) // n_threads
+    job1 = part0 + (tid + 1) * (part1 - part0) // n_threads
     work = np.empty((N_WORK, BLOCK))
     bits = np.empty(BLOCK, np.int64)
     job_spikes = np.zeros(jobs, np.int64)
     # one trial on several threads: spikes collected and propagated by every thread for its own
     # neurons (see propagate_owned); otherwise thread 0 does both for everyone
-    owned = n_threads > 1 and batch == 1
+    owned = (n_threads > 1 or use_mpi is not None) and batch == 1
     own_lo = np.zeros(pops.kind.shape[0], np.int64)
     own_hi = np.zeros(pops.kind.shape[0], np.int64)
     owned_ranges(pops, job0, job1, own_lo, own_hi)
@@ -142,16 +145,20 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
         n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes,
                                use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta)
         if owned:
-            sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
-            barrier(sync, n_threads, tid)
             first = np.int64(0)
-            total = np.int64(0)
-            for t in range(n_threads):
-                c = sync[SYNC_COUNTS + SYNC_STRIDE * t]
-                if t < tid:
-                    first += c
-                total += c
+            total = n_own
+            if use_mpi is None:
+                sync[SYNC_COUNTS + SYNC_STRIDE * tid] = n_own
+                barrier(sync, n_threads, tid)
+                total = np.int64(0)
+                for t in range(n_threads):
+                    c = sync[SYNC_COUNTS + SYNC_STRIDE * t]
+                    if t < tid:
+                        first += c
+                    total += c
             collect_owned(pops, neurons, job0, job1, job_spikes, first)
+            if use_mpi is not None:     # one thread per process: every process's spikes, in rank order
+                total = exchange_spikes(neurons.spike_list[0], n_own)
             if tid == 0:
                 collect_sources(neurons, first_source, total)
             barrier(sync, n_threads, tid)
