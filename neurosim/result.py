@@ -239,14 +239,17 @@ class Result:
 
 
 def _threads_text(meta) -> str:
-    """', 4 threads' or ', 1-4 threads per chunk' (fewest-most) from ``meta``; '' if unknown."""
+    """', 4 threads' or ', 1-4 threads per chunk' (fewest-most) from ``meta``, and ' in each of K MPI
+    processes' for a partitioned run; '' if unknown."""
     hi = meta.get("threads")
     if hi is None:
         return ""
     lo = meta.get("threads_min", hi)
+    k = int(meta.get("mpi_processes", 1) or 1)
+    procs = f" in each of {k} MPI processes" if k > 1 else ""
     if lo is not None and int(lo) != int(hi):
-        return f", {int(lo)}-{int(hi)} threads per chunk"
-    return f", {int(hi)} thread{'s' if int(hi) != 1 else ''}"
+        return f", {int(lo)}-{int(hi)} threads per chunk{procs}"
+    return f", {int(hi)} thread{'s' if int(hi) != 1 else ''}{procs}"
 
 
 def cv_isi(node_ids, times, trials=None, min_spikes: int = 3) -> float:

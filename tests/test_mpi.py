@@ -124,6 +124,7 @@ def test_the_cli_under_mpiexec_writes_one_result_like_one_process(tmp_path):
     two = _run(2, args + ["--out", "two/coba.h5"], tmp_path)
     assert two.returncode == 0, two.stderr[-3000:]
     assert two.stdout.count("wrote two/coba.h5") == 1          # rank 0 prints the summary
+    assert "1 thread in each of 2 MPI processes" in two.stdout
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["coba.h5", "coba.png"]
     a, b = read_result(tmp_path / "one" / "coba.h5"), read_result(tmp_path / "two" / "coba.h5")
     assert (a.meta["mpi_processes"], b.meta["mpi_processes"]) == (1, 2)
