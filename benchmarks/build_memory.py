@@ -3,6 +3,7 @@
     python benchmarks/build_memory.py --n-syn 20000000 [--delay normal] [--pops 8] [--trace]
     python benchmarks/build_memory.py --model coba --n 20000
     python benchmarks/build_memory.py --model potjans2014 --scale 1
+    mpiexec -n 2 python benchmarks/build_memory.py --model potjans2014 --scale 1 --json pd_rank{rank}.json
 
 Builds one ``fixed_total_number`` projection of ``--n-syn`` synapses between two populations of
 ``--n`` neurons (AMPA, scalar weight and delay, or a bounded normal delay distribution), or
@@ -11,6 +12,9 @@ build (Numba compile), and prints the rise of the peak resident set size (VmHWM)
 build above the resident size just before it, divided by the number of synapses, beside the
 bytes per synapse the built state and its Layout keep.  ``--trace`` also reports tracemalloc's
 peak (numpy allocations only; Numba's are not traced) and the largest live allocation sites.
+Under ``mpiexec -n K`` each process builds its part as a partitioned run does (the synapses onto
+its own neurons, sim/partition.py) and reports its own figures with its ``rank``; ``--json PATH``
+(``{rank}`` in PATH is replaced by it) writes them to a file instead of standard output.
 """
 from __future__ import annotations
 
@@ -59,7 +63,11 @@ def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = Fal
         net.connect(a, b, ns.fixed_total_number(k), receptor="AMPA", weight=0.5, delay=d)
         return net
 
-    build_state(net_of(1000))   # compile the draws
+    from neurosim.parallel import world
+    from neurosim.sim.partition import own_ranges_for
+    w = world()
+    own = None if w is None else own_ranges_for(w.rank, w.size)
+    build_state(net_of(1000), own_ranges=own)   # compile the draws
     if trace:
         import tracemalloc
         tracemalloc.start(25)
@@ -68,7 +76,7 @@ def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = Fal
     with open("/proc/self/statm") as fh:    # resident now (the peak so far may be higher)
         before = int(fh.read().split()[1]) * resource.getpagesize()
     t0 = time.perf_counter()
-    state, layout = build_state(net)
+    state, layout = build_state(net, own_ranges=own)
     build_s = time.perf_counter() - t0
     after = _hwm()
     if after <= hwm0:
@@ -76,7 +84,9 @@ def measure(n_syn: int, n: int = 20000, delay: str = "scalar", trace: bool = Fal
     n_syn = int(state.syn.post.size)
     out = {"n_syn": n_syn, "build_s": build_s, "peak_rss": after, "peak_bytes": after - before,
            "peak_per_syn": (after - before) / n_syn, "state_per_syn": state_nbytes(state) / n_syn,
-           "layout_per_syn": 0.0}   # the Layout keeps views of the state only (issue 16)
+           "layout_per_syn": 0.0,   # the Layout keeps views of the state only (issue 16)
+           "rank": 0 if w is None else w.rank, "processes": 1 if w is None else w.size,
+           "state_bytes": state_nbytes(state)}
     if trace:
         cur, peak = tracemalloc.get_traced_memory()
         out["tracemalloc_peak_per_syn"] = peak / n_syn
@@ -94,6 +104,12 @@ if __name__ == "__main__":
     ap.add_argument("--pops", type=int, default=1, help="POPS x POPS projections instead of one")
     ap.add_argument("--model", default="", help="build models/MODEL.py with n=--n instead")
     ap.add_argument("--scale", type=float, default=1.0, help="--model potjans2014: its scale (1 = full)")
+    ap.add_argument("--json", default="", help="write to this file ({rank} replaced by the MPI rank)")
     a = ap.parse_args()
-    json.dump(measure(a.n_syn, a.n, a.delay, a.trace, a.model, a.pops, a.scale), sys.stdout, indent=1)
-    print()
+    res = measure(a.n_syn, a.n, a.delay, a.trace, a.model, a.pops, a.scale)
+    if a.json:
+        with open(a.json.format(rank=res["rank"]), "w") as fh:
+            json.dump(res, fh, indent=1)
+    else:
+        json.dump(res, sys.stdout, indent=1)
+        print()
