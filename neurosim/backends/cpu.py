@@ -56,6 +56,7 @@ class CPUBackend(Backend):
         self._slow_index, self._slow_limit = SYNC_SLOW, SLOW_LIMIT
         self._solo_until = 0.0
         self.threaded_chunks = 0   # chunks run on more than one thread (for tests and diagnostics)
+        self._whole = False        # MPI: the other processes' neurons already gathered since the last chunk
 
     def _threads_for(self, n_steps: int) -> int:
         t = configured_threads()
@@ -68,6 +69,7 @@ class CPUBackend(Backend):
     def run_chunk(self, key, dt, step0, n_steps, per_step_max, mon_first, mon_buf_off, out_state,
                   out_step, out_id, out_trial, out_counts):
         n_threads = self._threads_for(n_steps)
+        self._whole = self._whole and n_steps == 0
         self.threads_used = n_threads   # threads of the latest chunk (sim/run.py keeps min/max)
         sync = self._new_sync(n_threads)
 
@@ -105,8 +107,11 @@ class CPUBackend(Backend):
 
     def download(self):
         part = getattr(self, "partition", None)
-        if part is not None:     # MPI: every process's neurons made whole here (collective)
+        if part is not None and not self._whole:
+            # MPI: every process's neurons made whole (collective), once per stretch between chunks:
+            # changes between runs are made alike in every process and keep it whole
             part.gather_state(self.state)
+            self._whole = True
         return self.state
 
     def threads(self) -> int:

@@ -97,6 +97,7 @@ class Partition:
         self.stp_owner = self._stp_owners(st)
         self._counts = np.zeros(self.size, np.int64)
         self._displs = np.zeros(self.size, np.int64)
+        self._mine = np.zeros(1, np.int64)     # this process's count (no allocation per step)
         self.exchange_time = 0.0     # s spent in the spike exchange (waiting for the others included)
         install(self.exchange)
 
@@ -133,7 +134,8 @@ class Partition:
         from mpi4py import MPI
         t0 = time.perf_counter()
         n_here = int(n_here)
-        self.comm.Allgather(np.array([n_here], np.int64), self._counts)
+        self._mine[0] = n_here
+        self.comm.Allgather(self._mine, self._counts)
         np.cumsum(self._counts[:-1], out=self._displs[1:])
         total = int(self._counts.sum())
         if total:
