@@ -2,21 +2,26 @@
 side by side: mean rate of every population per seed, and the build and simulation times.
 
     python benchmarks/potjans2014_vs_nest.py --scale 0.1 --seeds 1 2 3 --t-sim 1000 [--simulator both]
+    python benchmarks/potjans2014_vs_nest.py --scale 1 --seeds 1 --t-sim 1000 --threads 2 --json out.json
 
 NEST builds the same network from the same derived numbers (``potjans2014.derived``: neuron
 numbers, synapse totals, weights, external in-degrees, DC currents) with its own API, as its
 ``Potjans_2014`` example does (``iaf_psc_exp``, ``fixed_total_number`` without autapses,
 ``nest.math.redraw`` of normal weights and delays, one ``poisson_generator`` per population at
-8 Hz x K_ext onto every neuron with the 1.5 ms delay, 1 thread, ``rng_seed`` = seed), each seed in
-a fresh process (NEST after Numba's OpenMP layer may crash, benchmarks/brunel_vs_nest.py).  Rates
-count the spikes in [t_cut, t_sim) of every neuron of a population.  The two simulators draw their
-own connectivity, so they are compared statistically (mean over seeds).
+8 Hz x K_ext onto every neuron with the 1.5 ms delay, ``--threads`` threads, ``rng_seed`` = seed).
+Every run of either simulator is a fresh process (NEST after Numba's OpenMP layer may crash,
+benchmarks/brunel_vs_nest.py), which reports its own build time (network description to ready to
+simulate, connectivity included), simulation time, real-time factor (wall s per biological s) and
+peak resident memory (``ru_maxrss``).  Rates count the spikes in [t_cut, t_sim) of every neuron of a
+population.  The two simulators draw their own connectivity, so they are compared statistically
+(mean over seeds).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -28,11 +33,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "models"))
 import potjans2014 as P  # noqa: E402
 
 
-def nest_rates(seed: int, scale: float, t_sim: float, t_cut: float, dt: float = 0.1) -> dict:
+def _peak_rss_gb() -> float:
+    """This process's peak resident memory so far (GB; ru_maxrss is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+
+
+def nest_rates(seed: int, scale: float, t_sim: float, t_cut: float, threads: int = 1, dt: float = 0.1) -> dict:
     import nest
     p = P.derived(scale)
     nest.ResetKernel()
-    nest.set(resolution=dt, rng_seed=seed, local_num_threads=1, print_time=False)
+    nest.set(resolution=dt, rng_seed=seed, local_num_threads=threads, print_time=False)
     t0 = time.perf_counter()
     pops = []
     for i in range(8):
@@ -60,15 +70,18 @@ def nest_rates(seed: int, scale: float, t_sim: float, t_cut: float, dt: float = 
     for i, pop in enumerate(pops):
         nest.Connect(gens[i], pop, "all_to_all", {"weight": float(p["w_ext"]), "delay": 1.5})
         nest.Connect(pop, recs[i])
+    nest.Prepare()     # NEST finishes its connection infrastructure here: counted in the build
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
-    nest.Simulate(t_sim)
+    nest.Run(t_sim)
     sim = time.perf_counter() - t1
+    nest.Cleanup()
     rates = []
     for i, pop in enumerate(pops):
         t = np.asarray(recs[i].get("events")["times"])
         rates.append(float(np.sum(t >= t_cut)) / len(pop) / ((t_sim - t_cut) / 1000.0))
-    return {"rates": rates, "build_s": build, "sim_s": sim}
+    return {"rates": rates, "build_s": build, "sim_s": sim, "n_synapses": int(nest.num_connections) - 2 * int(np.sum(p["n"])),   # less generator, recorder links
+            "threads": threads}
 
 
 def neurosim_rates(seed: int, scale: float, t_sim: float, t_cut: float) -> dict:
@@ -83,7 +96,21 @@ def neurosim_rates(seed: int, scale: float, t_sim: float, t_cut: float) -> dict:
     for name in P.POPS:
         t = np.asarray(res.spikes[name].times)
         rates.append(float(np.sum(t >= t_cut)) / res.spikes[name].n / ((t_sim - t_cut) / 1000.0))
-    return {"rates": rates, "build_s": build, "sim_s": sim}
+    return {"rates": rates, "build_s": build, "sim_s": sim, "n_synapses": int(net.memory_report()["n_synapses"]),
+            "threads": int(res.meta["threads"])}
+
+
+def one_run(simulator: str, seed: int, scale: float, t_sim: float, t_cut: float, threads: int) -> dict:
+    """One simulator, one seed, in a fresh process; adds its peak memory and real-time factor."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    r = subprocess.run([sys.executable, __file__, "--one", simulator, "--seeds", str(seed), "--scale", str(scale),
+                        "--t-sim", str(t_sim), "--t-cut", str(t_cut), "--threads", str(threads)],
+                       capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"{simulator} run failed (exit {r.returncode}):\n{r.stderr[-3000:]}")
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["rtf"] = out["sim_s"] / (t_sim / 1000.0)
+    return out
 
 
 def main(argv=None) -> int:
@@ -93,19 +120,28 @@ def main(argv=None) -> int:
     ap.add_argument("--t-sim", type=float, default=1000.0, help="ms")
     ap.add_argument("--t-cut", type=float, default=200.0, help="ms: spikes before are not counted")
     ap.add_argument("--simulator", choices=["both", "nest", "neurosim"], default="both")
-    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # a single NEST run in this process
+    ap.add_argument("--threads", type=int, default=1, help="threads of each simulator (NEST local_num_threads, "
+                    "NUMBA_NUM_THREADS)")
+    ap.add_argument("--nest-threads", type=int, help="NEST's threads when they differ from --threads: NEST 3.10 "
+                    "holds at most 134,217,726 synapses per thread and synapse model, so the full scale (3e8) needs "
+                    "3 or more (set OMP_WAIT_POLICY=passive when they outnumber the cores)")
+    ap.add_argument("--json", help="save the runs and the table's numbers here")
+    ap.add_argument("--one", choices=["nest", "neurosim"], help=argparse.SUPPRESS)   # one run in this process
     a = ap.parse_args(argv)
     if a.one:
-        print(json.dumps(nest_rates(a.seeds[0], a.scale, a.t_sim, a.t_cut)))
+        run = nest_rates if a.one == "nest" else neurosim_rates
+        kwargs = {"threads": a.threads} if a.one == "nest" else {}
+        res = run(a.seeds[0], a.scale, a.t_sim, a.t_cut, **kwargs)
+        res["peak_rss_gb"] = _peak_rss_gb()
+        print(json.dumps(res))
         return 0
     out = {"nest": [], "neurosim": []}
     for seed in a.seeds:
-        if a.simulator in ("both", "nest"):
-            r = subprocess.run([sys.executable, __file__, "--one", "--seeds", str(seed), "--scale", str(a.scale),
-                                "--t-sim", str(a.t_sim), "--t-cut", str(a.t_cut)], capture_output=True, text=True)
-            out["nest"].append(json.loads(r.stdout.strip().splitlines()[-1]))
-        if a.simulator in ("both", "neurosim"):
-            out["neurosim"].append(neurosim_rates(seed, a.scale, a.t_sim, a.t_cut))
+        for sim in ("nest", "neurosim"):
+            if a.simulator in ("both", sim):
+                threads = a.nest_threads if sim == "nest" and a.nest_threads else a.threads
+                out[sim].append(one_run(sim, seed, a.scale, a.t_sim, a.t_cut, threads))
+                print(sim, seed, json.dumps(out[sim][-1]), flush=True)
     print(f"scale {a.scale}, {a.t_sim:g} ms (rates after {a.t_cut:g} ms), seeds {a.seeds}")
     print("pop    " + "  ".join(f"{s:>16}" for s in out if out[s]) + "  reference (full scale)")
     for i, name in enumerate(P.POPS):
@@ -118,7 +154,16 @@ def main(argv=None) -> int:
     for s in out:
         if out[s]:
             print(f"{s}: build {np.mean([x['build_s'] for x in out[s]]):.2f} s, "
-                  f"simulate {np.mean([x['sim_s'] for x in out[s]]):.2f} s (mean per seed)")
+                  f"simulate {np.mean([x['sim_s'] for x in out[s]]):.2f} s "
+                  f"(real-time factor {np.mean([x['rtf'] for x in out[s]]):.1f}), "
+                  f"peak RSS {np.max([x['peak_rss_gb'] for x in out[s]]):.2f} GB, "
+                  f"{out[s][0]['n_synapses']:.4g} synapses, {out[s][0]['threads']} thread(s) (mean per seed)")
+    if a.json:
+        with open(a.json + ".tmp", "w") as f:
+            json.dump({"scale": a.scale, "t_sim_ms": a.t_sim, "t_cut_ms": a.t_cut, "seeds": a.seeds,
+                       "threads": a.threads, "nest_threads": a.nest_threads or a.threads, "reference_rates_hz": list(map(float, P.REFERENCE_RATES)),
+                       "populations": list(P.POPS), "runs": out}, f, indent=1)
+        os.replace(a.json + ".tmp", a.json)
     print(json.dumps(out))
     return 0
 

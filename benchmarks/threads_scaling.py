@@ -4,9 +4,12 @@ fresh processes (issue 16, items 4 and 5).
 For each network and thread count, ``--runs`` fresh processes (``NUMBA_NUM_THREADS`` set before
 Numba starts) build the network, run it once to warm the caches, then time ``--duration`` ms of
 simulation.  Each process reports the wall time of the timed run and the fewest and most threads
-its chunks ran on (``meta["threads_min"]``, ``meta["threads"]``): a chunk that fell back to one
-thread (the slow-barrier rule of kernels/cpu/sync.py reacting to a partner that was descheduled)
-shows as ``threads_min = 1`` in a two-thread run.  Runs alternate between thread counts so that a
+its chunks ran on (``meta["threads_min"]``, ``meta["threads"]``): a run counts as fallen back
+when the backend went to one thread for contention (``contended_chunks`` > 0: the slow-barrier
+rule of kernels/cpu/sync.py, confirmed by the OS's run-queue wait in backends/contention.py).
+``slow_chunks`` counts the chunks that long barrier waits ended early, whatever the OS said;
+``threads_min = 1`` also counts a last chunk too short for threads (fewer than 20 steps left after
+a chunk ended early).  Runs alternate between thread counts so that a
 drift in the machine's load touches both alike.
 
 With ``--mpi``, a third configuration runs the network partitioned across two MPI processes of
@@ -62,10 +65,13 @@ t1 = time.perf_counter()
 net.run(duration, progress=False)
 wall = time.perf_counter() - t1
 meta = net.result().meta
+backend = net.simulation.backend
 if is_root():
     print(json.dumps({"wall_s": wall, "build_s": build_s, "threads": meta["threads"],
                       "threads_min": meta["threads_min"], "processes": meta["mpi_processes"],
-                      "exchange_s": meta.get("mpi_exchange_time", 0.0) - exchange0}))
+                      "exchange_s": meta.get("mpi_exchange_time", 0.0) - exchange0,
+                      "slow_chunks": getattr(backend, "slow_chunks", 0),
+                      "contended_chunks": getattr(backend, "contended_chunks", 0)}))
 """
 
 #: the configurations: (label, threads per process, MPI processes)
@@ -104,7 +110,8 @@ def summarise(runs: list) -> dict:
                 continue
             walls = [r["wall_s"] for r in rs]
             out[net][c] = {"runs": len(rs), "median_s": statistics.median(walls), "min_s": min(walls),
-                           "max_s": max(walls), "fell_back": sum(1 for r in rs if r["threads_min"] < CONFIGS[c][0]),
+                           "max_s": max(walls), "fell_back": sum(1 for r in rs if r.get("contended_chunks", 0) > 0),
+                           "fewer_threads_in_some_chunk": sum(1 for r in rs if r["threads_min"] < CONFIGS[c][0]),
                            "build_median_s": statistics.median(r["build_s"] for r in rs),
                            "exchange_median_s": statistics.median(r.get("exchange_s", 0.0) for r in rs)}
         for c in ("2 threads", "2 processes"):
@@ -134,7 +141,9 @@ def main(argv=None) -> int:
                 r = one_run(net, config)
                 runs.append(r)
                 print(f"{net} run {k + 1}/{a.runs}, {config}: {r['wall_s']:.3f} s "
-                      f"(threads {r['threads_min']}..{r['threads']}, exchange {r['exchange_s']:.3f} s)", flush=True)
+                      f"(threads {r['threads_min']}..{r['threads']}, exchange {r['exchange_s']:.3f} s, "
+                      f"chunks ended by long waits {r['slow_chunks']}, of them oversubscribed "
+                      f"{r['contended_chunks']})", flush=True)
     summary = summarise(runs)
     print(f"\n{'network':<14}{'configuration':>14}{'median s':>10}{'min s':>8}{'max s':>8}{'fell back':>10}"
           f"{'exchange s':>11}")

@@ -68,7 +68,7 @@ def runner_order(source, runner):
     # is not plumbing: a kernel called but missing from PHASES is caught too
     plumbing = {"n_jobs", "neuron_paths", "BLOCK", "N_WORK", "owned_ranges", "barrier", "atomic_load",
                 "synapse_paths", "get_fp_control", "set_fp_control", "FLUSH_SUBNORMALS", "SYNC_STOP",
-                "SYNC_SLOW", "SYNC_COUNTS", "SYNC_STRIDE", "SLOW_LIMIT", "SLOW_WINDOW"}
+                "SYNC_SLOW", "SYNC_SLOW_LIMIT", "SYNC_COUNTS", "SYNC_STRIDE", "SLOW_WINDOW"}
     names = S.kernel_names() | (_imported_kernels(source) - plumbing)
     return tuple(_calls(_function(source, "run_chunk").body, runner == "cpu-owned", names))
 

@@ -7,8 +7,9 @@ each chunk runs on that many OS threads at once: every thread calls the compiled
 (kernels/cpu/chunk.py).  One parallel region per chunk instead of one per step: a step of the
 4000-neuron benchmarks takes a few microseconds, as long as starting a thread team.  When other
 processes hold the cores, a step waits a scheduler time slice for a descheduled thread; the
-kernel then ends the chunk early and the backend runs on one thread for a few seconds before it
-tries again.
+kernel then ends the chunk early, and if the OS confirms that the threads were kept waiting for a
+core (contention.py: not just stalls that one thread would suffer too) the backend runs on one
+thread for a few seconds before it tries again.
 
 Under MPI (sim/partition.py sets ``partition`` before ``upload``) each process runs one thread
 over its own share of the neuron blocks, and the runner exchanges the step's spikes with the other
@@ -22,6 +23,7 @@ import time
 import numba
 
 from .base import Backend
+from .contention import change, oversubscribed, thread_cpu_and_wait_ns
 
 MIN_PARALLEL_STEPS = 20   # shorter chunks run on one thread (starting threads costs ~0.1 ms)
 SOLO_AFTER_CONTENTION_S = 5.0   # one thread for this long after the threads kept waiting for each other
@@ -44,7 +46,7 @@ class CPUBackend(Backend):
     def upload(self, state):
         from ..kernels.cpu.chunk import run_chunk, chunk_args
         from ..kernels.cpu.neurons import n_jobs_py, neuron_work, PARALLEL_MIN_WORK
-        from ..kernels.cpu.sync import new_sync, SYNC_SLOW, SLOW_LIMIT
+        from ..kernels.cpu.sync import new_sync, SYNC_SLOW, SYNC_SLOW_LIMIT, SPIN_LIMIT, SLOW_LIMIT
         self._run = run_chunk
         self.state = state
         part = getattr(self, "partition", None)   # sim/partition.py under MPI: this process's share
@@ -53,9 +55,12 @@ class CPUBackend(Backend):
         self._jobs = int(n_jobs_py(state.pops, batch))
         self._parallel = int(neuron_work(state.pops, state.chans, batch)) >= PARALLEL_MIN_WORK and self._jobs >= 2
         self._new_sync = new_sync
-        self._slow_index, self._slow_limit = SYNC_SLOW, SLOW_LIMIT
+        self._slow_index, self._slow_limit_index = SYNC_SLOW, SYNC_SLOW_LIMIT
+        self.spin_limit, self.slow_limit = SPIN_LIMIT, SLOW_LIMIT   # kernels/cpu/sync.py (tests may lower them)
         self._solo_until = 0.0
         self.threaded_chunks = 0   # chunks run on more than one thread (for tests and diagnostics)
+        self.slow_chunks = 0       # threaded chunks ended early by long waits at the barriers
+        self.contended_chunks = 0  # ... of which the OS said the threads had waited for a core
         self._whole = False        # MPI: the other processes' neurons already gathered since the last chunk
 
     def _threads_for(self, n_steps: int) -> int:
@@ -71,7 +76,7 @@ class CPUBackend(Backend):
         n_threads = self._threads_for(n_steps)
         self._whole = self._whole and n_steps == 0
         self.threads_used = n_threads   # threads of the latest chunk (sim/run.py keeps min/max)
-        sync = self._new_sync(n_threads)
+        sync = self._new_sync(n_threads, self.spin_limit, self.slow_limit)
 
         def call(tid):
             return self._run(*self._args, key, dt, step0, n_steps, tid, n_threads, sync, per_step_max, mon_first,
@@ -81,10 +86,14 @@ class CPUBackend(Backend):
             return call(0)
         self.threaded_chunks += 1
         errors = []
+        readings = [None] * (n_threads - 1)
 
         def helper(tid):
             try:
+                start = thread_cpu_and_wait_ns()    # after the thread's start-up (an idle core's wake-up)
                 call(tid)
+                if sync[self._slow_index] > sync[self._slow_limit_index]:
+                    readings[tid - 1] = change(start, thread_cpu_and_wait_ns())
             except BaseException as exc:  # pragma: no cover - the kernels raise nothing
                 errors.append(exc)
 
@@ -99,10 +108,13 @@ class CPUBackend(Backend):
                 th.join()
         if errors:
             raise errors[0]
-        if sync[self._slow_index] > self._slow_limit:
-            # the chunk ended early because the threads kept waiting for a descheduled partner:
-            # other processes hold the cores; one thread does not wait for anyone
-            self._solo_until = time.monotonic() + SOLO_AFTER_CONTENTION_S
+        if sync[self._slow_index] > sync[self._slow_limit_index]:
+            # the chunk ended early because thread 0 kept waiting for its partners: if they were
+            # waiting for a core, other processes hold the cores, and one thread waits for no one
+            self.slow_chunks += 1
+            if oversubscribed(readings):
+                self.contended_chunks += 1
+                self._solo_until = time.monotonic() + SOLO_AFTER_CONTENTION_S
         return result
 
     def download(self):

@@ -83,6 +83,8 @@ PHASES = (
           marker="use_currents"),
     Phase("poisson_drive", 1, ("poisson_drive",), ("poisson_drive",), "thread 0",
           "the network has a Poisson drive", "add the drive's binomial input into the receptors",
+          runs_on_owned="thread 0 when the network has state monitors (they sample the drive), for "
+                        "every neuron (under MPI: the process's own); else poisson_drive_own",
           marker="use_drive"),
     Phase("sources", 1, ("source_spikes",), ("source_spikes",), "thread 0",
           "the network has Poisson, gamma or dead-time sources or spike generators", "mark this step's source spikes",
@@ -94,6 +96,11 @@ PHASES = (
           "the network has state monitors",
           "state monitors sample the start-of-step values (time step*dt, this step's arrivals included)",
           marker="use_monitors"),
+    Phase("poisson_drive_own", 1, (), (), "-", "the network has a Poisson drive",
+          "the drive's input for a thread's own neurons, just before their update (one trial on several "
+          "threads or MPI processes, no state monitors)",
+          cpu_owned=("poisson_drive",), runs_on_owned="every thread (its own neurons), after the first barrier",
+          marker="use_drive"),
     Phase("neurons", 2, ("update_neurons",), ("update_neurons",), "every thread (its blocks)", "always",
           "arrivals from the ring buffer, exact decay, membrane, threshold, reset, refractoriness",
           parts=(("use_cond", "conductance-based"), ("use_cond_fused", "conductance-based 2-channel fused"),

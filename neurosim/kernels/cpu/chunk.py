@@ -21,16 +21,16 @@ own neurons only (propagate.py), so the state a thread writes stays in its core'
 runs phases 1, 6 and 7 and the saturating NMDA gating (the part of phase 2 that runs per
 presynaptic neuron, and its arrivals).  With several trials thread 0 collects and propagates for
 everyone.
-Barriers (sync.py) separate the phases: 3 a step (4 with plasticity, a Poisson drive or state
-monitors).  Each neuron is written by one block and each synaptic target receives its inputs in
+Barriers (sync.py) separate the phases: 3 a step (4 with plasticity or state monitors, and with
+a Poisson drive that thread 0 draws for everyone).  Each neuron is written by one block and each synaptic target receives its inputs in
 the same order whatever the number of threads, so the result does not depend on it.
 
 Subnormal numbers are flushed to zero while a chunk runs (fpenv.py).
 
 Returns early, before a step, when the spike buffer could overflow, so the caller can flush it,
-and when the threads keep waiting for each other (more than SLOW_LIMIT slow barriers within
-SLOW_WINDOW steps: a machine with more busy threads than cores), so that the caller can go on
-with one thread.
+and when the threads keep waiting for each other (more than ``sync[SYNC_SLOW_LIMIT]`` slow
+barriers within SLOW_WINDOW steps), so that the caller can ask the OS whether other processes hold
+the cores and, if so, go on with one thread.
 """
 import numpy as np
 from numba import njit
@@ -39,7 +39,7 @@ from .inputs import advance_tables, inject_currents, poisson_drive, source_spike
 from ...state.arrays import KIND_POISSON
 from .neurons import update_neurons, n_jobs, neuron_paths, BLOCK, N_WORK
 from .collect import collect_spikes, collect_owned, collect_sources, owned_ranges
-from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_COUNTS, SYNC_STRIDE, SLOW_LIMIT, SLOW_WINDOW
+from .sync import barrier, atomic_load, SYNC_STOP, SYNC_SLOW, SYNC_SLOW_LIMIT, SYNC_COUNTS, SYNC_STRIDE, SLOW_WINDOW
 from .propagate import propagate, propagate_owned, synapse_paths
 from .plasticity import plasticity
 from .record import sample_state, record_spikes
@@ -112,16 +112,28 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
     own_lo = np.zeros(pops.kind.shape[0], np.int64)
     own_hi = np.zeros(pops.kind.shape[0], np.int64)
     owned_ranges(pops, job0, job1, own_lo, own_hi)
+    # The Poisson drive.  Owned mode without state monitors: every thread draws it for its own
+    # neurons just before updating them (after the first barrier, so a chunk that stops draws
+    # nothing; it is the bulk of phase 1 in the microcircuit).  Otherwise thread 0 draws it in phase
+    # 1, where state monitors sample it: for every neuron, or under MPI for the process's own
+    # (one thread there; every other process's neurons are theirs to update).  Each target's draw
+    # depends on (seed, step, target) only, so who draws it changes nothing.
+    drive_own = owned and use_monitors is None
+    drive_lo = np.zeros(pops.kind.shape[0], np.int64)
+    drive_hi = own_hi.copy() if use_mpi is not None else pops.end - pops.start
+    if use_mpi is not None:
+        drive_lo[:] = own_lo
     first_source = neurons.v.shape[1]
     # thread 0's phases after propagation that must wait for every thread's propagation
-    wait_after_propagation = owned and (plast is not None or use_drive is not None or use_monitors is not None)
+    wait_after_propagation = owned and (plast is not None or (use_drive is not None and not drive_own)
+                                        or use_monitors is not None)
     done = n_steps
     fp_control = get_fp_control()   # subnormals flushed to zero while the chunk runs (fpenv.py)
     set_fp_control(fp_control | FLUSH_SUBNORMALS)
     for rel in range(n_steps):
         step = step0 + rel
         if tid == 0:
-            if cap - n_out < per_step_max or (rel > 0 and sync[SYNC_SLOW] > SLOW_LIMIT):
+            if cap - n_out < per_step_max or (rel > 0 and sync[SYNC_SLOW] > sync[SYNC_SLOW_LIMIT]):
                 sync[SYNC_STOP] = rel
             else:
                 if rel % SLOW_WINDOW == 0:
@@ -131,7 +143,8 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
                 if use_currents is not None:
                     inject_currents(inputs, tables, neurons, key, step, dt)
                 if use_drive is not None:
-                    poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt)
+                    if not drive_own:
+                        poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt, drive_lo, drive_hi)
                 if use_sources is not None:
                     source_spikes(pops, tables, inputs, neurons, key, step, dt)
                 if sat is not None:
@@ -142,6 +155,10 @@ def run_chunk(pops, chans, neurons, syn, tables, inputs, rec, plast, sat, stp, r
         if atomic_load(sync, SYNC_STOP) == rel:
             done = rel
             break
+        if owned:
+            if use_drive is not None:
+                if drive_own:
+                    poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt, own_lo, own_hi)
         n_own = update_neurons(pops, chans, neurons, step, dt, job0, job1, work, bits, job_spikes,
                                use_cond, use_cond_fused, use_curr, use_curr_fused, use_per_neuron, use_adex, use_theta)
         if owned:

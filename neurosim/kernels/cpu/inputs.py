@@ -46,12 +46,16 @@ def inject_currents(inputs, tables, neurons, key, step, dt):
 
 
 @kernel
-def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
-    """Add Binomial(n_sources, rate*dt) events times the weight to each target's receptor."""
+def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt, lo, hi):
+    """Add Binomial(n_sources, rate*dt) events times the weight to each target's receptor, for the
+    targets ``lo[p] .. hi[p]-1`` of each population ``p`` (local indices; under MPI a process's own
+    neurons).  Each target's draw depends on (seed, step, target) only, not on the range."""
     for d in range(inputs.drv_table.shape[0]):
         t = inputs.drv_table[d]
         p = inputs.drv_pop[d]
         n = pops.end[p] - pops.start[p]
+        i0 = lo[p]
+        i1 = hi[p]
         slot0 = inputs.drv_slot[d]
         nsrc = inputs.drv_nsrc[d]
         wn = inputs.drv_w[d] * inputs.drv_norm[d]
@@ -60,7 +64,7 @@ def poisson_drive(inputs, tables, pops, neurons, chans, key, step, dt):
         p_last = -1.0     # P(0 events) is recomputed only when the probability changes
         p0 = 0.0
         for b in range(neurons.g_decay.shape[0]):
-            for i in range(n):
+            for i in range(i0, i1):
                 prob = table_value(tables, t, b, i) * dt * 1e-3
                 if prob != p_last and 0.0 < prob < 1.0:
                     p0 = binomial_p0(nsrc, prob)

@@ -6,10 +6,22 @@ every target): a fetch-and-add and a load, both on one int64 element of an array
 
 ``barrier`` is a generation barrier for ``n_threads`` threads over a ``sync`` array of int64 (arrival counter and generation on separate cache lines): the last thread to
 arrive resets the counter and advances the generation; the others spin until the generation
-moves, and after ``SPIN_LIMIT`` polls (a few hundred microseconds) give their core away with
-``sched_yield`` between polls, so that a thread descheduled by a busy machine is not starved by
-its spinning partner.  Everything a thread wrote before the barrier is visible to every thread
-after it.
+moves, and after ``sync[SYNC_SPIN_LIMIT]`` polls give their core away with ``sched_yield``
+between polls, so that a thread descheduled by a busy machine is not starved by its spinning
+partner.  Everything a thread wrote before the barrier is visible to every thread after it.
+
+Thread 0 counts its waits that outlast the spin limit; more than ``sync[SYNC_SLOW_LIMIT]`` of them
+within ``SLOW_WINDOW`` steps end the chunk early (chunk.py), and the backend then asks the OS
+whether the threads were kept waiting for a core (backends/cpu.py).  The limits live in the sync
+array (read-only while a chunk runs) so that the backend and the tests can set them.
+
+Measured on this project's 2-core KVM machine (issue 16, COBA N=64000, 0.2 ms steps, nothing
+else running): a poll takes ~0.3 ns, so the default 200000 polls are ~60 us.  Thread 0 waits that
+long about 20 times a second without any other process wanting a core -- 60-110 us stalls every
+~50 ms, a few of 1-2.5 ms a second, and now and then a burst of ten within 3 ms -- while its
+partner's run-queue wait (Linux ``schedstat``) stays near zero: the stalls come from outside the
+guest's scheduler, and a burst alone used to exceed the limit and send half the two-thread runs
+to one thread.
 """
 import sys
 
@@ -24,11 +36,13 @@ from .jit import kernel
 SYNC_ARRIVED = 0     # threads arrived at the current barrier
 SYNC_GENERATION = 8  # barriers completed (one cache line further)
 SYNC_STOP = 16       # step at which thread 0 asks everyone to stop (-1: run on)
+SYNC_SPIN_LIMIT = 17  # polls before a waiting thread yields its core, and before thread 0 counts a wait slow
+SYNC_SLOW_LIMIT = 18  # slow waits within SLOW_WINDOW steps after which thread 0 ends the chunk
 SYNC_SLOW = 24       # barriers of the current window (SLOW_WINDOW) at which thread 0 waited past SPIN_LIMIT
 SYNC_COUNTS = 32     # per-thread spike counts, SYNC_STRIDE apart (one cache line each)
 SYNC_STRIDE = 8
-SPIN_LIMIT = 200000  # polls (0.2-0.5 ms) before a waiting thread starts yielding its core
-SLOW_LIMIT = 20      # slow barriers within one window after which thread 0 ends the chunk (backends/cpu.py)
+SPIN_LIMIT = 200000  # default of sync[SYNC_SPIN_LIMIT]: polls (~60 us here) before yielding the core
+SLOW_LIMIT = 20      # default of sync[SYNC_SLOW_LIMIT] (backends/cpu.py)
 SLOW_WINDOW = 256    # steps over which slow barriers are counted (thread 0 clears the count): a busy
                      # machine makes most steps slow, while on a quiet one the odd OS interruption
                      # (measured: ~0.5 % of barriers in a 0.2 ms step of COBA N=64000) must not add up
@@ -83,9 +97,9 @@ def yield_cpu(typingctx):
 @kernel
 def barrier(sync, n_threads, tid):
     """Wait until all ``n_threads`` threads have called ``barrier`` (no-op for one thread).
-    Thread 0 counts the waits that outlast SPIN_LIMIT in ``sync[SYNC_SLOW]``: on a machine with
-    more busy threads than cores a descheduled partner costs a scheduler time slice per step,
-    and the caller then goes on with one thread."""
+    Thread 0 counts the waits that outlast ``sync[SYNC_SPIN_LIMIT]`` polls in ``sync[SYNC_SLOW]``:
+    on a machine with more busy threads than cores a descheduled partner costs a scheduler time
+    slice per step, and the caller then goes on with one thread."""
     if n_threads <= 1:
         return
     gen = atomic_load(sync, SYNC_GENERATION)
@@ -94,16 +108,20 @@ def barrier(sync, n_threads, tid):
         atomic_add(sync, SYNC_GENERATION, 1)
     else:
         polls = 0
+        spin_limit = sync[SYNC_SPIN_LIMIT]
         while atomic_load(sync, SYNC_GENERATION) == gen:
             polls += 1
-            if polls > SPIN_LIMIT:
-                if polls == SPIN_LIMIT + 1 and tid == 0:
+            if polls > spin_limit:
+                if polls == spin_limit + 1 and tid == 0:
                     sync[SYNC_SLOW] += 1
                 yield_cpu()
 
 
-def new_sync(n_threads):
-    """A fresh ``sync`` array for ``n_threads`` threads (host side)."""
+def new_sync(n_threads, spin_limit=SPIN_LIMIT, slow_limit=SLOW_LIMIT):
+    """A fresh ``sync`` array for ``n_threads`` threads (host side), with the spin limit (polls)
+    and the slow-wait limit (waits per SLOW_WINDOW steps) the chunk is to use."""
     s = np.zeros(SYNC_COUNTS + SYNC_STRIDE * max(1, n_threads), np.int64)
     s[SYNC_STOP] = -1
+    s[SYNC_SPIN_LIMIT] = spin_limit
+    s[SYNC_SLOW_LIMIT] = slow_limit
     return s
