@@ -31,6 +31,9 @@ def coba():
 def brunel():
     import brunel2000 as m
     net = m.build(seed=4, n_e=800, c_e=80)
+    # a state monitor: thread 0 then draws the Poisson drive in phase 1 (where the monitors sample
+    # it), for the process's own neurons; without one each process draws it just before its update
+    net.monitor("exc", "v", indices=[0, 300, 600, 799])
     return net, [net.run(80.0)]
 
 
