@@ -4,8 +4,9 @@ Each process (rank ``r`` of ``K``) owns a contiguous share of the neuron blocks 
 one process share (kernels/cpu/neurons.py: blocks of ``BLOCK`` neurons of one population, in
 population order): blocks ``r*J//K .. (r+1)*J//K - 1`` of the ``J``.  In every step each process
 
-1. draws the inputs (Poisson drive, spike sources, currents) from the counter-based generator,
-   whose numbers depend on (seed, step, neuron) only, so every process draws the same ones;
+1. draws the inputs from the counter-based generator, whose numbers depend on (seed, step,
+   neuron) only, so every process draws what one process would: the Poisson drive of its own
+   neurons (kernels/cpu/chunk.py), every spike source and current;
 2. updates only its own neurons and collects their spikes;
 3. exchanges the spikes (``Allgather`` of the counts, ``Allgatherv`` of the ids: every process
    gets the step's whole spike list, in rank order, which is the order of one process);
