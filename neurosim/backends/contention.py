@@ -8,8 +8,8 @@ outside the guest's scheduler (interrupts, the hypervisor: measured on this proj
 tens of microseconds about twenty times a second, and now and then a burst), which one thread
 would suffer as well.  Linux counts, per thread, the time spent runnable but waiting for a core
 (``/proc/thread-self/schedstat``, second field, ns; Documentation/scheduler/sched-stats.rst), so
-the backend asks it: only a run-queue wait of at least ``RUN_QUEUE_SHARE`` of the threads' time
-is oversubscription.  Where the OS does not say (no such file), the long waits are taken to mean
+the backend asks it: only a run-queue wait of at least ``RUN_QUEUE_SHARE`` of the threads' time,
+and of at least ``RUN_QUEUE_MIN_NS`` in all, is oversubscription.  Where the OS does not say (no such file), the long waits are taken to mean
 oversubscription, as before.
 """
 from __future__ import annotations
@@ -45,10 +45,10 @@ def oversubscribed(readings: Sequence[Optional[Tuple[int, int]]]) -> bool:
     """Whether threads with these :func:`thread_cpu_and_wait_ns` readings (the change of each
     thread's reading over a chunk) were kept from their cores by other work: their run-queue wait
     is at least ``RUN_QUEUE_SHARE`` of their time on a core plus that wait, and at least
-    ``RUN_QUEUE_MIN_NS``.  ``True`` when a
-    reading is missing: where the OS does not say, long waits are read as oversubscription (the
-    rule before the OS was asked), since one thread on a busy machine costs at most the threads'
-    gain, while threads on a busy machine may cost a time slice per step."""
+    ``RUN_QUEUE_MIN_NS``.  ``True`` when a reading is missing: where the OS does not say, long
+    waits are read as oversubscription (the rule before the OS was asked), since one thread on a
+    busy machine costs at most the threads' gain, while threads on a busy machine may cost a time
+    slice per step."""
     if not readings or any(r is None for r in readings):
         return True
     on_cpu = sum(r[0] for r in readings)

@@ -22,8 +22,9 @@ runs phases 1, 6 and 7 and the saturating NMDA gating (the part of phase 2 that 
 presynaptic neuron, and its arrivals).  With several trials thread 0 collects and propagates for
 everyone.
 Barriers (sync.py) separate the phases: 3 a step (4 with plasticity or state monitors, and with
-a Poisson drive that thread 0 draws for everyone).  Each neuron is written by one block and each synaptic target receives its inputs in
-the same order whatever the number of threads, so the result does not depend on it.
+a Poisson drive that thread 0 draws for everyone).  Each neuron is written by one block and each
+synaptic target receives its inputs in the same order whatever the number of threads, so the
+result does not depend on it.
 
 Subnormal numbers are flushed to zero while a chunk runs (fpenv.py).
 
